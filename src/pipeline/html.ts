@@ -1,0 +1,130 @@
+import { Parser } from 'htmlparser2';
+import sanitize from 'sanitize-html';
+
+const BLOCK_TAGS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'br', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure', 'footer',
+  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'table',
+  'td', 'th', 'tr', 'ul',
+]);
+// Text that a reader never sees as prose.
+const SKIPPED_TAGS = new Set(['script', 'style', 'noscript', 'template', 'head', 'title']);
+
+/**
+ * HTML → its readable text: entities decoded, tags and scripts gone, blocks on their own
+ * lines, runs of spaces folded. This is what topics match against and search reads.
+ */
+export function htmlToText(html: string): string {
+  if (!/[<&]/.test(html)) return foldWhitespace(html);
+  const out: string[] = [];
+  let skipping = 0;
+  const parser = new Parser(
+    {
+      onopentagname(name) {
+        if (SKIPPED_TAGS.has(name)) skipping++;
+        else if (BLOCK_TAGS.has(name)) out.push('\n');
+      },
+      onclosetag(name, isImplied) {
+        if (SKIPPED_TAGS.has(name)) skipping = Math.max(0, skipping - 1);
+        else if (BLOCK_TAGS.has(name) && !isImplied) out.push('\n');
+      },
+      ontext(text) {
+        if (!skipping) out.push(text);
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.write(html);
+  parser.end();
+  return foldWhitespace(out.join(''));
+}
+
+/** Folds spaces within lines and blank lines between them; trims. */
+export function foldWhitespace(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** Plain text on one line (titles, authors, categories). */
+export function toOneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+const ALLOWED_TAGS = [
+  'a', 'abbr', 'acronym', 'address', 'area', 'article', 'aside', 'audio', 'b', 'bdi', 'bdo', 'big', 'blockquote',
+  'br', 'caption', 'center', 'cite', 'code', 'col', 'colgroup', 'dd', 'del', 'details', 'dfn', 'div', 'dl', 'dt',
+  'em', 'figcaption', 'figure', 'font', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'i', 'img',
+  'ins', 'kbd', 'label', 'li', 'map', 'mark', 'ol', 'p', 'picture', 'pre', 'q', 's', 'samp', 'section', 'small',
+  'source', 'span', 'strike', 'strong', 'sub', 'summary', 'sup', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead',
+  'time', 'tr', 'tt', 'u', 'ul', 'var', 'video', 'wbr',
+];
+const ALLOWED_ATTRIBUTES: sanitize.IOptions['allowedAttributes'] = {
+  '*': ['title', 'lang', 'dir', 'align', 'valign', 'width', 'height', 'class'],
+  a: ['href', 'name', 'rel', 'hreflang'],
+  img: ['src', 'srcset', 'alt', 'longdesc', 'usemap'],
+  area: ['href', 'alt', 'shape', 'coords'],
+  audio: ['src', 'controls', 'preload'],
+  video: ['src', 'poster', 'controls', 'preload'],
+  source: ['src', 'srcset', 'type', 'media'],
+  td: ['colspan', 'rowspan', 'headers', 'scope'],
+  th: ['colspan', 'rowspan', 'headers', 'scope'],
+  ol: ['start', 'type', 'reversed'],
+  li: ['value'],
+  q: ['cite'],
+  blockquote: ['cite'],
+  del: ['cite', 'datetime'],
+  ins: ['cite', 'datetime'],
+  time: ['datetime'],
+  font: ['color', 'face', 'size'],
+};
+const URL_ATTRIBUTES: Record<string, string[]> = {
+  a: ['href'], img: ['src', 'longdesc'], area: ['href'], audio: ['src'], video: ['src', 'poster'], source: ['src'],
+  q: ['cite'], blockquote: ['cite'], del: ['cite'], ins: ['cite'],
+};
+
+/**
+ * Untrusted HTML → HTML safe to serve: an allowlist of tags and attributes (no scripts, styles,
+ * frames, forms or event handlers; only http, https, mailto URLs), relative URLs made absolute
+ * against `base` so the content still works when read outside its site.
+ */
+export function sanitizeHtml(html: string, base: string): string {
+  const resolve = (value: string): string => resolveUrl(value, base) || value;
+  return sanitize(html, {
+    allowedTags: ALLOWED_TAGS,
+    allowedAttributes: ALLOWED_ATTRIBUTES,
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'longdesc', 'poster'],
+    allowProtocolRelative: true,
+    // Only these hide their text; an unclosed <object> or <iframe> must not swallow the prose after it.
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'template'],
+    transformTags: {
+      '*': (tagName, attribs) => {
+        const urlAttrs = URL_ATTRIBUTES[tagName];
+        if (!urlAttrs || !base) return { tagName, attribs };
+        const next = { ...attribs };
+        for (const name of urlAttrs) if (next[name]) next[name] = resolve(next[name]);
+        if (tagName === 'a') next.rel = 'noopener noreferrer';
+        return { tagName, attribs: next };
+      },
+    },
+  }).trim();
+}
+
+const ABSOLUTE = /^(?:https?|ftp):\/\/[^/?#\s]+|^mailto:/i;
+
+/** `href` resolved against `base`; "" when it cannot be made an absolute http(s)/mailto URL. */
+export function resolveUrl(href: string, base: string): string {
+  const value = href.trim();
+  if (!value) return '';
+  try {
+    const url = base ? new URL(value, base) : new URL(value);
+    if (!['http:', 'https:', 'mailto:', 'ftp:'].includes(url.protocol)) return '';
+    // An absolute URL is kept as written: servers may treat path and query case or escapes as meaningful.
+    return ABSOLUTE.test(value) && !/\s/.test(value) ? value : url.href;
+  } catch {
+    return '';
+  }
+}

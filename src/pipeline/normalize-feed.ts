@@ -1,0 +1,81 @@
+import { htmlToText, resolveUrl, sanitizeHtml, toOneLine } from './html.js';
+import { parseDate } from './parse-date.js';
+import type { Enclosure, NormalizedFeed, NormalizedItem, ParsedFeed, ParsedItem, ParsedLink, TextValue } from './types.js';
+
+/**
+ * The feed as written → the contract of design §4: plain text where text is promised, sanitized
+ * HTML with absolute URLs where HTML is, ISO dates in UTC, no missing keys.
+ * `documentUrl` is where the feed was fetched from ("" for a local file).
+ */
+export function normalizeFeed(parsed: ParsedFeed, documentUrl = ''): NormalizedFeed {
+  const feedBase = resolveUrl(parsed.base, documentUrl) || documentUrl;
+  const siteUrl = pickLink(parsed.links, feedBase, ['alternate']);
+  const feedUrl = pickLink(parsed.links, feedBase, ['self']) || resolveUrl(documentUrl, '');
+  return {
+    feed: {
+      title: plainText(parsed.title),
+      siteUrl,
+      feedUrl,
+      description: plainText(parsed.description),
+      language: clean(parsed.language),
+      updated: parseDate(parsed.updated),
+      hubs: parsed.links.filter((l) => l.rel === 'hub').map((l) => resolveUrl(l.href, feedBase)).filter(Boolean),
+    },
+    items: parsed.items.map((item) => normalizeItem(item, feedBase || siteUrl, parsed.language)),
+  };
+}
+
+function normalizeItem(item: ParsedItem, feedBase: string, feedLanguage: string): NormalizedItem {
+  const base = resolveUrl(item.base, feedBase) || feedBase;
+  const guidUrl = item.guidIsPermaLink ? resolveUrl(item.guid, '') : '';
+  const url = pickLink(item.links, base, ['alternate']) || guidUrl;
+  const body = item.content ?? item.summary;
+  const contentHtml = body ? sanitizeHtml(asHtml(body), url && !item.base ? url : base) : '';
+  return {
+    guid: clean(item.guid),
+    url,
+    title: plainText(item.title),
+    summary: plainText(item.summary),
+    contentHtml,
+    contentText: body ? clean(body.type === 'html' ? htmlToText(body.value) : body.value) : '',
+    author: authorName(item.author),
+    categories: [...new Set(item.categories.map((c) => clean(toOneLine(c))).filter(Boolean))],
+    language: clean(item.language || feedLanguage),
+    published: parseDate(item.published),
+    updated: parseDate(item.updated),
+    enclosures: item.links.filter((l) => l.rel === 'enclosure').map((l) => toEnclosure(l, base)).filter((e) => e.url),
+  };
+}
+
+/** The first link of one of `rels` (HTML first), absolute. */
+function pickLink(links: ParsedLink[], base: string, rels: string[]): string {
+  const candidates = links.filter((l) => rels.includes(l.rel));
+  const preferred = candidates.find((l) => !l.type || l.type.includes('html')) ?? candidates[0];
+  return preferred ? resolveUrl(preferred.href, base) : '';
+}
+
+function toEnclosure(link: ParsedLink, base: string): Enclosure {
+  const length = Number.parseInt(link.length ?? '', 10);
+  return { url: resolveUrl(link.href, base), type: clean(link.type), length: Number.isFinite(length) && length > 0 ? length : 0 };
+}
+
+function asHtml(value: TextValue): string {
+  if (value.type === 'html') return value.value;
+  return value.value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>');
+}
+
+function plainText(value: TextValue | null): string {
+  if (!value) return '';
+  return clean(toOneLine(value.type === 'html' ? htmlToText(value.value) : value.value));
+}
+
+/** "jo@example.com (Jo Doe)", "Jo Doe <jo@example.com>" → "Jo Doe"; a bare address stays. */
+function authorName(author: string): string {
+  const text = clean(toOneLine(author));
+  const m = /^\S+@\S+\s*\((.+)\)$/.exec(text) ?? /^(.+?)\s*[(<]\S+@[^)>]+[)>]$/.exec(text);
+  return m ? m[1]!.trim() : text;
+}
+
+function clean(text: string): string {
+  return text.trim().normalize('NFC');
+}

@@ -1,0 +1,15 @@
+import { decodeFeedBytes } from './decode-charset.js';
+import { normalizeFeed } from './normalize-feed.js';
+import { parseFeed } from './parse-feed.js';
+import type { FeedHints, NormalizedFeed } from './types.js';
+
+/** Bytes as fetched → normalized feed and the polling hints it carries: decode → parse → normalize. */
+export async function readFeed(
+  bytes: Uint8Array,
+  opts: { contentType?: string; documentUrl?: string } = {},
+): Promise<NormalizedFeed & { hints: FeedHints }> {
+  const { text } = decodeFeedBytes(bytes, opts.contentType);
+  const parsed = await parseFeed(text);
+  const normalized = normalizeFeed(parsed, opts.documentUrl);
+  return { ...normalized, hints: { ttlMinutes: parsed.ttlMinutes, syndicationSeconds: parsed.syndicationSeconds } };
+}

@@ -1,0 +1,101 @@
+/** Types that flow between the pipeline stages (design §1, §4). */
+
+/** A piece of text as the feed declared it: plain text, or HTML to be sanitized or flattened. */
+export interface TextValue {
+  value: string;
+  type: 'text' | 'html';
+}
+
+export interface ParsedLink {
+  href: string;
+  rel: string;
+  type: string;
+  length?: string;
+}
+
+/** One entry as read from the feed, before any cleaning: the output of parse, the input of normalize. */
+export interface ParsedItem {
+  guid: string;
+  guidIsPermaLink: boolean;
+  links: ParsedLink[];
+  title: TextValue | null;
+  summary: TextValue | null;
+  content: TextValue | null;
+  author: string;
+  categories: string[];
+  language: string;
+  published: string;
+  updated: string;
+  /** xml:base in force for this entry, if any. */
+  base: string;
+  /** RSS <source url> or similar: where the item says it comes from. */
+  sourceUrl: string;
+}
+
+export interface ParsedFeed {
+  format: 'rss' | 'atom' | 'rdf' | 'json';
+  title: TextValue | null;
+  description: TextValue | null;
+  links: ParsedLink[];
+  language: string;
+  updated: string;
+  base: string;
+  /** Minutes, from RSS <ttl>; null when absent. */
+  ttlMinutes: number | null;
+  /** Seconds between updates from sy:updatePeriod/sy:updateFrequency; null when absent. */
+  syndicationSeconds: number | null;
+  items: ParsedItem[];
+}
+
+export interface Enclosure {
+  url: string;
+  type: string;
+  length: number;
+}
+
+/** The normalized item of design §4 (contract). */
+export interface NormalizedItem {
+  guid: string;
+  url: string;
+  title: string;
+  summary: string;
+  contentHtml: string;
+  contentText: string;
+  author: string;
+  categories: string[];
+  language: string;
+  published: string | null;
+  updated: string | null;
+  enclosures: Enclosure[];
+}
+
+/** The normalized feed of design §4 (contract). */
+export interface NormalizedFeed {
+  feed: {
+    title: string;
+    siteUrl: string;
+    feedUrl: string;
+    description: string;
+    language: string;
+    updated: string | null;
+    hubs: string[];
+  };
+  items: NormalizedItem[];
+}
+
+/** Hints the feed gives about how often to poll it. */
+export interface FeedHints {
+  ttlMinutes: number | null;
+  syndicationSeconds: number | null;
+}
+
+/** The error every stage throws for input it cannot use; the message names the cause. */
+export class FeedError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'FeedError';
+  }
+}
