@@ -259,7 +259,7 @@ function authorOf(item: Raw): string {
 function categoriesOf(item: Raw): string[] {
   const out: string[] = [];
   for (const node of [...raw(item, 'category'), ...raw(item, 'dc:subject'), ...raw(item, 'media:category')]) {
-    const value = (nodeAttr(node, 'label') || nodeAttr(node, 'term') || nodeText(node)).trim();
+    const value = (nodeAttr(node, 'term') || nodeText(node) || nodeAttr(node, 'label')).trim();
     if (value) out.push(value);
   }
   return out;

@@ -14,7 +14,7 @@ export function repairXml(xml: string): string {
   let text = xml.replace(/^\uFEFF/, '').replace(INVALID_XML_CHARS, '');
   text = withoutDoctype(text);
   text = mapOutsideCdata(text, fixEntities);
-  return wrapXhtml(text);
+  return wrapXhtml(unprefixCoreElements(text));
 }
 
 /** A lenient second chance for XML that is still not well-formed: parse forgivingly, re-serialize. */
@@ -46,6 +46,8 @@ function fixEntities(text: string): string {
     if (!ref) return '&amp;';
     if (ref.startsWith('#')) {
       const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      // HTML reads references to C1 controls as the windows-1252 characters their authors meant.
+      if (code >= 0x80 && code <= 0x9f) return WINDOWS_1252_C1[code - 0x80] ?? '';
       return isXmlChar(code) ? whole : '';
     }
     const name = ref.slice(0, -1);
@@ -54,6 +56,25 @@ function fixEntities(text: string): string {
     if (decoded === whole) return '&amp;' + ref;
     return escapeXmlText(decoded);
   });
+}
+
+const WINDOWS_1252_C1 = Array.from('€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ', (c) =>
+  c.charCodeAt(0) < 0xa0 ? '' : `&#${c.charCodeAt(0)};`,
+);
+
+// Namespaces whose elements are the feed's own: a document that gives them a prefix means the plain names.
+const CORE_NAMESPACES = ['http://purl.org/rss/1.0/', 'http://backend.userland.com/rss2', 'http://backend.userland.com/rss'];
+const ATOM_NAMESPACES = ['http://www.w3.org/2005/Atom', 'http://purl.org/atom/ns#'];
+
+function unprefixCoreElements(text: string): string {
+  const root = /<([A-Za-z_][\w.-]*):(?:feed|rss)\b/.exec(text);
+  let out = text;
+  for (const m of text.matchAll(/xmlns:([A-Za-z_][\w.-]*)\s*=\s*["']([^"']+)["']/g)) {
+    const [, prefix, uri] = m;
+    const isCore = CORE_NAMESPACES.includes(uri!) || (ATOM_NAMESPACES.includes(uri!) && root?.[1] === prefix);
+    if (isCore && prefix !== 'rdf') out = out.replace(new RegExp(`<(/?)${prefix}:`, 'g'), '<$1');
+  }
+  return out;
 }
 
 function isXmlChar(code: number): boolean {
