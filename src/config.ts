@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => ['true', '1', 'yes'].includes(v));
+const int = (min: number) => z.coerce.number().int().min(min);
+
+/** Every setting, with its default: the only reader of process.env (design §2). */
+const schema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/topicwire'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  PORT: int(0).max(65535).default(3000),
+  ROLE: z.enum(['all', 'api', 'worker', 'scheduler']).default('all'),
+  API_TOKEN: z.string().default(''),
+  PUBLIC_URL: z.string().url().optional(),
+  FETCH_ALLOW_PRIVATE: bool.default(false),
+  RETENTION_DAYS: int(0).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QUEUE_PREFIX: z.string().min(1).default('topicwire'),
+  WORKER_CONCURRENCY: int(1).default(8),
+  SCHEDULER_EVERY_MS: int(200).default(5000),
+  POLL_INTERVAL_SECONDS: int(10).default(900),
+  POLL_BATCH: int(1).default(200),
+  FETCH_TIMEOUT_MS: int(100).default(30000),
+  FETCH_CONNECT_TIMEOUT_MS: int(100).default(10000),
+  FETCH_MAX_BYTES: int(1024).default(10 * 1024 * 1024),
+  FETCH_MAX_REDIRECTS: int(0).default(5),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+/** Reads and validates the environment once; every invalid key is named in one error. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return Object.freeze(result.data);
+}

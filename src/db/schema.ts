@@ -1,0 +1,98 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** The database as the migrations in migrations/ leave it: change both in one commit. */
+export interface Database {
+  feeds: FeedTable;
+  items: ItemTable;
+  topics: TopicTable;
+  item_topics: ItemTopicTable;
+}
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type FeedStatus = 'new' | 'ok' | 'failing' | 'disabled';
+
+export interface FeedTable {
+  id: Generated<number>;
+  url: string;
+  site_url: Generated<string>;
+  title: Generated<string>;
+  description: Generated<string>;
+  language: Generated<string>;
+  etag: string | null;
+  last_modified: string | null;
+  status: ColumnType<FeedStatus, FeedStatus | undefined, FeedStatus>;
+  interval_seconds: number;
+  next_poll_at: Timestamp;
+  last_polled_at: NullableTimestamp;
+  last_success_at: NullableTimestamp;
+  error_count: Generated<number>;
+  last_error: string | null;
+  last_error_at: NullableTimestamp;
+  disabled_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ItemTable {
+  id: Generated<number>;
+  feed_id: number;
+  identity_hash: string;
+  guid: string;
+  url: string;
+  canonical_url: string;
+  title: string;
+  summary: string;
+  content_html: string;
+  content_text: string;
+  author: string;
+  categories: string[];
+  language: string;
+  enclosures: ColumnType<EnclosureJson[], string, string>;
+  published_at: Date | null;
+  updated_at: Date | null;
+  sort_at: Date;
+  fetched_at: Timestamp;
+  content_hash: string;
+}
+
+export interface EnclosureJson {
+  url: string;
+  type: string;
+  length: number;
+}
+
+export type RetagStatus = 'pending' | 'running' | 'done';
+
+export interface TopicTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  rule: string;
+  version: Generated<number>;
+  retag_status: ColumnType<RetagStatus, RetagStatus | undefined, RetagStatus>;
+  retagged_items: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ItemTopicTable {
+  topic_id: number;
+  item_id: number;
+  sort_at: Date;
+  matched_terms: ColumnType<MatchedTerm[], string, string>;
+}
+
+/** Why an item is in a topic: a term of the rule and the fields it was found in. */
+export interface MatchedTerm {
+  term: string;
+  fields: string[];
+}
+
+export type FeedRow = Selectable<FeedTable>;
+export type NewFeed = Insertable<FeedTable>;
+export type FeedUpdate = Updateable<FeedTable>;
+export type ItemRow = Selectable<ItemTable>;
+export type NewItem = Insertable<ItemTable>;
+export type TopicRow = Selectable<TopicTable>;

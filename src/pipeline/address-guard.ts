@@ -1,0 +1,52 @@
+import dns from 'node:dns';
+import ipaddr from 'ipaddr.js';
+import { FeedError } from './types.js';
+
+/**
+ * Whether an address may be fetched: only global unicast. Loopback, private, link-local (and the
+ * cloud metadata address), CGNAT, multicast, broadcast, unique-local, and the IPv6 forms that
+ * embed an IPv4 address (mapped, NAT64, 6to4, Teredo) are refused, ranges as ipaddr.js knows them.
+ */
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  return parsed.range() === 'unicast';
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for sockets that refuses names resolving to non-public addresses. The socket then
+ * connects to exactly the address checked here, so a second DNS answer cannot slip past.
+ */
+export function guardedLookup(allowPrivate: boolean) {
+  return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
+    dns.lookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
+      if (err) return callback(err, '');
+      const refused = allowPrivate ? undefined : addresses.find((a) => !isPublicAddress(a.address));
+      if (refused) {
+        return callback(blockedAddress(hostname, refused.address) as NodeJS.ErrnoException, '');
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+export function blockedAddress(hostname: string, address: string): FeedError {
+  return new FeedError(`refused: ${hostname} resolves to ${address}, a private or reserved address (set FETCH_ALLOW_PRIVATE to allow)`, 'blocked_address');
+}
+
+/** Checks a URL before any connection: scheme, and the host when it is an IP literal (sockets skip lookup for those). */
+export function checkUrlAllowed(url: URL, allowPrivate: boolean): void {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FeedError(`refused: only http and https URLs can be fetched, not ${url.protocol}`, 'blocked_scheme');
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && ipaddr.isValid(host) && !isPublicAddress(host)) throw blockedAddress(host, host);
+}
