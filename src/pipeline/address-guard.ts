@@ -50,3 +50,19 @@ export function checkUrlAllowed(url: URL, allowPrivate: boolean): void {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && ipaddr.isValid(host) && !isPublicAddress(host)) throw blockedAddress(host, host);
 }
+
+/** Checks a URL a user wants to subscribe to, DNS included, before it is stored. */
+export async function assertFetchable(url: URL, allowPrivate: boolean): Promise<void> {
+  checkUrlAllowed(url, allowPrivate);
+  if (allowPrivate) return;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (ipaddr.isValid(host)) return;
+  let addresses: dns.LookupAddress[];
+  try {
+    addresses = await dns.promises.lookup(host, { all: true });
+  } catch {
+    throw new FeedError(`cannot resolve host ${host}`, 'dns_error');
+  }
+  const refused = addresses.find((a) => !isPublicAddress(a.address));
+  if (refused) throw blockedAddress(host, refused.address);
+}

@@ -1,0 +1,26 @@
+import express from 'express';
+import type { ApiDeps } from './deps.js';
+import { errorHandler, notFound } from './http-error.js';
+import { feedsRouter } from './routes/feeds.js';
+import { healthRouter } from './routes/health.js';
+import { itemsRouter } from './routes/items.js';
+import { topicFeedsRouter } from './routes/topic-feeds.js';
+import { topicsRouter } from './routes/topics.js';
+
+/** The whole route table (design §7); builds the app without listening, so tests can start it on port 0. */
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(express.json({ limit: '1mb' }));
+
+  app.use(healthRouter(deps));
+  app.use('/api/v1/feeds', feedsRouter(deps));
+  app.use('/api/v1/topics', topicsRouter(deps));
+  app.use('/api/v1/items', itemsRouter(deps));
+  app.use('/topics', topicFeedsRouter(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

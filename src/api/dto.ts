@@ -1,0 +1,62 @@
+import type { ItemWithTopics } from '../db/items.repository.js';
+import type { FeedRow, TopicRow } from '../db/schema.js';
+
+/** Rows → the JSON the API promises (design §7); the API never returns raw rows. */
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function feedToDto(f: FeedRow) {
+  return {
+    id: f.id,
+    url: f.url,
+    siteUrl: f.site_url,
+    title: f.title,
+    description: f.description,
+    language: f.language,
+    status: f.status,
+    intervalSeconds: f.interval_seconds,
+    nextPollAt: iso(f.next_poll_at),
+    lastPolledAt: iso(f.last_polled_at),
+    lastSuccessAt: iso(f.last_success_at),
+    errorCount: f.error_count,
+    lastError: f.last_error,
+    lastErrorAt: iso(f.last_error_at),
+    disabledReason: f.disabled_reason,
+    createdAt: iso(f.created_at),
+  };
+}
+
+export function itemToDto(i: ItemWithTopics) {
+  return {
+    id: i.id,
+    feedId: i.feed_id,
+    // Until stories group items across feeds (issue 5), every item is a story of its own.
+    storyId: i.id,
+    guid: i.guid,
+    url: i.url,
+    title: i.title,
+    summary: i.summary,
+    contentHtml: i.content_html,
+    contentText: i.content_text,
+    author: i.author,
+    categories: i.categories,
+    language: i.language,
+    published: iso(i.published_at),
+    updated: iso(i.updated_at),
+    enclosures: i.enclosures,
+    fetchedAt: iso(i.fetched_at),
+    topics: i.topics,
+  };
+}
+
+export function topicToDto(t: TopicRow) {
+  return {
+    slug: t.slug,
+    name: t.name,
+    rule: t.rule,
+    version: t.version,
+    retag: { status: t.retag_status, items: t.retagged_items },
+    createdAt: iso(t.created_at),
+    updatedAt: iso(t.updated_at),
+  };
+}

@@ -1,0 +1,113 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { FeedRow, FeedUpdate } from './schema.js';
+
+
+/** Subscribes to a URL; an existing subscription to the same URL is returned instead of a duplicate. */
+export async function insertFeed(db: Db, url: string, intervalSeconds: number): Promise<{ feed: FeedRow; created: boolean }> {
+  const inserted = await db
+    .insertInto('feeds')
+    .values({ url, interval_seconds: intervalSeconds, etag: null, last_modified: null, last_error: null, disabled_reason: null })
+    .onConflict((oc) => oc.column('url').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return { feed: inserted, created: true };
+  return { feed: await db.selectFrom('feeds').selectAll().where('url', '=', url).executeTakeFirstOrThrow(), created: false };
+}
+
+export async function getFeed(db: Db, id: number): Promise<FeedRow | undefined> {
+  return db.selectFrom('feeds').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listFeeds(db: Db): Promise<FeedRow[]> {
+  return db.selectFrom('feeds').selectAll().orderBy('id').execute();
+}
+
+export async function deleteFeed(db: Db, id: number): Promise<boolean> {
+  const res = await db.deleteFrom('feeds').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+export async function updateFeed(db: Db, id: number, changes: FeedUpdate): Promise<FeedRow | undefined> {
+  return db
+    .updateTable('feeds')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Claims up to `limit` feeds that are due, pushing their next poll a lease ahead so that no other
+ * scheduler claims them while their job is queued or running. SKIP LOCKED lets several schedulers
+ * run at once; if the job is lost (Redis restarted), the lease runs out and the feed is claimed again.
+ */
+export async function claimDueFeeds(db: Db, limit: number, leaseSeconds: number): Promise<number[]> {
+  const rows = await sql<{ id: number }>`
+    UPDATE feeds SET next_poll_at = now() + make_interval(secs => ${leaseSeconds})
+    WHERE id IN (
+      SELECT id FROM feeds
+      WHERE disabled_reason IS NULL AND next_poll_at <= now()
+      ORDER BY next_poll_at
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id`.execute(db);
+  return rows.rows.map((r) => Number(r.id));
+}
+
+/** A poll that worked: the feed's metadata, validators, and when to poll next. */
+export async function markFeedPolled(
+  db: Db,
+  id: number,
+  state: { etag?: string | null; lastModified?: string | null; title?: string; siteUrl?: string; description?: string; language?: string; url?: string; nextPollAt: Date },
+): Promise<void> {
+  const changes: FeedUpdate = {
+    status: 'ok',
+    error_count: 0,
+    last_error: null,
+    next_poll_at: state.nextPollAt,
+    last_polled_at: sql<Date>`now()` as unknown as Date,
+    last_success_at: sql<Date>`now()` as unknown as Date,
+    updated_at: sql<Date>`now()` as unknown as Date,
+  };
+  if (state.etag !== undefined) changes.etag = state.etag;
+  if (state.lastModified !== undefined) changes.last_modified = state.lastModified;
+  if (state.title) changes.title = state.title;
+  if (state.siteUrl) changes.site_url = state.siteUrl;
+  if (state.description !== undefined) changes.description = state.description;
+  if (state.language) changes.language = state.language;
+  if (state.url) changes.url = state.url;
+  await db.updateTable('feeds').set(changes).where('id', '=', id).execute();
+}
+
+/** A poll that failed: counted, explained, and the next attempt scheduled (or the feed disabled, with why). */
+export async function recordFeedError(
+  db: Db,
+  id: number,
+  error: { message: string; nextPollAt: Date; disableReason?: string | null },
+): Promise<void> {
+  await db
+    .updateTable('feeds')
+    .set({
+      status: error.disableReason ? 'disabled' : 'failing',
+      error_count: sql<number>`error_count + 1`,
+      last_error: error.message,
+      last_error_at: sql<Date>`now()`,
+      last_polled_at: sql<Date>`now()`,
+      next_poll_at: error.nextPollAt,
+      disabled_reason: error.disableReason ?? null,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Asks for a poll now; a disabled feed is enabled again (a manual refresh is the user saying "try again"). */
+export async function requestPoll(db: Db, id: number): Promise<FeedRow | undefined> {
+  return db
+    .updateTable('feeds')
+    .set({ next_poll_at: sql<Date>`now()`, disabled_reason: null, status: sql`CASE WHEN status = 'disabled' THEN 'failing' ELSE status END`, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}

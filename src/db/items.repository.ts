@@ -1,0 +1,128 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { Db } from './database.js';
+import type { ItemRow, MatchedTerm, NewItem } from './schema.js';
+
+export interface StoredItem {
+  id: number;
+  identityHash: string;
+  sortAt: Date;
+  inserted: boolean;
+}
+
+/**
+ * Inserts new items and updates changed ones, keyed on (feed, identity): the database is the last
+ * judge of "already stored", so a retried job or two workers on one feed never store an item
+ * twice. Unchanged items are not written and not returned.
+ */
+export async function upsertItems(db: Db, items: NewItem[]): Promise<StoredItem[]> {
+  if (items.length === 0) return [];
+  const rows = await db
+    .insertInto('items')
+    .values(items)
+    .onConflict((oc) =>
+      oc
+        .columns(['feed_id', 'identity_hash'])
+        .doUpdateSet((eb) => ({
+          guid: eb.ref('excluded.guid'),
+          url: eb.ref('excluded.url'),
+          canonical_url: eb.ref('excluded.canonical_url'),
+          title: eb.ref('excluded.title'),
+          summary: eb.ref('excluded.summary'),
+          content_html: eb.ref('excluded.content_html'),
+          content_text: eb.ref('excluded.content_text'),
+          author: eb.ref('excluded.author'),
+          categories: eb.ref('excluded.categories'),
+          language: eb.ref('excluded.language'),
+          enclosures: eb.ref('excluded.enclosures'),
+          published_at: eb.ref('excluded.published_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+          content_hash: eb.ref('excluded.content_hash'),
+        }))
+        .where('items.content_hash', '<>', (eb) => eb.ref('excluded.content_hash')),
+    )
+    .returning(['id', 'identity_hash', 'sort_at', sql<boolean>`(xmax = 0)`.as('inserted')])
+    .execute();
+  return rows.map((r) => ({ id: r.id, identityHash: r.identity_hash, sortAt: r.sort_at, inserted: r.inserted }));
+}
+
+export interface ItemFilter {
+  topicId?: number;
+  feedId?: number;
+  since?: Date;
+  until?: Date;
+  q?: string;
+  lang?: string;
+}
+
+export interface Cursor {
+  sortAt: Date;
+  id: number;
+}
+
+export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedTerm[] }[] };
+
+/** Newest first, keyset-paginated on (sort_at, id): pages stay fast and stable while items arrive. */
+export async function listItems(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null): Promise<ItemWithTopics[]> {
+  let query = db.selectFrom('items').selectAll('items');
+  if (filter.topicId !== undefined) {
+    query = query
+      .innerJoin('item_topics as it', 'it.item_id', 'items.id')
+      .where('it.topic_id', '=', filter.topicId);
+  }
+  if (filter.feedId !== undefined) query = query.where('items.feed_id', '=', filter.feedId);
+  if (filter.since) query = query.where('items.sort_at', '>=', filter.since);
+  if (filter.until) query = query.where('items.sort_at', '<', filter.until);
+  if (filter.lang) query = query.where('items.language', 'ilike', `${escapeLike(filter.lang)}%`);
+  if (filter.q) {
+    const pattern = `%${escapeLike(filter.q)}%`;
+    query = query.where((eb) => eb.or([eb('items.title', 'ilike', pattern), eb('items.content_text', 'ilike', pattern)]));
+  }
+  if (cursor) {
+    query = query.where((eb) =>
+      eb(eb.refTuple('items.sort_at', 'items.id'), '<', eb.tuple(cursor.sortAt, cursor.id)) as Expression<SqlBool>,
+    );
+  }
+  const rows = await query.orderBy('items.sort_at', 'desc').orderBy('items.id', 'desc').limit(limit).execute();
+  return attachTopics(db, rows);
+}
+
+export async function getItem(db: Db, id: number): Promise<ItemWithTopics | undefined> {
+  const row = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? (await attachTopics(db, [row]))[0] : undefined;
+}
+
+async function attachTopics(db: Db, rows: ItemRow[]): Promise<ItemWithTopics[]> {
+  if (rows.length === 0) return [];
+  const tags = await db
+    .selectFrom('item_topics')
+    .innerJoin('topics', 'topics.id', 'item_topics.topic_id')
+    .select(['item_topics.item_id', 'topics.slug', 'item_topics.matched_terms'])
+    .where('item_topics.item_id', 'in', rows.map((r) => r.id))
+    .orderBy('topics.slug')
+    .execute();
+  const byItem = new Map<number, { slug: string; terms: MatchedTerm[] }[]>();
+  for (const t of tags) {
+    const list = byItem.get(t.item_id) ?? [];
+    list.push({ slug: t.slug, terms: t.matched_terms });
+    byItem.set(t.item_id, list);
+  }
+  return rows.map((r) => ({ ...r, topics: byItem.get(r.id) ?? [] }));
+}
+
+/** A batch of stored items for re-tagging, in id order after `afterId`, newer than `since`, with their feed's title. */
+export async function itemsAfter(db: Db, afterId: number, since: Date, limit: number): Promise<(ItemRow & { feed_title: string })[]> {
+  return db
+    .selectFrom('items')
+    .innerJoin('feeds', 'feeds.id', 'items.feed_id')
+    .selectAll('items')
+    .select('feeds.title as feed_title')
+    .where('items.id', '>', afterId)
+    .where('items.sort_at', '>=', since)
+    .orderBy('items.id')
+    .limit(limit)
+    .execute();
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c);
+}

@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { MatchedTerm, RetagStatus, TopicRow } from './schema.js';
+
+export async function createTopic(db: Db, topic: { slug: string; name: string; rule: string }): Promise<TopicRow | undefined> {
+  return db
+    .insertInto('topics')
+    .values({ ...topic, retag_status: 'pending' })
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function listTopics(db: Db): Promise<TopicRow[]> {
+  return db.selectFrom('topics').selectAll().orderBy('slug').execute();
+}
+
+export async function getTopicBySlug(db: Db, slug: string): Promise<TopicRow | undefined> {
+  return db.selectFrom('topics').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+/** Changes a topic; a changed rule bumps its version, so a re-tag in progress for the old rule can tell it is stale. */
+export async function updateTopic(db: Db, slug: string, changes: { name: string; rule: string }): Promise<TopicRow | undefined> {
+  return db
+    .updateTable('topics')
+    .set({
+      name: changes.name,
+      rule: changes.rule,
+      version: sql<number>`CASE WHEN rule = ${changes.rule} THEN version ELSE version + 1 END`,
+      retag_status: sql<RetagStatus>`CASE WHEN rule = ${changes.rule} THEN retag_status ELSE 'pending' END`,
+      retagged_items: sql<number>`CASE WHEN rule = ${changes.rule} THEN retagged_items ELSE 0 END`,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('slug', '=', slug)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteTopic(db: Db, slug: string): Promise<boolean> {
+  const res = await db.deleteFrom('topics').where('slug', '=', slug).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+/** Every topic's rule, for compiling the matcher; the version sum tells a cached matcher that it is stale. */
+export async function listTopicRules(db: Db): Promise<{ id: number; slug: string; rule: string; version: number }[]> {
+  return db.selectFrom('topics').select(['id', 'slug', 'rule', 'version']).orderBy('id').execute();
+}
+
+/** A cheap fingerprint of all rules: changes whenever a topic is added, changed or removed. */
+export async function topicsFingerprint(db: Db): Promise<string> {
+  const row = await sql<{ f: string }>`SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(updated_at)::text, '') || ':' || coalesce(sum(id), 0) AS f FROM topics`.execute(db);
+  return row.rows[0]?.f ?? '';
+}
+
+export interface TagRow {
+  itemId: number;
+  topicId: number;
+  sortAt: Date;
+  terms: MatchedTerm[];
+}
+
+/** Replaces the tags of the given items with `tags` (an item that no longer matches loses its tag). */
+export async function replaceItemTags(db: Db, itemIds: number[], tags: TagRow[], onlyTopicId?: number): Promise<void> {
+  if (itemIds.length === 0) return;
+  let del = db.deleteFrom('item_topics').where('item_id', 'in', itemIds);
+  if (onlyTopicId !== undefined) del = del.where('topic_id', '=', onlyTopicId);
+  await del.execute();
+  if (tags.length === 0) return;
+  await db
+    .insertInto('item_topics')
+    .values(tags.map((t) => ({ item_id: t.itemId, topic_id: t.topicId, sort_at: t.sortAt, matched_terms: JSON.stringify(t.terms) })))
+    .onConflict((oc) => oc.columns(['topic_id', 'item_id']).doUpdateSet((eb) => ({ matched_terms: eb.ref('excluded.matched_terms') })))
+    .execute();
+}
+
+export async function setRetagProgress(db: Db, topicId: number, version: number, status: RetagStatus, items: number): Promise<void> {
+  await db
+    .updateTable('topics')
+    .set({ retag_status: status, retagged_items: items })
+    .where('id', '=', topicId)
+    .where('version', '=', version)
+    .execute();
+}

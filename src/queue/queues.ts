@@ -1,0 +1,66 @@
+import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/**
+ * The one place that names queues and jobs and types their payloads (style: immich's JobName map).
+ * schedule: the recurring tick that finds due feeds; refresh: one job per feed poll;
+ * retag: applying a new or changed topic to stored items.
+ */
+export interface JobData {
+  'poll-due-feeds': Record<string, never>;
+  'refresh-feed': { feedId: number };
+  'retag-topic': { topicId: number; version: number };
+}
+export type JobName = keyof JobData;
+
+export const QUEUE_OF: { [K in JobName]: QueueName } = {
+  'poll-due-feeds': 'schedule',
+  'refresh-feed': 'refresh',
+  'retag-topic': 'retag',
+};
+export type QueueName = 'schedule' | 'refresh' | 'retag';
+export const QUEUE_NAMES: QueueName[] = ['schedule', 'refresh', 'retag'];
+
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 10_000 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 5000 },
+};
+
+/** Redis for workers: blocking commands must wait for Redis forever rather than fail (BullMQ's advice). */
+export function workerConnection(redisUrl: string): Redis {
+  return new Redis(redisUrl, { maxRetriesPerRequest: null });
+}
+
+/** Redis for producers (the API): fail fast when Redis is down instead of queueing commands in memory. */
+export function producerConnection(redisUrl: string): Redis {
+  return new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+}
+
+export type Queues = Record<QueueName, Queue>;
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  return { schedule: make('schedule'), refresh: make('refresh'), retag: make('retag') };
+}
+
+/** Adds a job to its queue; `dedupId` keeps one job per key waiting or running at a time. */
+export async function enqueue<K extends JobName>(queues: Queues, name: K, data: JobData[K], dedupId?: string): Promise<void> {
+  await queues[QUEUE_OF[name]].add(name, data, dedupId ? { deduplication: { id: dedupId } } : {});
+}
+
+export type Handlers = { [K in JobName]: (data: JobData[K], job: Job) => Promise<void> };
+
+/** A worker for one queue that dispatches each job to its handler by name. */
+export function createWorker(queue: QueueName, handlers: Handlers, connection: ConnectionOptions, prefix: string, concurrency: number): Worker {
+  return new Worker(
+    queue,
+    async (job: Job) => {
+      const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
+      if (!handler) throw new Error(`no handler for job ${job.name}`);
+      await handler(job.data, job);
+    },
+    { connection, prefix, concurrency },
+  );
+}

@@ -1,0 +1,18 @@
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import type { Queues } from '../queue/queues.js';
+import type { TopicMatcherCache } from './topic-matcher-cache.js';
+
+/** What every job handler may use; built once per process in src/main.ts. */
+export interface WorkerDeps {
+  db: Db;
+  queues: Queues;
+  config: Config;
+  log: Logger;
+  topics: TopicMatcherCache;
+}
+
+export function userAgent(config: Config): string {
+  return `topicwire/0.1 (+${config.PUBLIC_URL ?? 'self-hosted feed aggregator'})`;
+}

@@ -1,0 +1,14 @@
+import type { Handlers } from '../queue/queues.js';
+import type { WorkerDeps } from './deps.js';
+import { pollDueFeeds } from './poll-due-feeds.job.js';
+import { refreshFeed } from './refresh-feed.job.js';
+import { retagTopic } from './retag-topic.job.js';
+
+/** One handler per job name: a job without one is a type error. */
+export function createHandlers(deps: WorkerDeps): Handlers {
+  return {
+    'poll-due-feeds': (data) => pollDueFeeds(data, deps),
+    'refresh-feed': (data) => refreshFeed(data, deps),
+    'retag-topic': (data) => retagTopic(data, deps),
+  };
+}

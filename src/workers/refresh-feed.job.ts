@@ -1,0 +1,124 @@
+import { UnrecoverableError } from 'bullmq';
+import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
+import { upsertItems } from '../db/items.repository.js';
+import type { NewItem } from '../db/schema.js';
+import { replaceItemTags, type TagRow } from '../db/topics.repository.js';
+import { fetchFeed, FetchError } from '../pipeline/fetch-feed.js';
+import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/identity.js';
+import { nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
+import { readFeed } from '../pipeline/read-feed.js';
+import { FeedError, type NormalizedItem } from '../pipeline/types.js';
+import { matchItem } from '../rules/match.js';
+import { userAgent, type WorkerDeps } from './deps.js';
+
+/**
+ * Polls one feed: fetch → decode/parse/normalize → dedupe → tag → store, the store being one
+ * transaction (items, their tags, the feed's state). Holds no rules of its own.
+ */
+export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDeps): Promise<void> {
+  const { db, config, log } = deps;
+  const feed = await getFeed(db, feedId);
+  if (!feed || feed.disabled_reason) return;
+  const started = Date.now();
+  const flog = log.child({ feedId, url: feed.url });
+
+  try {
+    const fetched = await fetchFeed(feed.url, {
+      etag: feed.etag,
+      lastModified: feed.last_modified,
+      timeoutMs: config.FETCH_TIMEOUT_MS,
+      connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
+      maxBytes: config.FETCH_MAX_BYTES,
+      maxRedirects: config.FETCH_MAX_REDIRECTS,
+      allowPrivate: config.FETCH_ALLOW_PRIVATE,
+      userAgent: userAgent(config),
+    });
+    const nextPollAt = nextPollAfterSuccess(new Date(), feed.interval_seconds);
+    if (fetched.kind === 'not-modified') {
+      await markFeedPolled(db, feedId, { nextPollAt, url: fetched.movedTo ?? undefined });
+      flog.debug({ durationMs: Date.now() - started }, 'feed not modified');
+      return;
+    }
+
+    const parsed = await readFeed(fetched.body, { contentType: fetched.contentType, documentUrl: fetched.finalUrl });
+    const items = dedupeItems(parsed.items);
+    const fetchedAt = new Date();
+    const rows = items.map((item) => toItemRow(feedId, item, fetchedAt));
+    const matcher = await deps.topics.current();
+
+    const stored = await db.transaction().execute(async (trx) => {
+      const written = await upsertItems(trx, rows);
+      const byIdentity = new Map(rows.map((r, i) => [r.identity_hash, items[i]!]));
+      const tags: TagRow[] = written.flatMap((w) => {
+        const item = byIdentity.get(w.identityHash)!;
+        return matchItem(matcher, { ...item, feedTitle: parsed.feed.title || feed.title }).map((m) => ({
+          itemId: w.id,
+          topicId: m.topicId,
+          sortAt: w.sortAt,
+          terms: m.terms,
+        }));
+      });
+      await replaceItemTags(trx, written.map((w) => w.id), tags);
+      await markFeedPolled(trx, feedId, {
+        nextPollAt,
+        etag: fetched.etag,
+        lastModified: fetched.lastModified,
+        title: parsed.feed.title,
+        siteUrl: parsed.feed.siteUrl,
+        description: parsed.feed.description,
+        language: parsed.feed.language,
+        url: fetched.movedTo ?? undefined,
+      });
+      return written;
+    });
+    flog.info(
+      { items: items.length, inserted: stored.filter((s) => s.inserted).length, updated: stored.filter((s) => !s.inserted).length, durationMs: Date.now() - started },
+      'feed refreshed',
+    );
+  } catch (err) {
+    await recordFailure(feedId, feed.interval_seconds, feed.error_count, err, deps);
+    const message = err instanceof Error ? err.message : String(err);
+    flog.warn({ err: message, code: (err as FeedError).code, durationMs: Date.now() - started }, 'feed refresh failed');
+    // Only a failure that may pass (network, 5xx, 429) is worth BullMQ's retries.
+    if (err instanceof FetchError && err.retryable) throw err;
+    throw new UnrecoverableError(message);
+  }
+}
+
+async function recordFailure(feedId: number, interval: number, errorCount: number, err: unknown, { db }: WorkerDeps): Promise<void> {
+  const message = err instanceof Error ? err.message : String(err);
+  const retryAfter = err instanceof FetchError ? err.retryAfterSeconds : null;
+  const gone = err instanceof FeedError && err.code === 'gone';
+  await recordFeedError(db, feedId, {
+    message,
+    nextPollAt: nextPollAfterError(new Date(), interval, errorCount + 1, retryAfter),
+    disableReason: gone ? message : null,
+  });
+}
+
+/** A normalized item as a row of `items`: identity and hashes decided here, once. */
+function toItemRow(feedId: number, item: NormalizedItem, fetchedAt: Date): NewItem {
+  const published = item.published ? new Date(item.published) : null;
+  // A future publication date must not pin an item to the top of every timeline.
+  const sortAt = published && published < fetchedAt ? published : fetchedAt;
+  return {
+    feed_id: feedId,
+    identity_hash: itemIdentity(item),
+    guid: item.guid,
+    url: item.url,
+    canonical_url: canonicalUrl(item.url),
+    title: item.title,
+    summary: item.summary,
+    content_html: item.contentHtml,
+    content_text: item.contentText,
+    author: item.author,
+    categories: item.categories,
+    language: item.language,
+    enclosures: JSON.stringify(item.enclosures),
+    published_at: published,
+    updated_at: item.updated ? new Date(item.updated) : null,
+    sort_at: sortAt,
+    fetched_at: fetchedAt,
+    content_hash: contentHash(item),
+  };
+}

@@ -1,0 +1,42 @@
+import { itemsAfter } from '../db/items.repository.js';
+import { getTopicBySlug, listTopicRules, replaceItemTags, setRetagProgress } from '../db/topics.repository.js';
+import { compileTopics, matchItem } from '../rules/match.js';
+import type { WorkerDeps } from './deps.js';
+
+const BATCH = 500;
+const WINDOW_DAYS = 30;
+
+/**
+ * Applies one topic's rule to the stored items of the window, in batches by id. Each batch
+ * replaces that topic's tags of its items, so running it again (after a crash, or twice) gives
+ * the same tags. It stops early when the topic's rule changes again: the newer job takes over.
+ */
+export async function retagTopic({ topicId, version }: { topicId: number; version: number }, { db, log }: WorkerDeps): Promise<void> {
+  const topic = (await listTopicRules(db)).find((t) => t.id === topicId);
+  if (!topic || topic.version !== version) return;
+  const matcher = compileTopics([topic]);
+  const since = new Date(Date.now() - WINDOW_DAYS * 86400_000);
+  let afterId = 0;
+  let done = 0;
+  await setRetagProgress(db, topicId, version, 'running', 0);
+  for (;;) {
+    const batch = await itemsAfter(db, afterId, since, BATCH);
+    if (batch.length === 0) break;
+    const tags = batch.flatMap((item) =>
+      matchItem(matcher, { ...item, contentText: item.content_text, feedTitle: item.feed_title }).map((m) => ({
+        itemId: item.id,
+        topicId,
+        sortAt: item.sort_at,
+        terms: m.terms,
+      })),
+    );
+    await db.transaction().execute((trx) => replaceItemTags(trx, batch.map((i) => i.id), tags, topicId));
+    afterId = batch[batch.length - 1]!.id;
+    done += batch.length;
+    await setRetagProgress(db, topicId, version, 'running', done);
+    const current = await getTopicBySlug(db, topic.slug);
+    if (current?.version !== version) return;
+  }
+  await setRetagProgress(db, topicId, version, 'done', done);
+  log.info({ topicId, items: done }, 'topic re-tagged');
+}
