@@ -30,10 +30,12 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
   });
   for (const item of items) {
     const id = `${baseUrl}/api/v1/items/${item.id}`;
+    const title = item.title || item.summary.slice(0, 120) || item.url || id;
     feed.addItem({
       id,
       guid: id,
-      title: item.title || item.summary.slice(0, 120) || item.url || id,
+      // The package declares Atom titles as type="html": our plain-text title must be escaped to stay text.
+      title: format === 'atom' ? escapeHtml(title) : title,
       link: item.url || id,
       date: itemDate(item),
       published: item.published_at ?? undefined,
@@ -46,6 +48,10 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
   if (format === 'atom') return feed.atom1();
   if (format === 'rss') return feed.rss2();
   return toJsonFeed11(feed.json1(), items);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function itemDate(item: ItemWithTopics): Date {
