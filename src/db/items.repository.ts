@@ -109,7 +109,7 @@ async function attachTopics(db: Db, rows: ItemRow[]): Promise<ItemWithTopics[]> 
   return rows.map((r) => ({ ...r, topics: byItem.get(r.id) ?? [] }));
 }
 
-/** A batch of stored items for re-tagging, in id order after `afterId`, newer than `since`, with their feed's title. */
+/** A batch of stored items for re-tagging, in id order after `afterId`, stored since `since`, with their feed's title. */
 export async function itemsAfter(db: Db, afterId: number, since: Date, limit: number): Promise<(ItemRow & { feed_title: string })[]> {
   return db
     .selectFrom('items')
@@ -117,7 +117,7 @@ export async function itemsAfter(db: Db, afterId: number, since: Date, limit: nu
     .selectAll('items')
     .select('feeds.title as feed_title')
     .where('items.id', '>', afterId)
-    .where('items.sort_at', '>=', since)
+    .where('items.fetched_at', '>=', since)
     .orderBy('items.id')
     .limit(limit)
     .execute();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
+import fresh from 'fresh';
 import { z } from 'zod';
 import { listItems } from '../../db/items.repository.js';
 import { getTopicBySlug } from '../../db/topics.repository.js';
@@ -24,7 +25,10 @@ export function topicFeedsRouter({ db, config }: ApiDeps): Router {
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     const lastModified = new Date(Math.max(topic.updated_at.getTime(), ...items.map((i) => i.fetched_at.getTime()))).toUTCString();
     res.set({ ETag: etag, 'Last-Modified': lastModified, 'Cache-Control': 'public, max-age=60', Vary: 'Accept-Encoding' });
-    if (req.fresh) {
+    // As the origin server we answer a matching validator with 304 even under "Cache-Control:
+    // no-cache", which fetch() adds to every conditional request (req.fresh would say stale).
+    const { 'cache-control': _ignored, ...conditional } = req.headers;
+    if (fresh(conditional, { etag, 'last-modified': lastModified })) {
       res.status(304).end();
       return;
     }

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeedServer } from '../helpers/feed-server.js';
+import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+
+const manyItems = (n: number) => `<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title><link>http://many.test/</link>
+${Array.from({ length: n }, (_, i) => `<item><guid>m${i}</guid><title>Item ${i} about ${i % 2 ? 'cats' : 'dogs'}</title><pubDate>${new Date(Date.UTC(2024, 0, 1, 0, i)).toUTCString()}</pubDate></item>`).join('')}
+</channel></rss>`;
+
+describe('the HTTP API', () => {
+  let h: Harness;
+  let feeds: FeedServer;
+  let feedId: number;
+
+  beforeAll(async () => {
+    feeds = await new FeedServer().start();
+    h = await startHarness();
+    feeds.set('/many.rss', { body: manyItems(25) });
+    feedId = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/many.rss') })).body.feed.id;
+    await eventually(async () => (await h.api('GET', `/api/v1/items?feed=${feedId}&limit=200`)).body.items.length === 25, 10_000, 'items');
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await feeds?.stop();
+  });
+
+  it('when Postgres, Redis and the migrations are ready, then /readyz says so', async () => {
+    const res = await h.api('GET', '/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body.checks).toEqual({ postgres: 'ok', redis: 'ok', migrations: 'ok' });
+    expect((await h.api('GET', '/healthz')).status).toBe(200);
+  });
+
+  it.each([
+    ['no token', {}, 401, 'unauthorized'],
+    ['a wrong token', { authorization: 'Bearer nope' }, 401, 'unauthorized'],
+  ])('when a write comes with %s, then it is refused with a JSON error', async (_name, headers, status, code) => {
+    const res = await fetch(`${h.baseUrl}/api/v1/topics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ slug: 'x', name: 'x', rule: 'x' }),
+    });
+    expect(res.status).toBe(status);
+    expect((await res.json()).error.code).toBe(code);
+  });
+
+  it.each([
+    ['a body that is not JSON', 'POST', '/api/v1/feeds', '{"url":', 400, /not valid JSON/],
+    ['a feed without a url', 'POST', '/api/v1/feeds', {}, 400, /url/],
+    ['a relative feed url', 'POST', '/api/v1/feeds', { url: 'feed.xml' }, 400, /not an absolute URL/],
+    ['a file: url', 'POST', '/api/v1/feeds', { url: 'file:///etc/passwd' }, 400, /only http and https/],
+    ['a bad topic slug', 'POST', '/api/v1/topics', { slug: 'Bad Slug', name: 'x', rule: 'x' }, 400, /slug/],
+    ['an unbalanced rule', 'POST', '/api/v1/topics', { slug: 'bad-rule', name: 'x', rule: '(russia OR' }, 400, /position 10/],
+    ['a rule of NOT alone', 'POST', '/api/v1/topics', { slug: 'not-only', name: 'x', rule: 'NOT russia' }, 400, /NOT needs a positive term/],
+    ['an unknown field in a rule', 'POST', '/api/v1/topics', { slug: 'bad-field', name: 'x', rule: 'body:x' }, 400, /unknown field "body"/],
+    ['a limit out of range', 'GET', '/api/v1/items?limit=0', undefined, 400, /limit/],
+    ['an unknown query parameter', 'GET', '/api/v1/items?colour=red', undefined, 400, /colour/],
+    ['a bad date', 'GET', '/api/v1/items?since=yesterday', undefined, 400, /since/],
+    ['a forged cursor', 'GET', '/api/v1/items?cursor=abc', undefined, 400, /cursor/],
+    ['an unknown feed', 'GET', '/api/v1/feeds/999999', undefined, 404, /no feed/],
+    ['an unknown topic', 'GET', '/api/v1/topics/nope', undefined, 404, /no topic/],
+    ['an unknown route', 'GET', '/api/v1/nothing', undefined, 404, /no route/],
+  ])('when a request has %s, then the answer is a %s JSON error saying what is wrong', async (_name, method, path, body, status, message) => {
+    const res = await h.api(method, path, body);
+    expect(res.status).toBe(status);
+    expect(res.body.error.message).toMatch(message);
+    expect(typeof res.body.error.code).toBe('string');
+  });
+
+  it('when the same feed URL is added twice, then the existing feed is returned', async () => {
+    const again = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/many.rss') });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ created: false, feed: { id: feedId } });
+  });
+
+  it('when items are paged with the cursor, then every item comes once, newest first', async () => {
+    const seen: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: any = await h.api('GET', `/api/v1/items?feed=${feedId}&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen.map((i) => i.id)).size).toBe(25);
+    const times = seen.map((i) => Date.parse(i.published));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  it('when items are filtered by time and text, then only those are returned', async () => {
+    const since = new Date(Date.UTC(2024, 0, 1, 0, 20)).toISOString();
+    const recent = (await h.api('GET', `/api/v1/items?feed=${feedId}&since=${since}&limit=200`)).body.items;
+    expect(recent.map((i: any) => i.guid).sort()).toEqual(['m20', 'm21', 'm22', 'm23', 'm24']);
+    const cats = (await h.api('GET', `/api/v1/items?feed=${feedId}&q=CATS&limit=200`)).body.items;
+    expect(cats).toHaveLength(12);
+  });
+
+  it('when a topic is created after items are stored, then the stored items are tagged in the background', async () => {
+    const created = await h.api('POST', '/api/v1/topics', { slug: 'cats', name: 'Cats', rule: 'cats' });
+    expect(created.status).toBe(201);
+    const topic = await eventually(async () => {
+      const t = (await h.api('GET', '/api/v1/topics/cats')).body.topic;
+      return t.retag.status === 'done' ? t : null;
+    }, 10_000, 're-tag done');
+    expect(topic.retag.items).toBe(25);
+    expect((await h.api('GET', '/api/v1/items?topic=cats&limit=200')).body.items).toHaveLength(12);
+
+    const changed = await h.api('PUT', '/api/v1/topics/cats', { name: 'Dogs really', rule: 'dogs' });
+    expect(changed.body.topic.version).toBe(2);
+    await eventually(async () => {
+      const items = (await h.api('GET', '/api/v1/items?topic=cats&limit=200')).body.items as any[];
+      return items.length === 13 && items.every((i) => i.title.includes('dogs'));
+    }, 10_000, 're-tag after change');
+  });
+
+  it('when a topic feed has not changed, then a conditional GET gets 304', async () => {
+    await h.api('POST', '/api/v1/topics', { slug: 'dogs', name: 'Dogs', rule: 'dogs' });
+    await eventually(async () => (await h.api('GET', '/api/v1/topics/dogs')).body.topic.retag.status === 'done', 10_000, 're-tag');
+    const first = await fetch(`${h.baseUrl}/topics/dogs/feed.atom`);
+    expect(await first.text()).toContain('Item 0 about dogs');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"/);
+    const again = await fetch(`${h.baseUrl}/topics/dogs/feed.atom`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    const other = await fetch(`${h.baseUrl}/topics/dogs/feed.rss`, { headers: { 'if-none-match': etag } });
+    expect(other.status).toBe(200);
+  });
+
+  it('when a topic is previewed, then matches are shown and nothing is saved', async () => {
+    const res = await h.api('POST', '/api/v1/topics/preview', { rule: 'cats AND "item 1"', limit: 50 });
+    expect(res.status).toBe(200);
+    expect(res.body.matches.map((m: any) => m.item.guid)).toEqual(['m1']);
+    expect((await h.api('GET', '/api/v1/topics')).body.topics.map((t: any) => t.slug)).not.toContain('preview');
+  });
+
+  it('when a feed is deleted, then its items go with it', async () => {
+    feeds.set('/gone.rss', { body: manyItems(2) });
+    const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/gone.rss') })).body.feed.id;
+    await eventually(async () => (await h.api('GET', `/api/v1/items?feed=${id}`)).body.items.length === 2, 10_000, 'items');
+    expect((await h.api('DELETE', `/api/v1/feeds/${id}`)).status).toBe(204);
+    expect((await h.api('GET', `/api/v1/items?feed=${id}`)).body.items).toHaveLength(0);
+    expect((await h.api('GET', `/api/v1/feeds/${id}`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corpusFile } from '../helpers/paths.js';
+import { FeedServer } from '../helpers/feed-server.js';
+import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+
+const SEED: [string, string][] = [
+  ['english-wire.rss', 'application/rss+xml'],
+  ['french-latin1.rss', 'application/rss+xml'],
+  ['hindi-other-story.rdf', 'application/rdf+xml'],
+  ['hindi-republisher-a.rss', 'application/rss+xml; charset=utf-8'],
+  ['hindi-republisher-b.atom', 'application/atom+xml'],
+  ['hindi-republisher-c.json', 'application/feed+json'],
+];
+
+const TREATY = 'https://world-wire.example/news/2024/11/12/north-korea-ratifies-treaty-with-russia';
+const HINDI_A = 'https://hindi-samachar-a.example/?p=48213';
+const HINDI_B = 'tag:vishwa-samachar-b.example,2024:post-9931';
+const HINDI_C = 'https://khabar-sansar-c.example/p/russia-north-korea-treaty';
+const KURSK = 'https://yuddh-khabar-e.example/kursk-50000';
+const FRENCH = 'https://nouvelles-f.example/monde/coree-russie-traite';
+const CULTURE = 'https://world-wire.example/culture/2024/11/12/busan-festival';
+
+/** The seed event of ../shared/corpus/seed (its README says what a correct service makes of it). */
+describe('the seed event across six feeds in four formats and two scripts', () => {
+  let h: Harness;
+  let feeds: FeedServer;
+
+  beforeAll(async () => {
+    feeds = await new FeedServer().start();
+    h = await startHarness();
+    const topics = [
+      ['treaty', '(russia OR रूस) AND ("north korea" OR "उत्तर कोरिया")'],
+      ['war', 'रूस OR russia OR यूक्रेन OR ukraine OR russie'],
+      ['korea', 'korea*'],
+      ['title-nk', 'title:"north korea"'],
+    ];
+    for (const [slug, rule] of topics) expect((await h.api('POST', '/api/v1/topics', { slug, name: slug, rule })).status).toBe(201);
+    for (const [file, contentType] of SEED) {
+      feeds.set(`/${file}`, { body: readFileSync(corpusFile(`seed/feeds/${file}`)), contentType });
+      expect((await h.api('POST', '/api/v1/feeds', { url: feeds.url(`/${file}`) })).status).toBe(201);
+    }
+    await eventually(async () => (await h.api('GET', '/api/v1/items?limit=200')).body.items.length === 9, 15_000, 'all seed items');
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await feeds?.stop();
+  });
+
+  const guidsIn = async (topic: string) =>
+    ((await h.api('GET', `/api/v1/items?topic=${topic}&limit=200`)).body.items as any[]).map((i) => i.guid).sort();
+
+  it('when the Hindi copies and the English report arrive, then all four land in the treaty topic, and the Kursk story does not', async () => {
+    expect(await guidsIn('treaty')).toEqual([HINDI_A, HINDI_B, HINDI_C, TREATY].sort());
+  });
+
+  it('when a topic lists the war in three languages, then the French report and the Kursk story join it', async () => {
+    expect(await guidsIn('war')).toEqual([HINDI_A, HINDI_B, HINDI_C, TREATY, FRENCH, KURSK].sort());
+  });
+
+  it('when a rule uses a prefix or a field, then it matches only there', async () => {
+    expect(await guidsIn('korea')).toEqual([CULTURE, TREATY].sort());
+    expect(await guidsIn('title-nk')).toEqual([TREATY]);
+  });
+
+  it('when the Hindi article matches, then the API says which terms matched and where', async () => {
+    const items = (await h.api('GET', '/api/v1/items?topic=treaty&limit=200')).body.items as any[];
+    const a = items.find((i) => i.guid === HINDI_A);
+    const tag = a.topics.find((t: any) => t.slug === 'treaty');
+    expect(tag.terms.map((t: any) => t.term).sort()).toEqual(['"उत्तर कोरिया"', 'रूस'].sort());
+    expect(tag.terms[0].fields).toContain('title');
+  });
+
+  it('when the ISO-8859-1 French feed is read, then its accents and &#160; are decoded', async () => {
+    const items = (await h.api('GET', '/api/v1/items?topic=war&limit=200')).body.items as any[];
+    const fr = items.find((i) => i.guid === FRENCH);
+    expect(fr.title).toBe('La Corée du Nord ratifie un traité de défense avec la Russie');
+    expect(fr.contentText).not.toMatch(/Ã|&#160;/);
+  });
+});
