@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFeed } from '../../src/pipeline/read-feed.js';
+import { corpusFile } from '../helpers/paths.js';
+
+const read = (file: string, opts: { contentType?: string; documentUrl?: string } = {}) => readFeed(readFileSync(corpusFile(file)), opts);
+
+describe('reading real-world feeds from ../shared/corpus', () => {
+  it.each([
+    {
+      name: 'RSS 1.0 (RDF) with a BOM',
+      file: 'codehollow-feedreader/FeedReader.Tests/Feeds/Rss10OrfAt.xml',
+      feed: { title: 'news.ORF.at', siteUrl: 'http://orf.at/' },
+      item: { title: 'US-Band New Edition mit Stern auf „Walk of Fame“ geehrt', url: 'http://orf.at/stories/2376368/' },
+    },
+    {
+      name: 'RSS 2.0 with description and guid',
+      file: 'seed/feeds/english-wire.rss',
+      feed: { title: 'World Wire', siteUrl: 'https://world-wire.example/', language: 'en' },
+      item: { title: 'North Korea ratifies landmark mutual defence treaty with Russia', published: '2024-11-12T04:12:00Z' },
+    },
+    {
+      name: 'Atom 1.0 with relative links resolved against the feed',
+      file: 'node-feedparser/test/feeds/tpm.atom',
+      feed: { title: 'All TPM News', siteUrl: 'http://talkingpointsmemo.com' },
+      item: { url: 'http://talkingpointsmemo.com/livewire/hannity-announces-fox-hired-sebastian-gorka-national-security-strategist' },
+    },
+    {
+      name: 'JSON Feed 1.1',
+      file: 'seed/feeds/hindi-republisher-c.json',
+      feed: {},
+      item: { guid: 'https://khabar-sansar-c.example/p/russia-north-korea-treaty', title: 'उत्तर कोरिया ने रूस के साथ ऐतिहासिक पारस्परिक रक्षा संधि की पुष्टि की' },
+    },
+    {
+      name: 'KOI8-R declared in the XML declaration',
+      file: 'miniflux/internal/reader/encoding/testdata/koi8r.xml',
+      feed: { title: 'Пример RSS ленты', language: 'ru' },
+      item: { title: 'Первая новость' },
+    },
+    {
+      name: 'windows-1251',
+      file: 'node-feedparser/test/feeds/iconv.xml',
+      feed: { title: 'Новости Оренбурга и области / Раздел Новости' },
+      item: { title: 'В Бузулуке главные стройплощадки – детсад и Ледовый дворец' },
+    },
+    {
+      name: 'EUC-JP',
+      file: 'plagger/t/samples/tdiary.rdf',
+      feed: { title: 'いしなお!' },
+      item: { title: '2005-09-06のツッコミ[6] (麻生)' },
+    },
+    {
+      name: 'Shift_JIS',
+      file: 'plagger/t/samples/top10news.xml',
+      feed: { siteUrl: 'http://stats.2ch.net/test/read.cgi/top10news/1155970287/' },
+      item: { url: 'http://rss.s2ch.net/test/-/stats.2ch.net/top10news/1155970287/1' },
+    },
+    {
+      name: 'ISO-8859-1 with &#160;',
+      file: 'seed/feeds/french-latin1.rss',
+      feed: {},
+      item: { title: 'La Corée du Nord ratifie un traité de défense avec la Russie' },
+    },
+    {
+      name: 'escaped HTML in a title',
+      file: 'plagger/t/samples/tags-in-title.xml',
+      feed: { title: 'foo' },
+      item: { title: 'Plagger rocks', url: 'http://plagger.org/' },
+    },
+    {
+      name: 'UTF-8 text double-encoded in the file itself',
+      file: 'codehollow-feedreader/FeedReader.Tests/Feeds/Rss20FazNet.xml',
+      feed: {},
+      item: { title: 'Kältewelle in Europa: Flüchtlinge und Obdachlose erfrieren' },
+    },
+  ])('when the feed is $name, then it reads correctly', async ({ file, feed, item }) => {
+    const result = await read(file);
+    expect(result.feed).toMatchObject(feed);
+    expect(result.items[0]).toMatchObject(item);
+  });
+
+  it('when HTML content has relative links, then they are made absolute and the HTML is sanitized', async () => {
+    const { items } = await read('node-feedparser/test/feeds/rss-with-relative-html-urls.xml');
+    expect(items[0]!.contentHtml).toContain('href="https://example.com/posts/post-1"');
+    expect(items[0]!.contentHtml).not.toMatch(/href="\/|href="\.\//);
+  });
+
+  it('when the seed Hindi article carries share-button boilerplate and a utm link, then the text and URL are kept as written', async () => {
+    const { items } = await read('seed/feeds/hindi-republisher-a.rss');
+    expect(items).toHaveLength(2);
+    expect(items[0]!.contentText).toContain('उत्तर कोरिया ने रूस के साथ');
+    expect(items[0]!.contentHtml).not.toMatch(/<script|onclick=/i);
+  });
+
+  it.each(['english-wire.rss', 'french-latin1.rss', 'hindi-other-story.rdf', 'hindi-republisher-a.rss', 'hindi-republisher-b.atom', 'hindi-republisher-c.json'])(
+    'when the seed feed %s is read, then every item has a title, a URL and a publication date in UTC',
+    async (name) => {
+      const { items } = await read(`seed/feeds/${name}`);
+      expect(items.length).toBeGreaterThan(0);
+      for (const item of items) {
+        expect(item.title).not.toBe('');
+        expect(item.url).toMatch(/^https:\/\//);
+        expect(item.published).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      }
+    },
+  );
+
+  it('when the Atom entry title is XHTML, then it becomes plain text and the entry keeps its categories', async () => {
+    const xml = `<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>x</id>
+      <title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">A <b>bold</b> move</div></title>
+      <category term="politics"/><category term="world" label="World"/></entry></feed>`;
+    const { items } = await readFeed(Buffer.from(xml));
+    expect(items[0]).toMatchObject({ title: 'A bold move', categories: ['politics', 'world'] });
+  });
+
+  it('when the document is not a feed, then a clear error says so', async () => {
+    await expect(readFeed(Buffer.from('<html><body>hello</body></html>'))).rejects.toThrow(/not a feed/);
+    await expect(readFeed(Buffer.from('just text'))).rejects.toThrow(/not a feed/);
+    await expect(readFeed(Buffer.from('{"not":"a feed"}'))).rejects.toThrow(/jsonfeed\.org/);
+  });
+
+  it('when the XML has a bare ampersand and HTML entities, then the feed is still read', async () => {
+    const xml = '<rss version="2.0"><channel><title>Tom & Jerry &eacute;t&eacute;</title><item><title>A&nbsp;&mdash;&nbsp;B</title></item></channel></rss>';
+    const { feed, items } = await readFeed(Buffer.from(xml));
+    expect(feed.title).toBe('Tom & Jerry été');
+    expect(items[0]!.title).toBe('A — B');
+  });
+
+  it('when a DOCTYPE declares entities (billion laughs), then none is expanded and the feed is read', async () => {
+    const lol = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY ext SYSTEM "file:///etc/passwd">]>
+      <rss version="2.0"><channel><title>&lol3;</title><item><title>&ext;</title></item></channel></rss>`;
+    const { feed, items } = await readFeed(Buffer.from(lol));
+    expect(feed.title.length).toBeLessThan(20);
+    expect(items[0]!.title).not.toContain('root:');
+  });
+
+  it('when content carries scripts, handlers and javascript: URLs, then none survives sanitizing', async () => {
+    const xml = `<rss version="2.0"><channel><item><title>x</title><link>https://a.example/p</link><description><![CDATA[
+      <p onclick="steal()">Hi <a href="javascript:alert(1)">link</a><script>alert(1)</script><img src="/i.png" onerror="x()"><iframe src="https://evil.example"></iframe></p>]]></description></item></channel></rss>`;
+    const { items } = await readFeed(Buffer.from(xml), { documentUrl: 'https://a.example/feed' });
+    const html = items[0]!.contentHtml;
+    expect(html).not.toMatch(/onclick|onerror|javascript:|<script|<iframe/i);
+    expect(html).toContain('src="https://a.example/i.png"');
+    expect(items[0]!.contentText).toBe('Hi link');
+  });
+});
