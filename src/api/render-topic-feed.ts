@@ -34,8 +34,7 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
     feed.addItem({
       id,
       guid: id,
-      // The package declares Atom titles as type="html": our plain-text title must be escaped to stay text.
-      title: format === 'atom' ? escapeHtml(title) : title,
+      title: titleFor(format, title),
       link: item.url || id,
       date: itemDate(item),
       published: item.published_at ?? undefined,
@@ -48,6 +47,15 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
   if (format === 'atom') return feed.atom1();
   if (format === 'rss') return feed.rss2();
   return toJsonFeed11(feed.json1(), items);
+}
+
+/**
+ * Titles are plain text. The package declares Atom titles as type="html", so they are escaped;
+ * RSS readers sniff titles for markup, so one with "<" is escaped too, and stays text either way.
+ */
+function titleFor(format: FeedFormat, title: string): string {
+  if (format === 'atom' || (format === 'rss' && /[<>]/.test(title))) return escapeHtml(title);
+  return title;
 }
 
 function escapeHtml(text: string): string {

@@ -1,13 +1,61 @@
+import { loadConfig } from '../config.js';
+import { createDb } from '../db/database.js';
+import { ensureDatabase } from '../db/ensure-database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { fetchFeed } from '../pipeline/fetch-feed.js';
+import { userAgent } from '../workers/deps.js';
 import { parseCommand } from './parse-command.js';
 
-const [command, ...args] = process.argv.slice(2);
-const commands: Record<string, () => Promise<number>> = {
-  parse: () => parseCommand(args, async () => { throw new Error('fetching not wired yet'); }),
+/** `npm run cli -- <command>`: the operator's tools beside the service. */
+const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<number> }> = {
+  parse: {
+    help: 'parse <file-or-url> [more …]   print the normalized feed (design §4); several inputs print one JSON line each',
+    run: (args) =>
+      parseCommand(args, async (url) => {
+        const config = loadConfig();
+        const result = await fetchFeed(url, {
+          timeoutMs: config.FETCH_TIMEOUT_MS,
+          connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
+          maxBytes: config.FETCH_MAX_BYTES,
+          maxRedirects: config.FETCH_MAX_REDIRECTS,
+          allowPrivate: config.FETCH_ALLOW_PRIVATE,
+          userAgent: userAgent(config),
+        });
+        if (result.kind !== 'ok') throw new Error('the server answered 304 to an unconditional request');
+        return { body: result.body, contentType: result.contentType };
+      }),
+  },
+  migrate: {
+    help: 'migrate                        apply pending database migrations (creates the database if missing)',
+    run: async () => {
+      const config = loadConfig();
+      await ensureDatabase(config.DATABASE_URL);
+      const db = createDb(config.DATABASE_URL, 1);
+      try {
+        const applied = await migrateToLatest(db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
+        return 0;
+      } finally {
+        await db.destroy();
+      }
+    },
+  },
 };
-const run = commands[command ?? ''];
-if (!run) {
-  process.stderr.write(`usage: cli <${Object.keys(commands).join('|')}> …\n`);
-  process.exitCode = 2;
+
+function usage(): string {
+  return `usage: npm run cli -- <command>\n\n${Object.values(COMMANDS).map((c) => `  ${c.help}`).join('\n')}\n`;
+}
+
+const [name, ...args] = process.argv.slice(2);
+const command = COMMANDS[name ?? ''];
+if (!command || args.includes('--help')) {
+  (command ? process.stdout : process.stderr).write(command ? `usage: npm run cli -- ${command.help}\n` : usage());
+  process.exitCode = command ? 0 : 2;
 } else {
-  process.exitCode = await run();
+  try {
+    process.exitCode = await command.run(args);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
 }
