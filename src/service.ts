@@ -32,7 +32,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   const connection = runs('worker') || runs('scheduler') ? workerConnection(config.REDIS_URL) : null;
   if (connection) {
     connection.on('error', () => {});
-    const handlers = createHandlers({ db, queues, config, log, topics: new TopicMatcherCache(db) });
+    const handlers = createHandlers({ db, queues, config, log, topics: new TopicMatcherCache() });
     if (runs('scheduler')) {
       await queues.schedule.upsertJobScheduler('poll-due-feeds', { every: config.SCHEDULER_EVERY_MS }, { name: 'poll-due-feeds', data: {} });
       workers.push(createWorker('schedule', handlers, connection, config.QUEUE_PREFIX, 1));

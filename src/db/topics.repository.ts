@@ -2,13 +2,32 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { MatchedTerm, RetagStatus, TopicRow } from './schema.js';
 
+// Topic writes take this advisory lock exclusively, item ingestion shares it: an ingestion either
+// commits before a topic change (and the re-tag job that follows sees its items) or starts after
+// it (and tags with the new rules). Without it, items stored during a topic change could miss it.
+const TOPICS_LOCK = 0x7470_6963; // "tpic"
+
+/** Held until the transaction ends; taken by every transaction that writes items with their tags. */
+export async function lockTopicsShared(trx: Db): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock_shared(${TOPICS_LOCK})`.execute(trx);
+}
+
+function withTopicsLocked<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${TOPICS_LOCK})`.execute(trx);
+    return fn(trx);
+  });
+}
+
 export async function createTopic(db: Db, topic: { slug: string; name: string; rule: string }): Promise<TopicRow | undefined> {
-  return db
-    .insertInto('topics')
-    .values({ ...topic, retag_status: 'pending' })
-    .onConflict((oc) => oc.column('slug').doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  return withTopicsLocked(db, (trx) =>
+    trx
+      .insertInto('topics')
+      .values({ ...topic, retag_status: 'pending' })
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .returningAll()
+      .executeTakeFirst(),
+  );
 }
 
 export async function listTopics(db: Db): Promise<TopicRow[]> {
@@ -21,7 +40,7 @@ export async function getTopicBySlug(db: Db, slug: string): Promise<TopicRow | u
 
 /** Changes a topic; a changed rule bumps its version, so a re-tag in progress for the old rule can tell it is stale. */
 export async function updateTopic(db: Db, slug: string, changes: { name: string; rule: string }): Promise<TopicRow | undefined> {
-  return db
+  return withTopicsLocked(db, (trx) => trx
     .updateTable('topics')
     .set({
       name: changes.name,
@@ -33,11 +52,11 @@ export async function updateTopic(db: Db, slug: string, changes: { name: string;
     })
     .where('slug', '=', slug)
     .returningAll()
-    .executeTakeFirst();
+    .executeTakeFirst());
 }
 
 export async function deleteTopic(db: Db, slug: string): Promise<boolean> {
-  const res = await db.deleteFrom('topics').where('slug', '=', slug).executeTakeFirst();
+  const res = await withTopicsLocked(db, (trx) => trx.deleteFrom('topics').where('slug', '=', slug).executeTakeFirst());
   return Number(res.numDeletedRows) > 0;
 }
 

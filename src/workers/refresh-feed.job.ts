@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
 import { upsertItems } from '../db/items.repository.js';
 import type { NewItem } from '../db/schema.js';
-import { replaceItemTags, type TagRow } from '../db/topics.repository.js';
+import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
 import { fetchFeed, FetchError } from '../pipeline/fetch-feed.js';
 import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/identity.js';
 import { nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
@@ -44,9 +44,9 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
     const items = dedupeItems(parsed.items);
     const fetchedAt = new Date();
     const rows = items.map((item) => toItemRow(feedId, item, fetchedAt));
-    const matcher = await deps.topics.current();
-
     const stored = await db.transaction().execute(async (trx) => {
+      await lockTopicsShared(trx);
+      const matcher = await deps.topics.current(trx);
       const written = await upsertItems(trx, rows);
       const byIdentity = new Map(rows.map((r, i) => [r.identity_hash, items[i]!]));
       const tags: TagRow[] = written.flatMap((w) => {

@@ -90,6 +90,17 @@ describe('the poll pipeline against a local feed server', () => {
     expect(after.topics.map((t: any) => t.slug)).toEqual(['korea']);
   });
 
+  it('when a topic is created right before a feed is polled, then every item of the feed gets the topic', async () => {
+    for (let run = 0; run < 4; run++) {
+      feeds.set(`/race-${run}.rss`, { body: rss(Array.from({ length: 20 }, (_, i) => ({ guid: `r${run}-${i}`, title: `Race ${run} item ${i}` }))) });
+      expect((await h.api('POST', '/api/v1/topics', { slug: `race-${run}`, name: 'Race', rule: `race AND "${run} item"` })).status).toBe(201);
+      const { body } = await h.api('POST', '/api/v1/feeds', { url: feeds.url(`/race-${run}.rss`) });
+      await eventually(async () => (await feedItems(body.feed.id)).length === 20, 10_000, 'items stored');
+      await eventually(async () => (await h.api('GET', `/api/v1/topics/race-${run}`)).body.topic.retag.status === 'done', 10_000, 're-tag');
+      expect((await h.api('GET', `/api/v1/items?topic=race-${run}&limit=200`)).body.items).toHaveLength(20);
+    }
+  });
+
   it.each([
     ['garbage', { body: 'this is not a feed at all' }, /not a feed/],
     ['HTTP 500', { status: 500, body: 'oops' }, /HTTP 500/],
