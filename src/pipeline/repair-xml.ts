@@ -19,7 +19,8 @@ export function repairXml(xml: string): string {
 
 /** A lenient second chance for XML that is still not well-formed: parse forgivingly, re-serialize. */
 export function rebuildXml(xml: string): string {
-  const doc = parseDocument(xml, { xmlMode: true, decodeEntities: false, recognizeCDATA: true });
+  // The declaration is dropped: the text is decoded already, and dom-serializer writes it back without its "?".
+  const doc = parseDocument(xml.replace(/^\s*<\?xml[^>]*\?>/, ''), { xmlMode: true, decodeEntities: false, recognizeCDATA: true });
   return render(doc, { xmlMode: true, decodeEntities: false, encodeEntities: false });
 }
 

@@ -113,6 +113,14 @@ describe('reading real-world feeds from ../shared/corpus', () => {
     expect(items[0]).toMatchObject({ title: 'A bold move', categories: ['politics', 'world'] });
   });
 
+  it('when the XML is cut off before its end, then what arrived is read', async () => {
+    const { feed, items } = await read('feed-rs/feed-rs/fixture/rss2/rss_2.0_invalid_1.xml');
+    expect(feed.title).toBe('Reuters: Most Read Articles');
+    expect(items).toEqual([]);
+    const cut = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>One</title></item><item><title>Tw';
+    expect((await readFeed(Buffer.from(cut))).items.map((i) => i.title)).toEqual(['One', 'Tw']);
+  });
+
   it('when the document is not a feed, then a clear error says so', async () => {
     await expect(readFeed(Buffer.from('<html><body>hello</body></html>'))).rejects.toThrow(/not a feed/);
     await expect(readFeed(Buffer.from('just text'))).rejects.toThrow(/not a feed/);
