@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');
   const service = await startService(config, db, log);
   onShutdown([() => service.close(), () => db.destroy()], log);
+  if (!config.API_TOKEN) log.warn('API_TOKEN is not set: reads work, writes (adding feeds and topics) are refused');
   log.info('topicwire started');
 }
 

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { Db } from '../../src/db/database.js';
+import { claimDueFeeds, insertFeed } from '../../src/db/feeds.repository.js';
+import { upsertItems } from '../../src/db/items.repository.js';
+import type { NewItem } from '../../src/db/schema.js';
+import { createTestDb } from '../helpers/test-db.js';
+
+const row = (feedId: number, n: number, hash = 'c1'): NewItem => ({
+  feed_id: feedId, identity_hash: `id-${n}`, guid: `g${n}`, url: '', canonical_url: '', title: `T${n}`, summary: '',
+  content_html: '', content_text: '', author: '', categories: [], language: '', enclosures: '[]', published_at: null,
+  updated_at: null, sort_at: new Date(), fetched_at: new Date(), content_hash: hash,
+});
+
+describe('repositories against Postgres', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  beforeAll(async () => ({ db, drop } = await createTestDb()));
+  afterAll(async () => drop?.());
+
+  it('when the same items are written twice, then the database stores them once and the second write returns nothing', async () => {
+    const { feed } = await insertFeed(db, 'https://dedupe.example/feed', 900);
+    const batch = [row(feed.id, 1), row(feed.id, 2)];
+    expect((await upsertItems(db, batch)).map((r) => r.inserted)).toEqual([true, true]);
+    expect(await upsertItems(db, batch)).toEqual([]);
+    const changed = await upsertItems(db, [row(feed.id, 1, 'c2')]);
+    expect(changed).toMatchObject([{ inserted: false, identityHash: 'id-1' }]);
+    const { count } = await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('count')).where('feed_id', '=', feed.id).executeTakeFirstOrThrow();
+    expect(Number(count)).toBe(2);
+  });
+
+  it('when two schedulers claim due feeds at the same moment, then each feed goes to exactly one of them', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 40; i++) ids.push((await insertFeed(db, `https://claims.example/${i}`, 900)).feed.id);
+    await sql`UPDATE feeds SET next_poll_at = now() - interval '1 minute'`.execute(db);
+    const [a, b] = await Promise.all([claimDueFeeds(db, 30, 600), claimDueFeeds(db, 30, 600)]);
+    expect(a.filter((id) => b.includes(id))).toEqual([]);
+    const claimed = [...a, ...b];
+    expect(claimed.length).toBeGreaterThanOrEqual(30);
+    expect(await claimDueFeeds(db, 100, 600)).toHaveLength(41 - claimed.length);
+    expect(await claimDueFeeds(db, 100, 600)).toEqual([]);
+  });
+});
