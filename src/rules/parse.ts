@@ -52,7 +52,7 @@ function tokenize(rule: string): Token[] {
       const end = rule.indexOf('"', i + 1);
       if (end < 0) throw new RuleSyntaxError('unterminated phrase: expected a closing "', i);
       const text = rule.slice(i + 1, end).trim();
-      if (!text) throw new RuleSyntaxError('empty phrase', i);
+      if (!/[\p{L}\p{N}]/u.test(text)) throw new RuleSyntaxError('a phrase needs at least one letter or digit', i);
       tokens.push({ type: 'phrase', text, pos: i });
       i = end + 1;
     } else if (c === '-' && (tokens.length === 0 || /[\s(]/.test(rule[i - 1] ?? ' '))) {
@@ -77,6 +77,7 @@ function tokenize(rule: string): Token[] {
         const prefix = text.endsWith('*');
         const bare = prefix ? text.slice(0, -1) : text;
         if (!bare || bare.includes('*')) throw new RuleSyntaxError('"*" must end a word of at least one letter', start);
+        if (!/[\p{L}\p{N}]/u.test(bare)) throw new RuleSyntaxError(`"${bare}" has no letter or digit to match`, start);
         tokens.push({ type: 'word', text: bare, pos: start, prefix });
       }
     }

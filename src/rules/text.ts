@@ -7,30 +7,82 @@
 
 // Combining marks directly after a Latin letter: only these are dropped.
 const LATIN_WITH_MARKS = /([A-Za-z\u00C0-\u024F\u1E00-\u1EFF])[\u0300-\u036F]+/g;
+const HAS_LATIN_EXTENDED = /[\u0300-\u036F\u00C0-\u024F\u1E00-\u1EFF]/;
 const SPECIAL_FOLDS: Record<string, string> = { 'ß': 'ss', 'ẞ': 'ss', 'ı': 'i', 'ſ': 's', 'ς': 'σ', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'đ': 'd', 'ł': 'l' };
 const SPECIAL_FOLD_RE = new RegExp(`[${Object.keys(SPECIAL_FOLDS).join('')}]`, 'g');
+const NON_ASCII = /[^\x00-\x7F]/; // eslint-disable-line no-control-regex
 
 /** The folded form of a text or a term; the same function serves both sides of a match. */
 export function foldText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(SPECIAL_FOLD_RE, (c) => SPECIAL_FOLDS[c] ?? c)
-    .normalize('NFD')
-    .replace(LATIN_WITH_MARKS, '$1')
-    .normalize('NFC');
+  // Pure ASCII needs nothing but lower case: the common case, and the cheap one.
+  if (!NON_ASCII.test(text)) return text.toLowerCase();
+  let folded = text.normalize('NFKC').toLowerCase();
+  if (SPECIAL_FOLD_RE.test(folded)) folded = folded.replace(SPECIAL_FOLD_RE, (c) => SPECIAL_FOLDS[c] ?? c);
+  SPECIAL_FOLD_RE.lastIndex = 0;
+  if (HAS_LATIN_EXTENDED.test(folded)) folded = folded.normalize('NFD').replace(LATIN_WITH_MARKS, '$1').normalize('NFC');
+  return folded;
 }
 
-const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+// One byte per BMP code unit: 1 for letters, marks and numbers (word characters). Built once.
+const WORD_CHAR = (() => {
+  const table = new Uint8Array(0x10000);
+  const word = /[\p{L}\p{M}\p{N}]/u;
+  for (let c = 0; c < 0x10000; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    if (word.test(String.fromCharCode(c))) table[c] = 1;
+  }
+  return table;
+})();
+const WORD_ASTRAL = /^[\p{L}\p{M}\p{N}]$/u;
+
+export function isWordCodeUnit(c: number): boolean {
+  return WORD_CHAR[c] === 1;
+}
+
+export function isWordCodePoint(cp: number): boolean {
+  return cp < 0x10000 ? WORD_CHAR[cp] === 1 : WORD_ASTRAL.test(String.fromCodePoint(cp));
+}
+
+/** Whether the code point starting at `i` is a word character, and how many code units it takes. */
+function wordCharAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff) return WORD_CHAR[c]! ? 1 : 0;
+  const cp = s.codePointAt(i)!;
+  return WORD_ASTRAL.test(String.fromCodePoint(cp)) ? 2 : 0;
+}
 
 /** Words of an already folded text, in order. */
 export function words(folded: string): string[] {
-  return folded.match(WORD) ?? [];
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < folded.length; ) {
+    const n = wordCharAt(folded, i);
+    if (n) {
+      if (start < 0) start = i;
+      i += n;
+    } else {
+      if (start >= 0) out.push(folded.slice(start, i));
+      start = -1;
+      i += folded.charCodeAt(i) >= 0xd800 && folded.charCodeAt(i) <= 0xdbff ? 2 : 1;
+    }
+  }
+  if (start >= 0) out.push(folded.slice(start));
+  return out;
 }
 
-const SPACELESS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const SPACELESS_SOURCE = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}]';
 
-/** Whether a term is written in a script without spaces between words (matched as a substring). */
-export function isSpaceless(term: string): boolean {
-  return SPACELESS.test(term);
+/** 1 for BMP code units of scripts written without spaces: a match may start at any of them. */
+export const SPACELESS_CODE_UNIT = (() => {
+  const table = new Uint8Array(0x10000);
+  const re = new RegExp(SPACELESS_SOURCE, 'u');
+  for (let c = 0x0e00; c < 0x10000; c++) if (!(c >= 0xd800 && c <= 0xdfff) && re.test(String.fromCharCode(c))) table[c] = 1;
+  return table;
+})();
+
+const SPACELESS = new RegExp(SPACELESS_SOURCE, 'u');
+
+/** Whether a text has characters of a script written without spaces between words (matched as substrings). */
+export function isSpaceless(text: string): boolean {
+  return SPACELESS.test(text);
 }

@@ -8,7 +8,7 @@ import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipelin
 import { nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
 import { readFeed } from '../pipeline/read-feed.js';
 import { FeedError, type NormalizedItem } from '../pipeline/types.js';
-import { matchItem } from '../rules/match.js';
+import { matchItem } from '../rules/compile.js';
 import { userAgent, type WorkerDeps } from './deps.js';
 
 /**

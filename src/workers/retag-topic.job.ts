@@ -1,6 +1,6 @@
 import { itemsAfter } from '../db/items.repository.js';
 import { getTopicBySlug, listTopicRules, replaceItemTags, setRetagProgress } from '../db/topics.repository.js';
-import { compileTopics, matchItem } from '../rules/match.js';
+import { compileTopics, matchItem } from '../rules/compile.js';
 import type { WorkerDeps } from './deps.js';
 
 const BATCH = 500;

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { listTopicRules, topicsFingerprint } from '../db/topics.repository.js';
-import { compileTopics, type TopicMatcher } from '../rules/match.js';
+import { compileTopics, type TopicMatcher } from '../rules/compile.js';
 
 /**
  * The compiled topics, shared by every job of a worker process. Each call checks the rules'
@@ -9,7 +9,7 @@ import { compileTopics, type TopicMatcher } from '../rules/match.js';
  * recompiled when the fingerprint changed, and is swapped whole, never edited.
  */
 export class TopicMatcherCache {
-  private matcher: TopicMatcher = { topics: [] };
+  private matcher: TopicMatcher = compileTopics([]);
   private fingerprint: string | null = null;
 
   async current(db: Db): Promise<TopicMatcher> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileTopics, matchItem, type MatchableItem } from '../../src/rules/match.js';
+import { compileTopics, matchItem, type MatchableItem } from '../../src/rules/compile.js';
 import { parseRule, RuleSyntaxError } from '../../src/rules/parse.js';
 import { foldText } from '../../src/rules/text.js';
 

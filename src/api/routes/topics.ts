@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { listItems } from '../../db/items.repository.js';
 import { createTopic, deleteTopic, getTopicBySlug, listTopics, updateTopic } from '../../db/topics.repository.js';
-import { compileTopics, matchItem } from '../../rules/match.js';
+import { compileTopics, matchItem } from '../../rules/compile.js';
 import { parseRule, RuleSyntaxError } from '../../rules/parse.js';
 import { enqueue } from '../../queue/queues.js';
 import { requireToken } from '../auth.js';
