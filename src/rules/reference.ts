@@ -14,27 +14,38 @@ import { foldText, isSpaceless, words } from './text.js';
  *    either when it starts with such a character.
  */
 export function referenceMatches(rule: string, item: MatchableItem): boolean {
-  const tree = parseRule(rule);
-  const folded = new Map<Field, string>();
-  const text = (f: Field) => {
-    if (!folded.has(f)) folded.set(f, foldText(FIELD_TEXT[f](item)));
-    return folded.get(f)!;
+  return referenceMatcher(rule)(item);
+}
+
+/** The reference evaluator with the rule parsed and its regular expressions built once. */
+export function referenceMatcher(rule: string): (item: MatchableItem) => boolean {
+  type Node = { kind: 'term'; re: RegExp; fields: Field[] } | { kind: 'and' | 'or'; children: Node[] } | { kind: 'not'; child: Node };
+  const build = (node: RuleNode): Node => {
+    if (node.kind === 'term') return { kind: 'term', re: termRegex(node.text, node.prefix), fields: node.field ? [node.field] : DEFAULT_FIELDS };
+    if (node.kind === 'not') return { kind: 'not', child: build(node.child) };
+    return { kind: node.kind, children: node.children.map(build) };
   };
-  const evaluate = (node: RuleNode): boolean => {
-    switch (node.kind) {
-      case 'term': {
-        const re = termRegex(node.text, node.prefix);
-        return (node.field ? [node.field] : DEFAULT_FIELDS).some((f) => re.test(text(f)));
+  const tree = build(parseRule(rule));
+  return (item) => {
+    const folded = new Map<Field, string>();
+    const text = (f: Field) => {
+      if (!folded.has(f)) folded.set(f, foldText(FIELD_TEXT[f](item)));
+      return folded.get(f)!;
+    };
+    const evaluate = (node: Node): boolean => {
+      switch (node.kind) {
+        case 'term':
+          return node.fields.some((f) => node.re.test(text(f)));
+        case 'not':
+          return !evaluate(node.child);
+        case 'and':
+          return node.children.every(evaluate);
+        case 'or':
+          return node.children.some(evaluate);
       }
-      case 'not':
-        return !evaluate(node.child);
-      case 'and':
-        return node.children.every(evaluate);
-      case 'or':
-        return node.children.some(evaluate);
-    }
+    };
+    return evaluate(tree);
   };
-  return evaluate(tree);
 }
 
 const W = '[\\p{L}\\p{M}\\p{N}]';

@@ -24,7 +24,7 @@ export function foldText(text: string): string {
 }
 
 // One byte per BMP code unit: 1 for letters, marks and numbers (word characters). Built once.
-const WORD_CHAR = (() => {
+export const WORD_CHAR = (() => {
   const table = new Uint8Array(0x10000);
   const word = /[\p{L}\p{M}\p{N}]/u;
   for (let c = 0; c < 0x10000; c++) {
@@ -69,6 +69,29 @@ export function words(folded: string): string[] {
   if (start >= 0) out.push(folded.slice(start));
   return out;
 }
+
+/** FOLD[c] for a code unit whose folding depends on its neighbours or is longer than one unit. */
+export const NEEDS_CONTEXT = 0xffff;
+
+/**
+ * foldText, one BMP code unit at a time, for text already in NFC (as every stored item is):
+ * FOLD[c] is what foldText makes of c alone, or NEEDS_CONTEXT where the result could depend on
+ * the characters around it or is not one unit: surrogates, the Latin combining marks (removed
+ * only after a Latin letter), Hangul jamo and kana voicing marks (which compose with what a
+ * compatibility mapping puts before them), and expansions such as "ß" → "ss". For an NFC text
+ * without those, folding each unit through this table equals foldText(text), so the matcher
+ * folds and scans in one pass without building a folded copy; any other text takes foldText.
+ */
+export const FOLD = (() => {
+  const table = new Uint16Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) {
+    const context =
+      (c >= 0xd800 && c <= 0xdfff) || (c >= 0x0300 && c <= 0x036f) || (c >= 0x1100 && c <= 0x11ff) || c === 0x3099 || c === 0x309a;
+    const folded = context ? '' : foldText(String.fromCharCode(c));
+    table[c] = folded.length === 1 && folded.charCodeAt(0) !== NEEDS_CONTEXT ? folded.charCodeAt(0) : NEEDS_CONTEXT;
+  }
+  return table;
+})();
 
 const SPACELESS_SOURCE = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}]';
 

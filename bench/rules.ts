@@ -1,0 +1,122 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { htmlToText } from '../src/pipeline/html.js';
+import { compileTopics, matchItem, type MatchableItem } from '../src/rules/compile.js';
+import { referenceMatcher } from '../src/rules/reference.js';
+import { foldText, words } from '../src/rules/text.js';
+
+/**
+ * Topic matching throughput (issue 3): items of ~7 KB of UTF-8 text, half Hindi, half English; T topics
+ * of ~10 terms. Side by side in one process: (a) a naive baseline, one regular expression per term
+ * per topic; (b) the compiled matcher on the item's text; (c) the whole step, item HTML → text → tags.
+ */
+const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/corpus');
+
+/** mulberry32: a small seeded generator, so every run benchmarks the same items and rules. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const hindi = readFileSync(path.join(CORPUS, 'seed/article-hi.txt'), 'utf8');
+const FEEDS = path.join(CORPUS, 'codehollow-feedreader/FeedReader.Tests/Feeds');
+const english = readdirSync(FEEDS).map((f) => htmlToText(readFileSync(path.join(FEEDS, f), 'utf8'))).join(' ');
+
+// Real words first, in order of first use; then made-up words in the same scripts, so that the
+// vocabulary is large (~20,000 words each) and a rule's terms are as rare in items as in real news.
+function vocabulary(realText: string, keep: (w: string) => boolean, letters: string[], rand: () => number): string[] {
+  const real = [...new Set(words(foldText(realText)))].filter(keep);
+  const made = new Set<string>();
+  while (real.length + made.size < 20_000) {
+    made.add(Array.from({ length: 3 + Math.floor(rand() * 6) }, () => letters[Math.floor(rand() * letters.length)]).join(''));
+  }
+  return [...real, ...made];
+}
+const vrand = prng(7);
+const vocab = {
+  en: vocabulary(english, (w) => /^[a-z]{3,}$/.test(w), [...'abcdefghijklmnoprstuvwy'], vrand),
+  hi: vocabulary(hindi, (w) => w.length > 1, [...'कखगघचछजझटठडढणतथदधनपफबभमयरलवशषसह'].flatMap((c) => [c, c + 'ा', c + 'ि', c + 'ी', c + 'ु', c + 'े', c + 'ो']), vrand),
+};
+
+/** A word with a Zipf-like skew: common words are common, most of the vocabulary is rare. */
+function zipf(pool: string[], rand: () => number): string {
+  return pool[Math.floor(pool.length * rand() ** 4)]!;
+}
+
+export function makeItems(n: number, rand: () => number): { html: string; item: MatchableItem }[] {
+  return Array.from({ length: n }, (_, i) => {
+    const lang = i % 2 ? 'hi' : 'en';
+    const pool = vocab[lang];
+    const paragraphs: string[] = [];
+    let size = 0;
+    while (size < 7000) {
+      const p = Array.from({ length: 40 }, () => zipf(pool, rand)).join(' ');
+      paragraphs.push(p);
+      size += Buffer.byteLength(p);
+    }
+    const html = paragraphs.map((p, k) => (k % 3 ? `<p>${p}</p>` : `<p><a href="https://x.example/${k}">${p.slice(0, 30)}</a> ${p.slice(30)}</p>`)).join('\n');
+    const text = htmlToText(html).normalize('NFC');
+    return { html, item: { title: paragraphs[0]!.slice(0, 80), summary: paragraphs[1]!.slice(0, 200), contentText: text, author: '', categories: [], url: '', feedTitle: '', language: lang } };
+  });
+}
+
+export function makeRules(t: number, rand: () => number): string[] {
+  // Topics name specific things: terms come from the vocabulary past its 200 most common words.
+  const pick = () => {
+    const pool = rand() < 0.5 ? vocab.hi : vocab.en;
+    return pool[200 + Math.floor(rand() ** 2 * (pool.length - 200))]!;
+  };
+  return Array.from({ length: t }, () => {
+    const any = Array.from({ length: 6 }, (_, k) => (k === 5 ? `"${pick()} ${pick()}"` : k === 4 ? `${pick()}*` : pick())).join(' OR ');
+    const all = Array.from({ length: 3 }, pick).join(' OR ');
+    return `(${any}) AND (${all}) -${pick()}`;
+  });
+}
+
+function naiveMatcher(rules: string[]) {
+  // The baseline a first version would write: for every topic, its terms' regular expressions
+  // (built once) over the item's folded text.
+  const topics = rules.map(referenceMatcher);
+  return (item: MatchableItem) => topics.filter((matches) => matches(item)).length;
+}
+
+function rate(fn: () => void, items: number, minMs = 1500): number {
+  fn();
+  let runs = 0;
+  const start = performance.now();
+  while (performance.now() - start < minMs) {
+    fn();
+    runs++;
+  }
+  return (runs * items) / ((performance.now() - start) / 1000);
+}
+
+export function benchRules(): string[] {
+  const rand = prng(42);
+  const items = makeItems(200, rand);
+  const out: string[] = [];
+  for (const t of [10, 100, 1000]) {
+    const rules = makeRules(t, rand);
+    const matcher = compileTopics(rules.map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
+    // The matcher's memory: its typed arrays (the trie, the class table, per-term data).
+    const trie = matcher.trie;
+    const bytes = [trie.nodes, trie.denseTargets, trie.children, trie.terms, matcher.classOf, matcher.termMask].reduce((n, a) => n + a.byteLength, 0);
+    const naive = naiveMatcher(rules);
+    const naiveItems = items.slice(0, t >= 1000 ? 10 : 50);
+    const a = rate(() => naiveItems.forEach((x) => naive(x.item)), naiveItems.length);
+    const b = rate(() => items.forEach((x) => matchItem(matcher, x.item)), items.length);
+    const c = rate(() => items.forEach((x) => matchItem(matcher, { ...x.item, contentText: htmlToText(x.html) })), items.length);
+    const tagged = items.reduce((n, x) => n + matchItem(matcher, x.item).length, 0);
+    out.push(
+      `T=${String(t).padEnd(5)} naive ${a.toFixed(0).padStart(7)} items/s | compiled ${b.toFixed(0).padStart(7)} items/s (${(b / a).toFixed(0)}× naive) | ` +
+        `HTML→tags ${c.toFixed(0).padStart(6)} items/s | matcher ${(bytes / 2 ** 20).toFixed(1)} MiB, ${trie.nodes.length / 8} trie nodes | ` +
+        `${(tagged / items.length).toFixed(1)} tags/item`,
+    );
+  }
+  return out;
+}
