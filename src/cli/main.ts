@@ -3,7 +3,7 @@ import { createDb } from '../db/database.js';
 import { ensureDatabase } from '../db/ensure-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { fetchFeed } from '../pipeline/fetch-feed.js';
-import { userAgent } from '../workers/deps.js';
+import { fetchOptions } from '../workers/deps.js';
 import { parseCommand } from './parse-command.js';
 
 /** `npm run cli -- <command>`: the operator's tools beside the service. */
@@ -12,15 +12,7 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<
     help: 'parse <file-or-url> [more …]   print the normalized feed (design §4); several inputs print one JSON line each',
     run: (args) =>
       parseCommand(args, async (url) => {
-        const config = loadConfig();
-        const result = await fetchFeed(url, {
-          timeoutMs: config.FETCH_TIMEOUT_MS,
-          connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
-          maxBytes: config.FETCH_MAX_BYTES,
-          maxRedirects: config.FETCH_MAX_REDIRECTS,
-          allowPrivate: config.FETCH_ALLOW_PRIVATE,
-          userAgent: userAgent(config),
-        });
+        const result = await fetchFeed(url, fetchOptions(loadConfig()));
         if (result.kind !== 'ok') throw new Error('the server answered 304 to an unconditional request');
         return { body: result.body, contentType: result.contentType };
       }),

@@ -9,7 +9,7 @@ import { nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.
 import { readFeed } from '../pipeline/read-feed.js';
 import { FeedError, type NormalizedItem } from '../pipeline/types.js';
 import { matchItem } from '../rules/compile.js';
-import { userAgent, type WorkerDeps } from './deps.js';
+import { fetchOptions, type WorkerDeps } from './deps.js';
 
 /**
  * Polls one feed: fetch → decode/parse/normalize → dedupe → tag → store, the store being one
@@ -23,16 +23,7 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
   const flog = log.child({ feedId, url: feed.url });
 
   try {
-    const fetched = await fetchFeed(feed.url, {
-      etag: feed.etag,
-      lastModified: feed.last_modified,
-      timeoutMs: config.FETCH_TIMEOUT_MS,
-      connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
-      maxBytes: config.FETCH_MAX_BYTES,
-      maxRedirects: config.FETCH_MAX_REDIRECTS,
-      allowPrivate: config.FETCH_ALLOW_PRIVATE,
-      userAgent: userAgent(config),
-    });
+    const fetched = await fetchFeed(feed.url, { ...fetchOptions(config), etag: feed.etag, lastModified: feed.last_modified });
     const nextPollAt = nextPollAfterSuccess(new Date(), feed.interval_seconds);
     if (fetched.kind === 'not-modified') {
       await markFeedPolled(db, feedId, { nextPollAt, url: fetched.movedTo ?? undefined });
