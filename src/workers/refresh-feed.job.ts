@@ -70,8 +70,9 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
     await recordFailure(feedId, feed.interval_seconds, feed.error_count, err, deps);
     const message = err instanceof Error ? err.message : String(err);
     flog.warn({ err: message, code: (err as FeedError).code, durationMs: Date.now() - started }, 'feed refresh failed');
-    // Only a failure that may pass (network, 5xx, 429) is worth BullMQ's retries.
-    if (err instanceof FetchError && err.retryable) throw err;
+    // Only a failure that may pass (network, 5xx) is worth BullMQ's retries; a server that named
+    // its Retry-After is asked again only then, by the schedule recorded above.
+    if (err instanceof FetchError && err.retryable && err.retryAfterSeconds === null) throw err;
     throw new UnrecoverableError(message);
   }
 }

@@ -1,0 +1,91 @@
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeedServer } from '../helpers/feed-server.js';
+import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+
+const rss = (title: string) => `<?xml version="1.0"?><rss version="2.0"><channel><title>${title}</title><item><guid>${title}-1</guid><title>${title}</title></item></channel></rss>`;
+
+describe('fetching feeds that push back', () => {
+  let h: Harness;
+  let feeds: FeedServer;
+
+  beforeAll(async () => {
+    feeds = await new FeedServer().start();
+    h = await startHarness({ FETCH_MAX_BYTES: '20000' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await feeds?.stop();
+  });
+
+  const add = async (path: string) => (await h.api('POST', '/api/v1/feeds', { url: feeds.url(path) })).body.feed.id as number;
+  const feedRow = async (id: number) => (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed;
+  const settled = (id: number) => eventually(async () => {
+    const f = await feedRow(id);
+    return f.status !== 'new' ? f : null;
+  }, 10_000, 'first poll');
+
+  it('when the body is larger than the limit, then the feed is failing and says why', async () => {
+    feeds.set('/huge.rss', { body: rss('Huge') + ' '.repeat(50_000) });
+    const f = await settled(await add('/huge.rss'));
+    expect(f).toMatchObject({ status: 'failing', lastError: expect.stringMatching(/over the limit of 20000 bytes/) });
+  });
+
+  it('when a small gzip body inflates past the limit, then it is stopped while inflating', async () => {
+    const bomb = gzipSync(Buffer.from(rss('Bomb') + '<!--' + 'A'.repeat(5_000_000) + '-->'));
+    expect(bomb.length).toBeLessThan(20_000);
+    feeds.set('/bomb.rss', { body: bomb, headers: { 'content-encoding': 'gzip' } });
+    const f = await settled(await add('/bomb.rss'));
+    expect(f).toMatchObject({ status: 'failing', lastError: expect.stringMatching(/after decompression/) });
+  });
+
+  it('when a gzip body is within the limit, then it is read', async () => {
+    feeds.set('/small-gzip.rss', { body: gzipSync(Buffer.from(rss('Zipped'))), headers: { 'content-encoding': 'gzip' } });
+    const id = await add('/small-gzip.rss');
+    expect(await settled(id)).toMatchObject({ status: 'ok', title: 'Zipped' });
+  });
+
+  it('when a feed moved permanently (301), then its stored URL follows; a temporary redirect (302) leaves it', async () => {
+    feeds.set('/old.rss', { status: 301, headers: { location: '/new.rss' } });
+    feeds.set('/new.rss', { body: rss('Moved') });
+    feeds.set('/temp.rss', { status: 302, headers: { location: '/new.rss' } });
+    const moved = await settled(await add('/old.rss'));
+    expect(moved).toMatchObject({ status: 'ok', url: feeds.url('/new.rss') });
+    const temp = await settled(await add('/temp.rss'));
+    expect(temp).toMatchObject({ status: 'ok', url: feeds.url('/temp.rss') });
+  });
+
+  it('when a feed is gone (410), then it is disabled with the reason, and a refresh enables it again', async () => {
+    feeds.set('/gone.rss', { status: 410, body: 'gone' });
+    const id = await add('/gone.rss');
+    const gone = await settled(id);
+    expect(gone).toMatchObject({ status: 'disabled', disabledReason: expect.stringMatching(/410/) });
+
+    feeds.set('/gone.rss', { body: rss('Back') });
+    expect((await h.api('POST', `/api/v1/feeds/${id}/refresh`)).status).toBe(202);
+    await eventually(async () => (await feedRow(id)).status === 'ok', 10_000, 'feed back');
+  });
+
+  it('when a server answers 429 with Retry-After, then the next poll waits at least that long', async () => {
+    feeds.set('/busy.rss', { status: 429, headers: { 'retry-after': '7200' } });
+    const f = await settled(await add('/busy.rss'));
+    expect(f.status).toBe('failing');
+    expect(new Date(f.nextPollAt).getTime() - Date.now()).toBeGreaterThan(7000 * 1000);
+    // BullMQ's own retry (10 s later) must not knock again before then.
+    await new Promise((r) => setTimeout(r, 11_000));
+    expect(feeds.requestsTo('/busy.rss')).toHaveLength(1);
+  });
+
+  it('when private addresses are not allowed, then adding a feed on one is refused with a reason', async () => {
+    const strict = await startHarness({ FETCH_ALLOW_PRIVATE: 'false' });
+    try {
+      for (const url of [feeds.url('/new.rss'), 'http://localhost:9/feed', 'http://[::1]/feed', 'http://169.254.169.254/latest/meta-data']) {
+        const res = await strict.api('POST', '/api/v1/feeds', { url });
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatchObject({ code: 'url_refused', message: expect.stringMatching(/private or reserved/) });
+      }
+    } finally {
+      await strict.stop();
+    }
+  });
+});
