@@ -5,7 +5,8 @@ import type { Enclosure, NormalizedFeed, NormalizedItem, ParsedFeed, ParsedItem,
 /**
  * The feed as written → the contract of design §4: plain text where text is promised, sanitized
  * HTML with absolute URLs where HTML is, ISO dates in UTC, no missing keys.
- * `documentUrl` is where the feed was fetched from ("" for a local file).
+ * `documentUrl` is where the feed was fetched from ("" for a local file): with xml:base, the
+ * base that relative links resolve against (RFC 4287 §2, RFC 3986 §5.1).
  */
 export function normalizeFeed(parsed: ParsedFeed, documentUrl = ''): NormalizedFeed {
   const feedBase = resolveUrl(parsed.base, documentUrl) || documentUrl;
@@ -21,14 +22,14 @@ export function normalizeFeed(parsed: ParsedFeed, documentUrl = ''): NormalizedF
       updated: parseDate(parsed.updated),
       hubs: parsed.links.filter((l) => l.rel === 'hub').map((l) => resolveUrl(l.href, feedBase)).filter(Boolean),
     },
-    items: parsed.items.map((item) => normalizeItem(item, feedBase || siteUrl, parsed.language)),
+    items: parsed.items.map((item) => normalizeItem(item, feedBase, parsed.language)),
   };
 }
 
 function normalizeItem(item: ParsedItem, feedBase: string, feedLanguage: string): NormalizedItem {
   const base = resolveUrl(item.base, feedBase) || feedBase;
   const guidUrl = item.guidIsPermaLink ? resolveUrl(item.guid, '') : '';
-  const url = pickLink(item.links, base, ['alternate']) || guidUrl;
+  const url = pickLink(item.links, base, ['alternate']) || guidUrl || unresolvedLink(item.links);
   const body = item.content ?? item.summary;
   const contentHtml = body ? sanitizeHtml(asHtml(body), url && !item.base ? url : base) : '';
   return {
@@ -45,6 +46,15 @@ function normalizeItem(item: ParsedItem, feedBase: string, feedLanguage: string)
     updated: parseDate(item.updated),
     enclosures: item.links.filter((l) => l.rel === 'enclosure').map((l) => toEnclosure(l, base)).filter((e) => e.url),
   };
+}
+
+/**
+ * A relative item link when there is nothing to resolve it against (a local file with no
+ * xml:base): kept as written rather than guessed. Fetched feeds always have their URL as base.
+ */
+function unresolvedLink(links: ParsedLink[]): string {
+  const link = links.find((l) => l.rel === 'alternate' && /^[/.?#\w-]/.test(l.href) && !/^\w+:/.test(l.href));
+  return link ? link.href.trim() : '';
 }
 
 /** The first link of one of `rels` (HTML first), absolute. */

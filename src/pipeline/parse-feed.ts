@@ -1,4 +1,5 @@
 import Parser from 'rss-parser';
+import { isCdf, parseCdf } from './parse-cdf.js';
 import { parseJsonFeed } from './parse-json-feed.js';
 import { rebuildXml, repairXml } from './repair-xml.js';
 import { FeedError, type ParsedFeed, type ParsedItem, type ParsedLink, type TextValue } from './types.js';
@@ -78,6 +79,7 @@ export async function parseFeed(text: string): Promise<ParsedFeed> {
   const start = text.replace(/^\uFEFF/, '').trimStart();
   if (start.startsWith('{')) return parseJsonFeed(start);
   if (!start.startsWith('<')) throw new FeedError('not a feed: the document is neither XML nor JSON', 'not_a_feed');
+  if (isCdf(start)) return parseCdf(start);
 
   const xml = repairXml(start);
   let result: Raw;
@@ -123,6 +125,15 @@ function rawText(obj: Raw, names: string[]): string {
   return '';
 }
 
+/** Like rawText, but a date element written twice counts by its last value (a later write overrides). */
+function rawDate(obj: Raw, names: string[]): string {
+  for (const name of names) {
+    const values = raw(obj, name).map((n) => nodeText(n).trim()).filter(Boolean);
+    if (values.length) return values[values.length - 1]!;
+  }
+  return '';
+}
+
 function mapFeed(result: Raw, xml: string): ParsedFeed {
   const root = /<(rss|rdf:RDF|feed)\b([^>]*)>/i.exec(xml);
   const rootName = root?.[1]?.toLowerCase() ?? 'rss';
@@ -136,7 +147,7 @@ function mapFeed(result: Raw, xml: string): ParsedFeed {
     description: textValue(result, ['subtitle', 'tagline', 'description', 'dc:description', 'info', 'itunes:subtitle', 'itunes:summary'], format, 'html'),
     links: [...raw(result, 'link'), ...raw(result, 'atom:link'), ...raw(result, 'atom10:link')].map(toLink),
     language: rawText(result, ['language', 'dc:language']) || attrFrom(rootAttrs, 'xml:lang'),
-    updated: rawText(result, ['updated', 'modified', 'dcterms:modified', 'lastBuildDate', 'pubDate', 'dc:date', 'published', 'issued', 'dcterms:issued']),
+    updated: rawDate(result, ['updated', 'modified', 'dcterms:modified', 'lastBuildDate', 'pubDate', 'dc:date', 'published', 'issued', 'dcterms:issued']),
     base: attrFrom(rootAttrs, 'xml:base'),
     ttlMinutes: Number.isFinite(ttl) && ttl > 0 ? ttl : null,
     syndicationSeconds: syndicationSeconds(rawText(result, ['sy:updatePeriod']), rawText(result, ['sy:updateFrequency'])),
@@ -217,8 +228,8 @@ function mapItem(item: Raw, format: ParsedFeed['format']): ParsedItem {
     author: authorOf(item),
     categories: categoriesOf(item),
     language: rawText(item, ['dc:language', 'language']),
-    published: rawText(item, ['published', 'pubDate', 'issued', 'dcterms:issued', 'created', 'dcterms:created', 'dc:date']),
-    updated: rawText(item, ['updated', 'modified', 'dcterms:modified', 'dc:date']),
+    published: rawDate(item, ['published', 'pubDate', 'issued', 'dcterms:issued', 'created', 'dcterms:created', 'dc:date']),
+    updated: rawDate(item, ['updated', 'modified', 'dcterms:modified', 'dc:date']),
     base: baseOf(item),
     sourceUrl: raw(item, 'source').map((s) => nodeAttr(s, 'url')).find(Boolean) ?? '',
   };

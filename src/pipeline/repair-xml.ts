@@ -12,9 +12,10 @@ import render from 'dom-serializer';
  */
 export function repairXml(xml: string): string {
   let text = xml.replace(/^\uFEFF/, '').replace(INVALID_XML_CHARS, '');
+  const declared = internalEntities(text);
   text = withoutDoctype(text);
-  text = mapOutsideCdata(text, fixEntities);
-  return wrapXhtml(unprefixCoreElements(text));
+  text = mapOutsideCdata(text, (s) => fixEntities(s, declared));
+  return wrapXhtml(lowerCaseCoreElements(unprefixCoreElements(text)));
 }
 
 /** A lenient second chance for XML that is still not well-formed: parse forgivingly, re-serialize. */
@@ -29,6 +30,8 @@ export function rebuildXml(xml: string): string {
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 const DOCTYPE = /<!DOCTYPE(?:[^[>]*\[[\s\S]*?\]\s*>|[^>]*>)/gi;
 const XML_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
+// Feeds take their entities from the XHTML 1.0 sets, where these two differ from HTML 5's.
+const XHTML1_ONLY: Record<string, string> = { lang: '\u2329', rang: '\u232A' };
 
 /** The DOCTYPE can only stand in the prolog, before the root element. */
 function withoutDoctype(text: string): string {
@@ -42,7 +45,22 @@ function mapOutsideCdata(text: string, fn: (s: string) => string): string {
   return parts.map((p, i) => (i % 2 === 1 ? p : fn(p))).join('');
 }
 
-function fixEntities(text: string): string {
+/**
+ * Entities a DOCTYPE declares with plain text values (`<!ENTITY id "tag:example.com,">`). Only
+ * literal values are kept: none that refers to another entity or holds markup, none external,
+ * at most 64 of at most 1,000 characters, so an expansion can never grow past what was written.
+ */
+function internalEntities(text: string): Map<string, string> {
+  const entities = new Map<string, string>();
+  const doctype = /<!DOCTYPE[^[>]*\[([\s\S]*?)\]\s*>/i.exec(text.slice(0, 20_000));
+  if (!doctype) return entities;
+  for (const m of doctype[1]!.matchAll(/<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(["'])([^"'&<%]{0,1000})\2\s*>/g)) {
+    if (entities.size < 64 && !XML_ENTITIES.has(m[1]!)) entities.set(m[1]!, m[3]!);
+  }
+  return entities;
+}
+
+function fixEntities(text: string, declared: Map<string, string>): string {
   return text.replace(/&(#[0-9]+;|#x[0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)?/g, (whole, ref: string | undefined) => {
     if (!ref) return '&amp;';
     if (ref.startsWith('#')) {
@@ -53,7 +71,9 @@ function fixEntities(text: string): string {
     }
     const name = ref.slice(0, -1);
     if (XML_ENTITIES.has(name)) return whole;
-    const decoded = decodeHTMLStrict(whole);
+    const own = declared.get(name);
+    if (own !== undefined) return escapeXmlText(own);
+    const decoded = XHTML1_ONLY[name] ?? decodeHTMLStrict(whole);
     if (decoded === whole) return '&amp;' + ref;
     return escapeXmlText(decoded);
   });
@@ -76,6 +96,19 @@ function unprefixCoreElements(text: string): string {
     if (isCore && prefix !== 'rdf') out = out.replace(new RegExp(`<(/?)${prefix}:`, 'g'), '<$1');
   }
   return out;
+}
+
+// RSS's own element names, which some feeds write in other cases (<TITLE>, <pubdate>).
+const CORE_NAMES = new Map(
+  ['rss', 'channel', 'item', 'title', 'link', 'description', 'guid', 'author', 'category', 'comments', 'enclosure', 'source',
+    'language', 'copyright', 'ttl', 'image', 'url', 'pubDate', 'lastBuildDate', 'managingEditor', 'webMaster'].map((n) => [n.toLowerCase(), n]),
+);
+
+function lowerCaseCoreElements(text: string): string {
+  return text.replace(/<(\/?)([A-Za-z]+)(?=[\s/>])/g, (whole, slash: string, name: string) => {
+    const canonical = CORE_NAMES.get(name.toLowerCase());
+    return canonical && canonical !== name ? `<${slash}${canonical}` : whole;
+  });
 }
 
 function isXmlChar(code: number): boolean {

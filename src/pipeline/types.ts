@@ -33,7 +33,7 @@ export interface ParsedItem {
 }
 
 export interface ParsedFeed {
-  format: 'rss' | 'atom' | 'rdf' | 'json';
+  format: 'rss' | 'atom' | 'rdf' | 'json' | 'cdf';
   title: TextValue | null;
   description: TextValue | null;
   links: ParsedLink[];

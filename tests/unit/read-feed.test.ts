@@ -20,9 +20,10 @@ describe('reading real-world feeds from ../shared/corpus', () => {
       item: { title: 'North Korea ratifies landmark mutual defence treaty with Russia', published: '2024-11-12T04:12:00Z' },
     },
     {
-      name: 'Atom 1.0 with relative links resolved against the feed',
+      name: 'Atom 1.0 with relative links resolved against the URL it was fetched from',
       file: 'node-feedparser/test/feeds/tpm.atom',
-      feed: { title: 'All TPM News', siteUrl: 'http://talkingpointsmemo.com' },
+      documentUrl: 'http://talkingpointsmemo.com/feed/all',
+      feed: { title: 'All TPM News', siteUrl: 'http://talkingpointsmemo.com', feedUrl: expect.stringMatching(/^http:\/\/talkingpointsmemo\.com\/account\/feed\//) },
       item: { url: 'http://talkingpointsmemo.com/livewire/hannity-announces-fox-hired-sebastian-gorka-national-security-strategist' },
     },
     {
@@ -73,10 +74,15 @@ describe('reading real-world feeds from ../shared/corpus', () => {
       feed: {},
       item: { title: 'Kältewelle in Europa: Flüchtlinge und Obdachlose erfrieren' },
     },
-  ])('when the feed is $name, then it reads correctly', async ({ file, feed, item }) => {
-    const result = await read(file);
+  ])('when the feed is $name, then it reads correctly', async ({ file, feed, item, documentUrl }) => {
+    const result = await read(file, { documentUrl });
     expect(result.feed).toMatchObject(feed);
     expect(result.items[0]).toMatchObject(item);
+  });
+
+  it('when a local file has relative links and no base, then they are kept as written, not guessed', async () => {
+    const { items } = await read('node-feedparser/test/feeds/tpm.atom');
+    expect(items[0]!.url).toBe('/livewire/hannity-announces-fox-hired-sebastian-gorka-national-security-strategist');
   });
 
   it('when HTML content has relative links, then they are made absolute and the HTML is sanitized', async () => {
@@ -119,6 +125,24 @@ describe('reading real-world feeds from ../shared/corpus', () => {
     expect(items).toEqual([]);
     const cut = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>One</title></item><item><title>Tw';
     expect((await readFeed(Buffer.from(cut))).items.map((i) => i.title)).toEqual(['One', 'Tw']);
+  });
+
+  it('when the feed is Microsoft CDF, then its channel and items are read', async () => {
+    const cdf = `<?xml version="1.0"?><CHANNEL HREF="http://example.org/" LASTMOD="2004-04-06T23:05:43-05:00"><TITLE>Old news</TITLE>
+      <ABSTRACT>Channel abstract</ABSTRACT><ITEM HREF="http://example.org/1"><TITLE>First</TITLE><ABSTRACT>Item abstract</ABSTRACT></ITEM></CHANNEL>`;
+    const { feed, items } = await readFeed(Buffer.from(cdf));
+    expect(feed).toMatchObject({ title: 'Old news', description: 'Channel abstract', siteUrl: 'http://example.org/', updated: '2004-04-07T04:05:43Z' });
+    expect(items).toMatchObject([{ title: 'First', summary: 'Item abstract', url: 'http://example.org/1' }]);
+  });
+
+  it('when a DOCTYPE declares a plain-text entity, then it is used; nested and external ones are not', async () => {
+    const xml = `<!DOCTYPE rss [<!ENTITY id "tag:example.com,"><!ENTITY nest "&id;&id;"><!ENTITY ext SYSTEM "file:///etc/hostname">]>
+      <rss version="2.0"><channel><TITLE>Upper &lang;case&rang;</TITLE><item><guid isPermaLink="false">&id;2006:/blog/</guid><title>&nest;&ext;</title></item></channel></rss>`;
+    const { feed, items } = await readFeed(Buffer.from(xml));
+    // U+2329/U+232A, then NFC (their canonical forms are U+3008/U+3009).
+    expect(feed.title).toBe('Upper \u3008case\u3009');
+    expect(items[0]!.guid).toBe('tag:example.com,2006:/blog/');
+    expect(items[0]!.title).toBe('&nest;&ext;');
   });
 
   it('when the document is not a feed, then a clear error says so', async () => {
