@@ -1,4 +1,4 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Db } from './database.js';
 import type { ItemRow, MatchedTerm, NewItem } from './schema.js';
 
@@ -63,26 +63,24 @@ export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedT
 
 /** Newest first, keyset-paginated on (sort_at, id): pages stay fast and stable while items arrive. */
 export async function listItems(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null): Promise<ItemWithTopics[]> {
+  // A topic's timeline is read from item_topics' own (topic_id, sort_at, item_id) index.
+  const byTopic = filter.topicId !== undefined;
+  const sortCol = sql.ref<Date>(byTopic ? 'it.sort_at' : 'items.sort_at');
+  const idCol = sql.ref<number>(byTopic ? 'it.item_id' : 'items.id');
   let query = db.selectFrom('items').selectAll('items');
-  if (filter.topicId !== undefined) {
-    query = query
-      .innerJoin('item_topics as it', 'it.item_id', 'items.id')
-      .where('it.topic_id', '=', filter.topicId);
+  if (byTopic) {
+    query = query.innerJoin('item_topics as it', 'it.item_id', 'items.id').where('it.topic_id', '=', filter.topicId!);
   }
   if (filter.feedId !== undefined) query = query.where('items.feed_id', '=', filter.feedId);
-  if (filter.since) query = query.where('items.sort_at', '>=', filter.since);
-  if (filter.until) query = query.where('items.sort_at', '<', filter.until);
+  if (filter.since) query = query.where(sortCol, '>=', filter.since);
+  if (filter.until) query = query.where(sortCol, '<', filter.until);
   if (filter.lang) query = query.where('items.language', 'ilike', `${escapeLike(filter.lang)}%`);
   if (filter.q) {
     const pattern = `%${escapeLike(filter.q)}%`;
     query = query.where((eb) => eb.or([eb('items.title', 'ilike', pattern), eb('items.content_text', 'ilike', pattern)]));
   }
-  if (cursor) {
-    query = query.where((eb) =>
-      eb(eb.refTuple('items.sort_at', 'items.id'), '<', eb.tuple(cursor.sortAt, cursor.id)) as Expression<SqlBool>,
-    );
-  }
-  const rows = await query.orderBy('items.sort_at', 'desc').orderBy('items.id', 'desc').limit(limit).execute();
+  if (cursor) query = query.where(sql<SqlBool>`(${sortCol}, ${idCol}) < (${cursor.sortAt}, ${cursor.id})`);
+  const rows = await query.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(limit).execute();
   return attachTopics(db, rows);
 }
 
