@@ -18,6 +18,8 @@ const schema = z.object({
   WORKER_CONCURRENCY: int(1).default(8),
   SCHEDULER_EVERY_MS: int(200).default(5000),
   POLL_INTERVAL_SECONDS: int(10).default(900),
+  POLL_MIN_SECONDS: int(10).default(300),
+  POLL_MAX_SECONDS: int(60).default(86400),
   POLL_BATCH: int(1).default(200),
   FETCH_TIMEOUT_MS: int(100).default(30000),
   FETCH_CONNECT_TIMEOUT_MS: int(100).default(10000),

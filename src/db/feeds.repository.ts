@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import type { FeedHints } from '../pipeline/types.js';
 import type { FeedRow, FeedUpdate } from './schema.js';
 
 
@@ -59,7 +60,17 @@ export async function claimDueFeeds(db: Db, limit: number, leaseSeconds: number)
 export async function markFeedPolled(
   db: Db,
   id: number,
-  state: { etag?: string | null; lastModified?: string | null; title?: string; siteUrl?: string; description?: string; language?: string; url?: string; nextPollAt: Date },
+  state: {
+    etag?: string | null;
+    lastModified?: string | null;
+    title?: string;
+    siteUrl?: string;
+    description?: string;
+    language?: string;
+    url?: string;
+    hints?: FeedHints;
+    nextPollAt: Date;
+  },
 ): Promise<void> {
   const changes: FeedUpdate = {
     status: 'ok',
@@ -77,6 +88,10 @@ export async function markFeedPolled(
   if (state.description !== undefined) changes.description = state.description;
   if (state.language) changes.language = state.language;
   if (state.url) changes.url = state.url;
+  if (state.hints) {
+    changes.ttl_minutes = state.hints.ttlMinutes;
+    changes.syndication_seconds = state.hints.syndicationSeconds;
+  }
   await db.updateTable('feeds').set(changes).where('id', '=', id).execute();
 }
 

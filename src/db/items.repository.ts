@@ -84,6 +84,12 @@ export async function listItems(db: Db, filter: ItemFilter, limit: number, curso
   return attachTopics(db, rows);
 }
 
+/** The times of a feed's newest items, for its observed rhythm. */
+export async function recentItemTimes(db: Db, feedId: number, limit = 20): Promise<Date[]> {
+  const rows = await db.selectFrom('items').select('sort_at').where('feed_id', '=', feedId).orderBy('sort_at', 'desc').limit(limit).execute();
+  return rows.map((r) => r.sort_at);
+}
+
 export async function getItem(db: Db, id: number): Promise<ItemWithTopics | undefined> {
   const row = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? (await attachTopics(db, [row]))[0] : undefined;

@@ -31,6 +31,8 @@ export interface FeedTable {
   last_error: string | null;
   last_error_at: NullableTimestamp;
   disabled_reason: string | null;
+  ttl_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+  syndication_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -15,8 +15,8 @@ export interface FetchOptions {
 }
 
 export type FetchResult =
-  | { kind: 'ok'; body: Uint8Array; contentType: string; etag: string | null; lastModified: string | null; finalUrl: string; movedTo: string | null }
-  | { kind: 'not-modified'; finalUrl: string; movedTo: string | null };
+  | { kind: 'ok'; body: Uint8Array; contentType: string; etag: string | null; lastModified: string | null; finalUrl: string; movedTo: string | null; maxAgeSeconds: number | null }
+  | { kind: 'not-modified'; finalUrl: string; movedTo: string | null; maxAgeSeconds: number | null };
 
 /** A fetch failure; `retryable` says whether trying again later can help, `retryAfterSeconds` when the server said so. */
 export class FetchError extends FeedError {
@@ -83,7 +83,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
       }
       if (res.status === 304) {
         await res.body?.cancel();
-        return { kind: 'not-modified', finalUrl: current, movedTo };
+        return { kind: 'not-modified', finalUrl: current, movedTo, maxAgeSeconds: cacheLifetime(res.headers) };
       }
       if (res.status >= 200 && res.status < 300) {
         const body = await readLimited(res, opts.maxBytes);
@@ -95,6 +95,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
           lastModified: res.headers.get('last-modified'),
           finalUrl: current,
           movedTo,
+          maxAgeSeconds: cacheLifetime(res.headers),
         };
       }
       await res.body?.cancel();
@@ -142,6 +143,18 @@ function statusError(res: Response): FetchError {
   }
   if (s >= 500) return new FetchError(`HTTP ${s} from the server`, 'server_error', true, null, s);
   return new FetchError(`HTTP ${s}`, 'client_error', s === 408, null, s);
+}
+
+/** How long the server says the response stays fresh: Cache-Control max-age, else Expires − Date; null when unsaid. */
+export function cacheLifetime(headers: { get(name: string): string | null }, now = Date.now()): number | null {
+  const cc = headers.get('cache-control') ?? '';
+  if (/\b(no-cache|no-store)\b/i.test(cc)) return null;
+  const maxAge = /\bmax-age\s*=\s*"?(\d+)/i.exec(cc);
+  if (maxAge) return Number(maxAge[1]);
+  const expires = Date.parse(headers.get('expires') ?? '');
+  if (Number.isNaN(expires)) return null;
+  const date = Date.parse(headers.get('date') ?? '');
+  return Math.max(0, Math.round((expires - (Number.isNaN(date) ? now : date)) / 1000));
 }
 
 /** Retry-After as seconds (delta-seconds or an HTTP date), or null. */

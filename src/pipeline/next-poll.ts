@@ -2,9 +2,45 @@
 
 const MAX_BACKOFF_SECONDS = 24 * 3600;
 
-/** After a successful poll: the feed's interval (adaptive scheduling refines this; see issue 4). */
-export function nextPollAfterSuccess(now: Date, intervalSeconds: number): Date {
-  return new Date(now.getTime() + intervalSeconds * 1000);
+/** What the feed and its server say about how often it changes. */
+export interface PollHints {
+  /** Median time between the feed's recent items, seconds; null with fewer than two items. */
+  observedGapSeconds: number | null;
+  /** RSS <ttl>, minutes. */
+  ttlMinutes: number | null;
+  /** sy:updatePeriod / sy:updateFrequency, seconds. */
+  syndicationSeconds: number | null;
+  /** Cache-Control max-age, or Expires, seconds from now. */
+  maxAgeSeconds: number | null;
+}
+
+export interface PollBounds {
+  defaultSeconds: number;
+  minSeconds: number;
+  maxSeconds: number;
+}
+
+/**
+ * After a successful poll: half the feed's observed gap between items (so a new item waits on
+ * average a quarter of a gap), or the default interval while there is no history; never sooner
+ * than the feed's ttl, its syndication period or the server's cache lifetime say; clamped to
+ * [min, max], with ±10% jitter so that feeds added together drift apart.
+ */
+export function nextPollAfterSuccess(now: Date, hints: PollHints, bounds: PollBounds, random: () => number = Math.random): Date {
+  let seconds = hints.observedGapSeconds !== null ? hints.observedGapSeconds / 2 : bounds.defaultSeconds;
+  for (const floor of [hints.ttlMinutes !== null ? hints.ttlMinutes * 60 : null, hints.syndicationSeconds, hints.maxAgeSeconds]) {
+    if (floor !== null && floor > seconds) seconds = floor;
+  }
+  seconds = Math.min(bounds.maxSeconds, Math.max(bounds.minSeconds, seconds));
+  return new Date(now.getTime() + seconds * (0.9 + 0.2 * random()) * 1000);
+}
+
+/** The median gap between item times (any order), seconds; null with fewer than two. */
+export function medianGapSeconds(times: Date[]): number | null {
+  if (times.length < 2) return null;
+  const sorted = times.map((t) => t.getTime()).sort((a, b) => a - b);
+  const gaps = sorted.slice(1).map((t, i) => (t - sorted[i]!) / 1000).sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)]!;
 }
 
 /**

@@ -1,13 +1,13 @@
 import { UnrecoverableError } from 'bullmq';
 import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
-import { upsertItems } from '../db/items.repository.js';
+import { recentItemTimes, upsertItems } from '../db/items.repository.js';
 import type { NewItem } from '../db/schema.js';
 import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
 import { fetchFeed, FetchError } from '../pipeline/fetch-feed.js';
 import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/identity.js';
-import { nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
+import { medianGapSeconds, nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
 import { readFeed } from '../pipeline/read-feed.js';
-import { FeedError, type NormalizedItem } from '../pipeline/types.js';
+import { FeedError, type FeedHints, type NormalizedItem } from '../pipeline/types.js';
 import { matchItem } from '../rules/compile.js';
 import { fetchOptions, type WorkerDeps } from './deps.js';
 
@@ -24,9 +24,12 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
 
   try {
     const fetched = await fetchFeed(feed.url, { ...fetchOptions(config), etag: feed.etag, lastModified: feed.last_modified });
-    const nextPollAt = nextPollAfterSuccess(new Date(), feed.interval_seconds);
+    const bounds = { defaultSeconds: feed.interval_seconds, minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS };
+    const nextPoll = async (trx: typeof db, hints: FeedHints) =>
+      nextPollAfterSuccess(new Date(), { ...hints, maxAgeSeconds: fetched.maxAgeSeconds, observedGapSeconds: medianGapSeconds(await recentItemTimes(trx, feedId)) }, bounds);
     if (fetched.kind === 'not-modified') {
-      await markFeedPolled(db, feedId, { nextPollAt, url: fetched.movedTo ?? undefined });
+      const hints = { ttlMinutes: feed.ttl_minutes, syndicationSeconds: feed.syndication_seconds };
+      await markFeedPolled(db, feedId, { nextPollAt: await nextPoll(db, hints), url: fetched.movedTo ?? undefined });
       flog.debug({ durationMs: Date.now() - started }, 'feed not modified');
       return;
     }
@@ -39,6 +42,7 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
       await lockTopicsShared(trx);
       const matcher = await deps.topics.current(trx);
       const written = await upsertItems(trx, rows);
+      const nextPollAt = await nextPoll(trx, parsed.hints);
       const byIdentity = new Map(rows.map((r, i) => [r.identity_hash, items[i]!]));
       const tags: TagRow[] = written.flatMap((w) => {
         const item = byIdentity.get(w.identityHash)!;
@@ -59,6 +63,7 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
         description: parsed.feed.description,
         language: parsed.feed.language,
         url: fetched.movedTo ?? undefined,
+        hints: parsed.hints,
       });
       return written;
     });

@@ -76,6 +76,23 @@ describe('fetching feeds that push back', () => {
     expect(feeds.requestsTo('/busy.rss')).toHaveLength(1);
   });
 
+  it.each([
+    ['items an hour apart', {}, 1800],
+    ['an RSS ttl of 3 hours', { ttl: 180 }, 10800],
+    ['Cache-Control: max-age of 4 hours', { maxAge: 14400 }, 14400],
+  ])('when a feed has %s, then its next poll follows', async (name, opts: { ttl?: number; maxAge?: number }, expected) => {
+    const path = `/rhythm-${name.replace(/\W/g, '')}.rss`;
+    const items = Array.from({ length: 6 }, (_, i) => `<item><guid>r${i}</guid><title>R${i}</title><pubDate>${new Date(Date.UTC(2026, 0, 1, i)).toUTCString()}</pubDate></item>`).join('');
+    feeds.set(path, {
+      body: `<rss version="2.0"><channel><title>Rhythm</title>${opts.ttl ? `<ttl>${opts.ttl}</ttl>` : ''}${items}</channel></rss>`,
+      headers: opts.maxAge ? { 'cache-control': `max-age=${opts.maxAge}` } : {},
+    });
+    const f = await settled(await add(path));
+    const inSeconds = (new Date(f.nextPollAt).getTime() - Date.now()) / 1000;
+    expect(inSeconds).toBeGreaterThan(expected * 0.88);
+    expect(inSeconds).toBeLessThan(expected * 1.12);
+  });
+
   it('when private addresses are not allowed, then adding a feed on one is refused with a reason', async () => {
     const strict = await startHarness({ FETCH_ALLOW_PRIVATE: 'false' });
     try {

@@ -1,14 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import { nextPollAfterError, nextPollAfterSuccess } from '../../src/pipeline/next-poll.js';
+import { cacheLifetime } from '../../src/pipeline/fetch-feed.js';
+import { medianGapSeconds, nextPollAfterError, nextPollAfterSuccess, type PollHints } from '../../src/pipeline/next-poll.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const seconds = (d: Date) => (d.getTime() - now.getTime()) / 1000;
+const bounds = { defaultSeconds: 900, minSeconds: 300, maxSeconds: 86400 };
+const none: PollHints = { observedGapSeconds: null, ttlMinutes: null, syndicationSeconds: null, maxAgeSeconds: null };
+const middle = () => 0.5;
 
-describe('next poll time', () => {
-  it('after a success: the interval', () => {
-    expect(seconds(nextPollAfterSuccess(now, 900))).toBe(900);
+describe('next poll after a success', () => {
+  it.each([
+    ['no history: the default interval', {}, 900],
+    ['items an hour apart: half an hour', { observedGapSeconds: 3600 }, 1800],
+    ['items a minute apart: the minimum', { observedGapSeconds: 60 }, 300],
+    ['items weeks apart: the maximum', { observedGapSeconds: 30 * 86400 }, 86400],
+    ['RSS ttl of 2 hours lengthens it', { observedGapSeconds: 3600, ttlMinutes: 120 }, 7200],
+    ['sy:updatePeriod daily lengthens it', { observedGapSeconds: 3600, syndicationSeconds: 86400 }, 86400],
+    ['Cache-Control max-age lengthens it', { observedGapSeconds: 600, maxAgeSeconds: 5400 }, 5400],
+    ['a short ttl does not shorten it', { observedGapSeconds: 7200, ttlMinutes: 1 }, 3600],
+  ])('%s', (_name, hints, expected) => {
+    expect(seconds(nextPollAfterSuccess(now, { ...none, ...hints }, bounds, middle))).toBeCloseTo(expected);
   });
 
+  it('jitters by at most ±10%', () => {
+    expect(seconds(nextPollAfterSuccess(now, none, bounds, () => 0))).toBeCloseTo(810);
+    expect(seconds(nextPollAfterSuccess(now, none, bounds, () => 1))).toBeCloseTo(990);
+  });
+
+  it('reads the median gap between item times in any order', () => {
+    const at = (h: number) => new Date(now.getTime() + h * 3600_000);
+    expect(medianGapSeconds([at(5), at(0), at(1), at(3)])).toBe(7200);
+    expect(medianGapSeconds([at(1)])).toBeNull();
+  });
+});
+
+describe('the cache lifetime a server states', () => {
+  const headers = (h: Record<string, string>) => new Headers(h);
+  it.each([
+    [{ 'cache-control': 'public, max-age=600' }, 600],
+    [{ 'cache-control': 'no-cache, max-age=600' }, null],
+    [{ expires: 'Thu, 01 Jan 2026 01:00:00 GMT', date: 'Thu, 01 Jan 2026 00:00:00 GMT' }, 3600],
+    [{ expires: 'garbage' }, null],
+    [{}, null],
+  ])('%j → %s', (h, expected) => {
+    expect(cacheLifetime(headers(h), now.getTime())).toBe(expected);
+  });
+});
+
+describe('next poll after an error', () => {
   it.each([
     [1, 0.5, 1800],
     [2, 0.5, 3600],
