@@ -20,6 +20,8 @@ const schema = z.object({
   POLL_INTERVAL_SECONDS: int(10).default(900),
   POLL_MIN_SECONDS: int(10).default(300),
   POLL_MAX_SECONDS: int(60).default(86400),
+  DISABLE_AFTER_FAILURES: int(1).default(10),
+  DISABLE_AFTER_DAYS: z.coerce.number().min(0).default(3),
   POLL_BATCH: int(1).default(200),
   FETCH_TIMEOUT_MS: int(100).default(30000),
   FETCH_CONNECT_TIMEOUT_MS: int(100).default(10000),

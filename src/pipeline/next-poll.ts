@@ -60,3 +60,19 @@ export function nextPollAfterError(
   const seconds = Math.max(jittered, retryAfterSeconds ?? 0);
   return new Date(now.getTime() + seconds * 1000);
 }
+
+/**
+ * Whether a failing feed should be disabled: after `maxFailures` failures in a row that have
+ * lasted `days` or longer since it last worked (or since it was added), so that neither a short
+ * outage nor a burst of quick retries disables a feed.
+ */
+export function disableAfterFailures(
+  now: Date,
+  feed: { consecutiveErrors: number; lastSuccessAt: Date | null; createdAt: Date },
+  limits: { maxFailures: number; days: number },
+): string | null {
+  const since = feed.lastSuccessAt ?? feed.createdAt;
+  const failingDays = (now.getTime() - since.getTime()) / 86400_000;
+  if (feed.consecutiveErrors < limits.maxFailures || failingDays < limits.days) return null;
+  return `disabled after ${feed.consecutiveErrors} failures in a row over ${Math.floor(failingDays)} days`;
+}

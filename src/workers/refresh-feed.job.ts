@@ -1,11 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
 import { recentItemTimes, upsertItems } from '../db/items.repository.js';
-import type { NewItem } from '../db/schema.js';
+import type { FeedRow, NewItem } from '../db/schema.js';
 import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
 import { fetchFeed, FetchError } from '../pipeline/fetch-feed.js';
 import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/identity.js';
-import { medianGapSeconds, nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
+import { disableAfterFailures, medianGapSeconds, nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
 import { readFeed } from '../pipeline/read-feed.js';
 import { FeedError, type FeedHints, type NormalizedItem } from '../pipeline/types.js';
 import { matchItem } from '../rules/compile.js';
@@ -72,7 +72,7 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
       'feed refreshed',
     );
   } catch (err) {
-    await recordFailure(feedId, feed.interval_seconds, feed.error_count, err, deps);
+    await recordFailure(feed, err, deps);
     const message = err instanceof Error ? err.message : String(err);
     flog.warn({ err: message, code: (err as FeedError).code, durationMs: Date.now() - started }, 'feed refresh failed');
     // Only a failure that may pass (network, 5xx) is worth BullMQ's retries; a server that named
@@ -82,14 +82,21 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
   }
 }
 
-async function recordFailure(feedId: number, interval: number, errorCount: number, err: unknown, { db }: WorkerDeps): Promise<void> {
+async function recordFailure(feed: FeedRow, err: unknown, { db, config }: WorkerDeps): Promise<void> {
+  const now = new Date();
   const message = err instanceof Error ? err.message : String(err);
   const retryAfter = err instanceof FetchError ? err.retryAfterSeconds : null;
   const gone = err instanceof FeedError && err.code === 'gone';
-  await recordFeedError(db, feedId, {
+  const consecutiveErrors = feed.error_count + 1;
+  const tooLong = disableAfterFailures(
+    now,
+    { consecutiveErrors, lastSuccessAt: feed.last_success_at, createdAt: feed.created_at },
+    { maxFailures: config.DISABLE_AFTER_FAILURES, days: config.DISABLE_AFTER_DAYS },
+  );
+  await recordFeedError(db, feed.id, {
     message,
-    nextPollAt: nextPollAfterError(new Date(), interval, errorCount + 1, retryAfter),
-    disableReason: gone ? message : null,
+    nextPollAt: nextPollAfterError(now, feed.interval_seconds, consecutiveErrors, retryAfter),
+    disableReason: gone ? message : tooLong ? `${tooLong}; last error: ${message}` : null,
   });
 }
 

@@ -93,6 +93,25 @@ describe('fetching feeds that push back', () => {
     expect(inSeconds).toBeLessThan(expected * 1.12);
   });
 
+  it('when a feed keeps failing past the configured run and days, then it is disabled, and PATCH enables it again', async () => {
+    const quick = await startHarness({ DISABLE_AFTER_FAILURES: '1', DISABLE_AFTER_DAYS: '0' });
+    try {
+      feeds.set('/broken.rss', { status: 500, body: 'down' });
+      const id = (await quick.api('POST', '/api/v1/feeds', { url: feeds.url('/broken.rss') })).body.feed.id;
+      const off = await eventually(async () => {
+        const f = (await quick.api('GET', `/api/v1/feeds/${id}`)).body.feed;
+        return f.status === 'disabled' ? f : null;
+      }, 10_000, 'disabled');
+      expect(off.disabledReason).toMatch(/1 failures in a row over 0 days; last error: HTTP 500/);
+
+      feeds.set('/broken.rss', { body: rss('Fixed') });
+      expect((await quick.api('PATCH', `/api/v1/feeds/${id}`, { enabled: true })).status).toBe(200);
+      await eventually(async () => (await quick.api('GET', `/api/v1/feeds/${id}`)).body.feed.status === 'ok', 10_000, 'enabled and polled');
+    } finally {
+      await quick.stop();
+    }
+  });
+
   it('when private addresses are not allowed, then adding a feed on one is refused with a reason', async () => {
     const strict = await startHarness({ FETCH_ALLOW_PRIVATE: 'false' });
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cacheLifetime } from '../../src/pipeline/fetch-feed.js';
-import { medianGapSeconds, nextPollAfterError, nextPollAfterSuccess, type PollHints } from '../../src/pipeline/next-poll.js';
+import { disableAfterFailures, medianGapSeconds, nextPollAfterError, nextPollAfterSuccess, type PollHints } from '../../src/pipeline/next-poll.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const seconds = (d: Date) => (d.getTime() - now.getTime()) / 1000;
@@ -60,5 +60,20 @@ describe('next poll after an error', () => {
 
   it("never sooner than the server's Retry-After", () => {
     expect(seconds(nextPollAfterError(now, 60, 1, 7200, () => 0.5))).toBe(7200);
+  });
+});
+
+describe('disabling a feed that keeps failing', () => {
+  const daysAgo = (d: number) => new Date(now.getTime() - d * 86400_000);
+  const limits = { maxFailures: 10, days: 3 };
+  it.each([
+    ['many failures within hours', { consecutiveErrors: 50, lastSuccessAt: daysAgo(0.2), createdAt: daysAgo(100) }, false],
+    ['few failures over weeks', { consecutiveErrors: 3, lastSuccessAt: daysAgo(20), createdAt: daysAgo(100) }, false],
+    ['enough failures over enough days', { consecutiveErrors: 10, lastSuccessAt: daysAgo(4), createdAt: daysAgo(100) }, true],
+    ['a feed that never worked, added days ago', { consecutiveErrors: 12, lastSuccessAt: null, createdAt: daysAgo(5) }, true],
+  ])('%s', (_name, feed, disabled) => {
+    const reason = disableAfterFailures(now, feed, limits);
+    expect(reason !== null).toBe(disabled);
+    if (reason) expect(reason).toMatch(/failures in a row over \d+ days/);
   });
 });
