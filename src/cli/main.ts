@@ -3,7 +3,7 @@ import { createDb } from '../db/database.js';
 import { ensureDatabase } from '../db/ensure-database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { fetchFeed } from '../pipeline/fetch-feed.js';
-import { fetchOptions } from '../workers/deps.js';
+import { fetchOptions } from '../fetch-options.js';
 import { parseCommand } from './parse-command.js';
 
 /** `npm run cli -- <command>`: the operator's tools beside the service. */

@@ -16,6 +16,10 @@ export async function insertFeed(db: Db, url: string, intervalSeconds: number): 
   return { feed: await db.selectFrom('feeds').selectAll().where('url', '=', url).executeTakeFirstOrThrow(), created: false };
 }
 
+export async function findFeedByUrl(db: Db, url: string): Promise<FeedRow | undefined> {
+  return db.selectFrom('feeds').selectAll().where('url', '=', url).executeTakeFirst();
+}
+
 export async function getFeed(db: Db, id: number): Promise<FeedRow | undefined> {
   return db.selectFrom('feeds').selectAll().where('id', '=', id).executeTakeFirst();
 }

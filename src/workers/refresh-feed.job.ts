@@ -9,7 +9,8 @@ import { disableAfterFailures, medianGapSeconds, nextPollAfterError, nextPollAft
 import { readFeed } from '../pipeline/read-feed.js';
 import { FeedError, type FeedHints, type NormalizedItem } from '../pipeline/types.js';
 import { matchItem } from '../rules/compile.js';
-import { fetchOptions, type WorkerDeps } from './deps.js';
+import { fetchOptions } from '../fetch-options.js';
+import type { WorkerDeps } from './deps.js';
 
 /**
  * Polls one feed: fetch → decode/parse/normalize → dedupe → tag → store, the store being one

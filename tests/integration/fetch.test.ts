@@ -72,8 +72,9 @@ describe('fetching feeds that push back', () => {
     expect(f.status).toBe('failing');
     expect(new Date(f.nextPollAt).getTime() - Date.now()).toBeGreaterThan(7000 * 1000);
     // BullMQ's own retry (10 s later) must not knock again before then.
+    const asked = feeds.requestsTo('/busy.rss').length;
     await new Promise((r) => setTimeout(r, 11_000));
-    expect(feeds.requestsTo('/busy.rss')).toHaveLength(1);
+    expect(feeds.requestsTo('/busy.rss')).toHaveLength(asked);
   });
 
   it.each([
@@ -110,6 +111,28 @@ describe('fetching feeds that push back', () => {
     } finally {
       await quick.stop();
     }
+  });
+
+  it('when a site page is added, then the feed it advertises is subscribed, or listed when asked', async () => {
+    feeds.set('/site/', { contentType: 'text/html; charset=utf-8', body: '<html><head><link rel="alternate" type="application/atom+xml" href="feeds/all.atom"></head><body>hi</body></html>' });
+    feeds.set('/site/feeds/all.atom', { contentType: 'application/atom+xml', body: '<feed xmlns="http://www.w3.org/2005/Atom"><title>Site</title><entry><id>e1</id><title>One</title></entry></feed>' });
+    const listed = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/site/'), discover: true });
+    expect(listed.body).toEqual({ feeds: [{ url: feeds.url('/site/feeds/all.atom'), title: '', type: 'application/atom+xml' }] });
+
+    const added = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/site/') });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ created: true, discoveredFrom: feeds.url('/site/'), feed: { url: feeds.url('/site/feeds/all.atom') } });
+    expect(await settled(added.body.feed.id)).toMatchObject({ status: 'ok', title: 'Site' });
+
+    const again = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/site/') });
+    expect(again.body).toMatchObject({ created: false, feed: { id: added.body.feed.id } });
+  });
+
+  it('when a page advertises no feed, then adding it is refused with a reason', async () => {
+    feeds.set('/plain.html', { contentType: 'text/html', body: '<!DOCTYPE html><html><head><title>x</title></head><body>no feed</body></html>' });
+    const res = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/plain.html') });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'no_feed_found' });
   });
 
   it('when private addresses are not allowed, then adding a feed on one is refused with a reason', async () => {

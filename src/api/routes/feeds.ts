@@ -1,6 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { deleteFeed, getFeed, insertFeed, listFeeds, requestPoll, updateFeed } from '../../db/feeds.repository.js';
+import { deleteFeed, findFeedByUrl, getFeed, insertFeed, listFeeds, requestPoll, updateFeed } from '../../db/feeds.repository.js';
+import { decodeFeedBytes } from '../../pipeline/decode-charset.js';
+import { discoverFeeds, looksLikeHtml, type DiscoveredFeed } from '../../pipeline/discover-feeds.js';
+import { fetchFeed } from '../../pipeline/fetch-feed.js';
+import { fetchOptions } from '../../fetch-options.js';
 import { assertFetchable } from '../../pipeline/address-guard.js';
 import { FeedError } from '../../pipeline/types.js';
 import { enqueue } from '../../queue/queues.js';
@@ -11,7 +15,11 @@ import { HttpError } from '../http-error.js';
 import { validate } from '../validate.js';
 
 const idParam = z.object({ id: z.coerce.number().int().positive() });
-const addBody = z.object({ url: z.string().trim().min(1).max(2048) });
+const addBody = z.object({
+  url: z.string().trim().min(1).max(2048),
+  /** With a site page URL: answer with the feeds it advertises instead of subscribing to the first. */
+  discover: z.boolean().default(false),
+});
 const patchBody = z
   .object({ intervalSeconds: z.number().int().min(60).max(7 * 86400).optional(), enabled: z.boolean().optional() })
   .strict()
@@ -27,17 +35,24 @@ export function feedsRouter(deps: ApiDeps): Router {
   });
 
   r.post('/', write, async (req, res) => {
-    const { url } = validate(addBody, req.body, 'body');
+    const { url, discover } = validate(addBody, req.body, 'body');
     const parsed = parseFeedUrl(url);
-    try {
-      await assertFetchable(parsed, config.FETCH_ALLOW_PRIVATE);
-    } catch (err) {
-      if (err instanceof FeedError) throw new HttpError(400, 'url_refused', err.message);
-      throw err;
+    await refuseUnfetchable(parsed, config.FETCH_ALLOW_PRIVATE);
+    const existing = await findFeedByUrl(db, parsed.href);
+    if (existing && !discover) {
+      res.status(200).json({ feed: feedToDto(existing), created: false });
+      return;
     }
-    const { feed, created } = await insertFeed(db, parsed.href, config.POLL_INTERVAL_SECONDS);
+    const found = await discoverFromPage(parsed.href, config);
+    if (discover) {
+      res.json({ feeds: found ?? [{ url: parsed.href, title: '', type: '' }] });
+      return;
+    }
+    const target = found ? found[0]!.url : parsed.href;
+    if (found) await refuseUnfetchable(new URL(target), config.FETCH_ALLOW_PRIVATE);
+    const { feed, created } = await insertFeed(db, target, config.POLL_INTERVAL_SECONDS);
     if (created) await enqueue(queues, 'refresh-feed', { feedId: feed.id }, `feed:${feed.id}`);
-    res.status(created ? 201 : 200).json({ feed: feedToDto(feed), created });
+    res.status(created ? 201 : 200).json({ feed: feedToDto(feed), created, ...(found ? { discoveredFrom: parsed.href } : {}) });
   });
 
   r.get('/:id', async (req, res) => {
@@ -71,6 +86,36 @@ export function feedsRouter(deps: ApiDeps): Router {
   });
 
   return r;
+}
+
+async function refuseUnfetchable(url: URL, allowPrivate: boolean): Promise<void> {
+  try {
+    await assertFetchable(url, allowPrivate);
+  } catch (err) {
+    if (err instanceof FeedError) throw new HttpError(400, 'url_refused', err.message);
+    throw err;
+  }
+}
+
+/**
+ * Fetches the URL once: when it is an HTML page, the feeds it advertises (400 when none);
+ * when it is a feed, or cannot be fetched now, null (the URL is subscribed as given, and the
+ * poll records any failure on the feed).
+ */
+async function discoverFromPage(url: string, config: ApiDeps['config']): Promise<DiscoveredFeed[] | null> {
+  let page;
+  try {
+    page = await fetchFeed(url, { ...fetchOptions(config), timeoutMs: Math.min(config.FETCH_TIMEOUT_MS, 10_000), accept: 'text/html, application/xhtml+xml, application/atom+xml, application/rss+xml, */*;q=0.5' });
+  } catch (err) {
+    if (err instanceof FeedError && /blocked/.test(err.code)) throw new HttpError(400, 'url_refused', err.message);
+    return null;
+  }
+  if (page.kind !== 'ok') return null;
+  const text = decodeFeedBytes(page.body, page.contentType).text;
+  if (!looksLikeHtml(page.contentType, text)) return null;
+  const feeds = discoverFeeds(text, page.finalUrl);
+  if (feeds.length === 0) throw new HttpError(400, 'no_feed_found', `${url} is an HTML page that advertises no feed (no <link rel="alternate"> of a feed type)`);
+  return feeds;
 }
 
 async function mustGet({ db }: ApiDeps, id: number) {
