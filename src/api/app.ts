@@ -4,6 +4,7 @@ import { errorHandler, notFound } from './http-error.js';
 import { feedsRouter } from './routes/feeds.js';
 import { healthRouter } from './routes/health.js';
 import { itemsRouter } from './routes/items.js';
+import { opmlRouter } from './routes/opml.js';
 import { topicFeedsRouter } from './routes/topic-feeds.js';
 import { topicsRouter } from './routes/topics.js';
 
@@ -18,6 +19,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/api/v1/feeds', feedsRouter(deps));
   app.use('/api/v1/topics', topicsRouter(deps));
   app.use('/api/v1/items', itemsRouter(deps));
+  app.use('/api/v1/opml', opmlRouter(deps));
   app.use('/topics', topicFeedsRouter(deps));
 
   app.use(notFound);

@@ -13,6 +13,7 @@ export function feedToDto(f: FeedRow) {
     title: f.title,
     description: f.description,
     language: f.language,
+    tags: f.tags,
     status: f.status,
     intervalSeconds: f.interval_seconds,
     nextPollAt: iso(f.next_poll_at),

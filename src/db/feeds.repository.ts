@@ -5,10 +5,18 @@ import type { FeedRow, FeedUpdate } from './schema.js';
 
 
 /** Subscribes to a URL; an existing subscription to the same URL is returned instead of a duplicate. */
-export async function insertFeed(db: Db, url: string, intervalSeconds: number): Promise<{ feed: FeedRow; created: boolean }> {
+export async function insertFeed(
+  db: Db,
+  url: string,
+  intervalSeconds: number,
+  extra: { title?: string; siteUrl?: string; tags?: string[] } = {},
+): Promise<{ feed: FeedRow; created: boolean }> {
   const inserted = await db
     .insertInto('feeds')
-    .values({ url, interval_seconds: intervalSeconds, etag: null, last_modified: null, last_error: null, disabled_reason: null })
+    .values({
+      url, interval_seconds: intervalSeconds, etag: null, last_modified: null, last_error: null, disabled_reason: null,
+      title: extra.title ?? '', site_url: extra.siteUrl ?? '', tags: extra.tags ?? [],
+    })
     .onConflict((oc) => oc.column('url').doNothing())
     .returningAll()
     .executeTakeFirst();

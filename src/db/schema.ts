@@ -33,6 +33,7 @@ export interface FeedTable {
   disabled_reason: string | null;
   ttl_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   syndication_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

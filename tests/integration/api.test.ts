@@ -133,6 +133,43 @@ describe('the HTTP API', () => {
     expect((await h.api('GET', '/api/v1/topics')).body.topics.map((t: any) => t.slug)).not.toContain('preview');
   });
 
+  it('when an OPML file is imported, then it reports what was added, skipped and refused, and the export re-imports to the same set', async () => {
+    feeds.set('/opml-a.rss', { body: manyItems(1) });
+    feeds.set('/opml-b.rss', { body: manyItems(1) });
+    const opml = `<?xml version="1.0"?><opml version="2.0"><head><title>mine</title></head><body>
+      <outline text="Tech"><outline text="A" xmlUrl="${feeds.url('/opml-a.rss')}"/><outline text="A again" xmlUrl="${feeds.url('/opml-a.rss')}#x"/></outline>
+      <outline text="B" xmlUrl="${feeds.url('/opml-b.rss')}"/>
+      <outline text="Already" xmlUrl="${feeds.url('/many.rss')}"/>
+      <outline text="Bad" xmlUrl="ftp://files.example/feed"/>
+    </body></opml>`;
+    const imported = await h.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' });
+    expect(imported.status).toBe(200);
+    expect(imported.body.added.map((a: any) => a.url)).toEqual([feeds.url('/opml-a.rss'), feeds.url('/opml-b.rss')]);
+    expect(imported.body.skipped.map((s: any) => s.reason)).toEqual(['listed twice in this file', expect.stringMatching(/already subscribed/)]);
+    expect(imported.body.refused).toEqual([{ url: 'ftp://files.example/feed', reason: expect.stringMatching(/only http and https/) }]);
+    const a = (await h.api('GET', '/api/v1/feeds')).body.feeds.find((f: any) => f.url === feeds.url('/opml-a.rss'));
+    expect(a.tags).toEqual(['Tech']);
+
+    const exported = await fetch(`${h.baseUrl}/api/v1/opml`);
+    expect(exported.headers.get('content-type')).toContain('text/x-opml');
+    const text = await exported.text();
+    const other = await startHarness();
+    try {
+      const again = await other.api('POST', '/api/v1/opml', text, { 'content-type': 'application/xml' });
+      const urls = (await h.api('GET', '/api/v1/feeds')).body.feeds.map((f: any) => f.url).sort();
+      expect(again.body.added.map((x: any) => x.url).sort()).toEqual(urls);
+      const tagsThere = (await other.api('GET', '/api/v1/feeds')).body.feeds.find((f: any) => f.url === feeds.url('/opml-a.rss')).tags;
+      expect(tagsThere).toEqual(['Tech']);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('when the OPML body is missing or not OPML, then a 400 says so', async () => {
+    expect((await h.api('POST', '/api/v1/opml', '', { 'content-type': 'text/x-opml' })).body.error.code).toBe('invalid_request');
+    expect((await h.api('POST', '/api/v1/opml', '<rss/>', { 'content-type': 'text/x-opml' })).body.error.code).toBe('invalid_opml');
+  });
+
   it('when a feed is deleted, then its items go with it', async () => {
     feeds.set('/gone.rss', { body: manyItems(2) });
     const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/gone.rss') })).body.feed.id;

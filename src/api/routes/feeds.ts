@@ -5,10 +5,10 @@ import { decodeFeedBytes } from '../../pipeline/decode-charset.js';
 import { discoverFeeds, looksLikeHtml, type DiscoveredFeed } from '../../pipeline/discover-feeds.js';
 import { fetchFeed } from '../../pipeline/fetch-feed.js';
 import { fetchOptions } from '../../fetch-options.js';
-import { assertFetchable } from '../../pipeline/address-guard.js';
 import { FeedError } from '../../pipeline/types.js';
 import { enqueue } from '../../queue/queues.js';
 import { requireToken } from '../auth.js';
+import { parseFeedUrl, refuseUnfetchable } from '../feed-url.js';
 import type { ApiDeps } from '../deps.js';
 import { feedToDto } from '../dto.js';
 import { HttpError } from '../http-error.js';
@@ -88,15 +88,6 @@ export function feedsRouter(deps: ApiDeps): Router {
   return r;
 }
 
-async function refuseUnfetchable(url: URL, allowPrivate: boolean): Promise<void> {
-  try {
-    await assertFetchable(url, allowPrivate);
-  } catch (err) {
-    if (err instanceof FeedError) throw new HttpError(400, 'url_refused', err.message);
-    throw err;
-  }
-}
-
 /**
  * Fetches the URL once: when it is an HTML page, the feeds it advertises (400 when none);
  * when it is a feed, or cannot be fetched now, null (the URL is subscribed as given, and the
@@ -122,19 +113,4 @@ async function mustGet({ db }: ApiDeps, id: number) {
   const feed = await getFeed(db, id);
   if (!feed) throw new HttpError(404, 'not_found', `no feed ${id}`);
   return feed;
-}
-
-/** The URL as stored: absolute http(s), host lower-cased, fragment dropped (it never reaches the server). */
-function parseFeedUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new HttpError(400, 'invalid_url', `not an absolute URL: ${url}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new HttpError(400, 'url_refused', `only http and https feeds can be added, not ${parsed.protocol}`);
-  }
-  parsed.hash = '';
-  return parsed;
 }

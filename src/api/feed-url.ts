@@ -1,0 +1,28 @@
+import { assertFetchable } from '../pipeline/address-guard.js';
+import { FeedError } from '../pipeline/types.js';
+import { HttpError } from './http-error.js';
+
+/** The URL as stored: absolute http(s), host lower-cased, fragment dropped (it never reaches the server). */
+export function parseFeedUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new HttpError(400, 'invalid_url', `not an absolute URL: ${url}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new HttpError(400, 'url_refused', `only http and https feeds can be added, not ${parsed.protocol}`);
+  }
+  parsed.hash = '';
+  return parsed;
+}
+
+/** A 400 naming why a URL may not be fetched (scheme, private or reserved address). */
+export async function refuseUnfetchable(url: URL, allowPrivate: boolean): Promise<void> {
+  try {
+    await assertFetchable(url, allowPrivate);
+  } catch (err) {
+    if (err instanceof FeedError) throw new HttpError(400, 'url_refused', err.message);
+    throw err;
+  }
+}
