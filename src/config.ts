@@ -27,6 +27,8 @@ const schema = z.object({
   FETCH_CONNECT_TIMEOUT_MS: int(100).default(10000),
   FETCH_MAX_BYTES: int(1024).default(10 * 1024 * 1024),
   FETCH_MAX_REDIRECTS: int(0).default(5),
+  HOST_CONCURRENCY: int(1).default(2),
+  HOST_SPACING_MS: int(0).default(2000),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;

@@ -5,6 +5,7 @@ import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Logger } from './logger.js';
+import { HostLimiter } from './queue/host-limiter.js';
 import { createQueues, createWorker, producerConnection, workerConnection, type Queues } from './queue/queues.js';
 import { createHandlers } from './workers/handlers.js';
 import { TopicMatcherCache } from './workers/topic-matcher-cache.js';
@@ -32,7 +33,8 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   const connection = runs('worker') || runs('scheduler') ? workerConnection(config.REDIS_URL) : null;
   if (connection) {
     connection.on('error', () => {});
-    const handlers = createHandlers({ db, queues, config, log, topics: new TopicMatcherCache() });
+    const hosts = new HostLimiter(connection, config.QUEUE_PREFIX, config.HOST_CONCURRENCY, config.FETCH_TIMEOUT_MS + 5000);
+    const handlers = createHandlers({ db, queues, config, log, topics: new TopicMatcherCache(), hosts });
     if (runs('scheduler')) {
       await queues.schedule.upsertJobScheduler('poll-due-feeds', { every: config.SCHEDULER_EVERY_MS }, { name: 'poll-due-feeds', data: {} });
       workers.push(createWorker('schedule', handlers, connection, config.QUEUE_PREFIX, 1));

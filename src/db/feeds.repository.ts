@@ -55,8 +55,8 @@ export async function updateFeed(db: Db, id: number, changes: FeedUpdate): Promi
  * scheduler claims them while their job is queued or running. SKIP LOCKED lets several schedulers
  * run at once; if the job is lost (Redis restarted), the lease runs out and the feed is claimed again.
  */
-export async function claimDueFeeds(db: Db, limit: number, leaseSeconds: number): Promise<number[]> {
-  const rows = await sql<{ id: number }>`
+export async function claimDueFeeds(db: Db, limit: number, leaseSeconds: number): Promise<{ id: number; url: string }[]> {
+  const rows = await sql<{ id: number; url: string }>`
     UPDATE feeds SET next_poll_at = now() + make_interval(secs => ${leaseSeconds})
     WHERE id IN (
       SELECT id FROM feeds
@@ -64,8 +64,8 @@ export async function claimDueFeeds(db: Db, limit: number, leaseSeconds: number)
       ORDER BY next_poll_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)
-    RETURNING id`.execute(db);
-  return rows.rows.map((r) => Number(r.id));
+    RETURNING id, url`.execute(db);
+  return rows.rows.map((r) => ({ id: Number(r.id), url: r.url }));
 }
 
 /** A poll that worked: the feed's metadata, validators, and when to poll next. */

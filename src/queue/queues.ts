@@ -1,4 +1,5 @@
-import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { HostBusyError } from './host-limiter.js';
 import { Redis } from 'ioredis';
 
 /**
@@ -46,8 +47,8 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 }
 
 /** Adds a job to its queue; `dedupId` keeps one job per key waiting or running at a time. */
-export async function enqueue<K extends JobName>(queues: Queues, name: K, data: JobData[K], dedupId?: string): Promise<void> {
-  await queues[QUEUE_OF[name]].add(name, data, dedupId ? { deduplication: { id: dedupId } } : {});
+export async function enqueue<K extends JobName>(queues: Queues, name: K, data: JobData[K], dedupId?: string, delayMs = 0): Promise<void> {
+  await queues[QUEUE_OF[name]].add(name, data, { ...(dedupId ? { deduplication: { id: dedupId } } : {}), ...(delayMs > 0 ? { delay: delayMs } : {}) });
 }
 
 export type Handlers = { [K in JobName]: (data: JobData[K], job: Job) => Promise<void> };
@@ -56,10 +57,17 @@ export type Handlers = { [K in JobName]: (data: JobData[K], job: Job) => Promise
 export function createWorker(queue: QueueName, handlers: Handlers, connection: ConnectionOptions, prefix: string, concurrency: number): Worker {
   return new Worker(
     queue,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
       if (!handler) throw new Error(`no handler for job ${job.name}`);
-      await handler(job.data, job);
+      try {
+        await handler(job.data, job);
+      } catch (err) {
+        // A job waiting for its host goes back to the queue, delayed, without spending an attempt.
+        if (!(err instanceof HostBusyError)) throw err;
+        await job.moveToDelayed(Date.now() + err.retryInMs, token);
+        throw new DelayedError();
+      }
     },
     { connection, prefix, concurrency },
   );

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import type { HostLimiter } from '../queue/host-limiter.js';
 import type { Queues } from '../queue/queues.js';
 import type { TopicMatcherCache } from './topic-matcher-cache.js';
 
@@ -11,4 +12,5 @@ export interface WorkerDeps {
   config: Config;
   log: Logger;
   topics: TopicMatcherCache;
+  hosts: HostLimiter;
 }

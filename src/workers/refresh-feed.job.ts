@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { HostBusyError } from '../queue/host-limiter.js';
 import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
 import { recentItemTimes, upsertItems } from '../db/items.repository.js';
 import type { FeedRow, NewItem } from '../db/schema.js';
@@ -20,8 +21,11 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
   const { db, config, log } = deps;
   const feed = await getFeed(db, feedId);
   if (!feed || feed.disabled_reason) return;
-  const started = Date.now();
   const flog = log.child({ feedId, url: feed.url });
+  const host = hostOf(feed.url);
+  const lease = await deps.hosts.tryAcquire(host);
+  if (!lease) throw new HostBusyError(host, 1000 + Math.floor(Math.random() * 2000));
+  const started = Date.now();
 
   try {
     const fetched = await fetchFeed(feed.url, { ...fetchOptions(config), etag: feed.etag, lastModified: feed.last_modified });
@@ -80,6 +84,16 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
     // its Retry-After is asked again only then, by the schedule recorded above.
     if (err instanceof FetchError && err.retryable && err.retryAfterSeconds === null) throw err;
     throw new UnrecoverableError(message);
+  } finally {
+    await deps.hosts.release(host, lease);
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }
 

@@ -20,6 +20,9 @@ export interface RecordedRequest {
 /** A local HTTP server on 127.0.0.1 whose routes tests change as they go; it records every request. */
 export class FeedServer {
   readonly requests: RecordedRequest[] = [];
+  /** Requests being answered right now, and the most there ever were at once. */
+  active = 0;
+  maxActive = 0;
   private readonly routes = new Map<string, Route>();
   private readonly server = http.createServer((req, res) => this.handle(req, res));
 
@@ -57,6 +60,9 @@ export class FeedServer {
       res.writeHead(404).end('not found');
       return;
     }
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    res.once('close', () => this.active--);
     const respond = () => {
       if (route.etag && req.headers['if-none-match'] === route.etag) {
         res.writeHead(304, { etag: route.etag }).end();

@@ -135,6 +135,26 @@ describe('fetching feeds that push back', () => {
     expect(res.body.error).toMatchObject({ code: 'no_feed_found' });
   });
 
+  it('when many feeds of one host are polled at once, then at most HOST_CONCURRENCY requests reach it together', async () => {
+    const polite = await startHarness({ HOST_CONCURRENCY: '2', WORKER_CONCURRENCY: '8', HOST_SPACING_MS: '0' });
+    const host = await new FeedServer().start();
+    try {
+      for (let i = 0; i < 10; i++) host.set(`/slow-${i}.rss`, { body: rss(`Slow${i}`), delayMs: 300 });
+      // One OPML import adds all ten at once (adding one by one would fetch each page inline too).
+      const opml = `<opml version="2.0"><body>${Array.from({ length: 10 }, (_, i) => `<outline text="s${i}" xmlUrl="${host.url(`/slow-${i}.rss`)}"/>`).join('')}</body></opml>`;
+      const ids = ((await polite.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' })).body.added as any[]).map((a) => a.id);
+      expect(ids).toHaveLength(10);
+      await eventually(async () => {
+        const all = (await polite.api('GET', '/api/v1/feeds')).body.feeds as any[];
+        return all.filter((f) => ids.includes(f.id) && f.status === 'ok').length === 10;
+      }, 20_000, 'all ten polled');
+      expect(host.maxActive).toBeLessThanOrEqual(2);
+    } finally {
+      await polite.stop();
+      await host.stop();
+    }
+  });
+
   it('when private addresses are not allowed, then adding a feed on one is refused with a reason', async () => {
     const strict = await startHarness({ FETCH_ALLOW_PRIVATE: 'false' });
     try {

@@ -33,7 +33,8 @@ describe('repositories against Postgres', () => {
     const ids: number[] = [];
     for (let i = 0; i < 40; i++) ids.push((await insertFeed(db, `https://claims.example/${i}`, 900)).feed.id);
     await sql`UPDATE feeds SET next_poll_at = now() - interval '1 minute'`.execute(db);
-    const [a, b] = await Promise.all([claimDueFeeds(db, 30, 600), claimDueFeeds(db, 30, 600)]);
+    const idsOf = (claims: { id: number }[]) => claims.map((c) => c.id);
+    const [a, b] = (await Promise.all([claimDueFeeds(db, 30, 600), claimDueFeeds(db, 30, 600)])).map(idsOf) as [number[], number[]];
     expect(a.filter((id) => b.includes(id))).toEqual([]);
     const claimed = [...a, ...b];
     expect(claimed.length).toBeGreaterThanOrEqual(30);
