@@ -1,4 +1,15 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+
+function isCidr(text: string): boolean {
+  if (ipaddr.isValid(text)) return true;
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => ['true', '1', 'yes'].includes(v));
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -12,6 +23,11 @@ const schema = z.object({
   API_TOKEN: z.string().default(''),
   PUBLIC_URL: z.string().url().optional(),
   FETCH_ALLOW_PRIVATE: bool.default(false),
+  FETCH_ALLOW_ADDRESSES: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .refine((list) => list.every((c) => isCidr(c)), 'comma-separated addresses or CIDR ranges'),
   RETENTION_DAYS: int(0).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('topicwire'),

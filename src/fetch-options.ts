@@ -1,5 +1,11 @@
 import type { Config } from './config.js';
+import type { AddressPolicy } from './pipeline/address-guard.js';
 import type { FetchOptions } from './pipeline/fetch-feed.js';
+
+/** Which addresses feeds may be fetched from (design §3: private ones only when allowed). */
+export function addressPolicy(config: Config): AddressPolicy {
+  return { allowPrivate: config.FETCH_ALLOW_PRIVATE, allowList: config.FETCH_ALLOW_ADDRESSES };
+}
 
 function userAgent(config: Config): string {
   return `topicwire/0.1 (+${config.PUBLIC_URL ?? 'self-hosted feed aggregator'})`;
@@ -12,7 +18,7 @@ export function fetchOptions(config: Config): FetchOptions {
     connectTimeoutMs: config.FETCH_CONNECT_TIMEOUT_MS,
     maxBytes: config.FETCH_MAX_BYTES,
     maxRedirects: config.FETCH_MAX_REDIRECTS,
-    allowPrivate: config.FETCH_ALLOW_PRIVATE,
+    addresses: addressPolicy(config),
     userAgent: userAgent(config),
   };
 }

@@ -1,4 +1,4 @@
-import { assertFetchable } from '../pipeline/address-guard.js';
+import { assertFetchable, type AddressPolicy } from '../pipeline/address-guard.js';
 import { FeedError } from '../pipeline/types.js';
 import { HttpError } from './http-error.js';
 
@@ -18,9 +18,9 @@ export function parseFeedUrl(url: string): URL {
 }
 
 /** A 400 naming why a URL may not be fetched (scheme, private or reserved address). */
-export async function refuseUnfetchable(url: URL, allowPrivate: boolean): Promise<void> {
+export async function refuseUnfetchable(url: URL, policy: AddressPolicy): Promise<void> {
   try {
-    await assertFetchable(url, allowPrivate);
+    await assertFetchable(url, policy);
   } catch (err) {
     if (err instanceof FeedError) throw new HttpError(400, 'url_refused', err.message);
     throw err;

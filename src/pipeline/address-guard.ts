@@ -16,17 +16,45 @@ export function isPublicAddress(address: string): boolean {
   return parsed.range() === 'unicast';
 }
 
+/**
+ * What may be fetched: public addresses always; every address when `allowPrivate`; and the
+ * private ranges listed in `allowList` (CIDRs, e.g. a LAN of your own feeds), and no others.
+ */
+export interface AddressPolicy {
+  allowPrivate: boolean;
+  allowList?: string[];
+}
+
+/** Parses CIDRs once; an invalid one is an error at start, not a silent hole. */
+export function parseAllowList(cidrs: string[]): [ipaddr.IPv4 | ipaddr.IPv6, number][] {
+  return cidrs.map((c) => {
+    try {
+      return ipaddr.parseCIDR(c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`);
+    } catch {
+      throw new Error(`not an address range: ${c}`);
+    }
+  });
+}
+
+export function isAllowedAddress(address: string, policy: AddressPolicy): boolean {
+  if (policy.allowPrivate || isPublicAddress(address)) return true;
+  if (!policy.allowList?.length || !ipaddr.isValid(address)) return false;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  return parseAllowList(policy.allowList).some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits));
+}
+
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
 /**
  * A `lookup` for sockets that refuses names resolving to non-public addresses. The socket then
  * connects to exactly the address checked here, so a second DNS answer cannot slip past.
  */
-export function guardedLookup(allowPrivate: boolean) {
+export function guardedLookup(policy: AddressPolicy) {
   return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
     dns.lookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
       if (err) return callback(err, '');
-      const refused = allowPrivate ? undefined : addresses.find((a) => !isPublicAddress(a.address));
+      const refused = addresses.find((a) => !isAllowedAddress(a.address, policy));
       if (refused) {
         return callback(blockedAddress(hostname, refused.address) as NodeJS.ErrnoException, '');
       }
@@ -39,22 +67,22 @@ export function guardedLookup(allowPrivate: boolean) {
 }
 
 export function blockedAddress(hostname: string, address: string): FeedError {
-  return new FeedError(`refused: ${hostname} resolves to ${address}, a private or reserved address (set FETCH_ALLOW_PRIVATE to allow)`, 'blocked_address');
+  return new FeedError(`refused: ${hostname} resolves to ${address}, a private or reserved address (FETCH_ALLOW_PRIVATE or FETCH_ALLOW_ADDRESSES allow it)`, 'blocked_address');
 }
 
 /** Checks a URL before any connection: scheme, and the host when it is an IP literal (sockets skip lookup for those). */
-export function checkUrlAllowed(url: URL, allowPrivate: boolean): void {
+export function checkUrlAllowed(url: URL, policy: AddressPolicy): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new FeedError(`refused: only http and https URLs can be fetched, not ${url.protocol}`, 'blocked_scheme');
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowPrivate && ipaddr.isValid(host) && !isPublicAddress(host)) throw blockedAddress(host, host);
+  if (ipaddr.isValid(host) && !isAllowedAddress(host, policy)) throw blockedAddress(host, host);
 }
 
 /** Checks a URL a user wants to subscribe to, DNS included, before it is stored. */
-export async function assertFetchable(url: URL, allowPrivate: boolean): Promise<void> {
-  checkUrlAllowed(url, allowPrivate);
-  if (allowPrivate) return;
+export async function assertFetchable(url: URL, policy: AddressPolicy): Promise<void> {
+  checkUrlAllowed(url, policy);
+  if (policy.allowPrivate) return;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (ipaddr.isValid(host)) return;
   let addresses: dns.LookupAddress[];
@@ -63,6 +91,6 @@ export async function assertFetchable(url: URL, allowPrivate: boolean): Promise<
   } catch {
     throw new FeedError(`cannot resolve host ${host}`, 'dns_error');
   }
-  const refused = addresses.find((a) => !isPublicAddress(a.address));
+  const refused = addresses.find((a) => !isAllowedAddress(a.address, policy));
   if (refused) throw blockedAddress(host, refused.address);
 }

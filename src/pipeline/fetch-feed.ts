@@ -1,5 +1,5 @@
 import { Agent, fetch, type Response } from 'undici';
-import { checkUrlAllowed, guardedLookup } from './address-guard.js';
+import { checkUrlAllowed, guardedLookup, type AddressPolicy } from './address-guard.js';
 import { FeedError } from './types.js';
 
 export interface FetchOptions {
@@ -9,7 +9,7 @@ export interface FetchOptions {
   connectTimeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
-  allowPrivate: boolean;
+  addresses: AddressPolicy;
   userAgent: string;
   accept?: string;
 }
@@ -35,11 +35,11 @@ export class FetchError extends FeedError {
 const agents = new Map<string, Agent>();
 
 function agentFor(opts: FetchOptions): Agent {
-  const key = `${opts.allowPrivate}|${opts.connectTimeoutMs}|${opts.timeoutMs}`;
+  const key = `${opts.addresses.allowPrivate}|${opts.addresses.allowList?.join(',')}|${opts.connectTimeoutMs}|${opts.timeoutMs}`;
   let agent = agents.get(key);
   if (!agent) {
     agent = new Agent({
-      connect: { timeout: opts.connectTimeoutMs, lookup: guardedLookup(opts.allowPrivate) } as Agent.Options['connect'],
+      connect: { timeout: opts.connectTimeoutMs, lookup: guardedLookup(opts.addresses) } as Agent.Options['connect'],
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
     });
@@ -61,7 +61,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
   try {
     for (let hop = 0; ; hop++) {
       const target = parseUrl(current);
-      checkUrlAllowed(target, opts.allowPrivate);
+      checkUrlAllowed(target, opts.addresses);
       const headers: Record<string, string> = {
         'user-agent': opts.userAgent,
         accept: opts.accept ?? 'application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5',

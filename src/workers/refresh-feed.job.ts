@@ -77,12 +77,13 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
       'feed refreshed',
     );
   } catch (err) {
-    await recordFailure(feed, err, deps);
+    const disabled = await recordFailure(feed, err, deps);
     const message = err instanceof Error ? err.message : String(err);
     flog.warn({ err: message, code: (err as FeedError).code, durationMs: Date.now() - started }, 'feed refresh failed');
     // Only a failure that may pass (network, 5xx) is worth BullMQ's retries; a server that named
-    // its Retry-After is asked again only then, by the schedule recorded above.
-    if (err instanceof FetchError && err.retryable && err.retryAfterSeconds === null) throw err;
+    // its Retry-After is asked again only then, by the schedule recorded above; a disabled feed
+    // waits for its user.
+    if (!disabled && err instanceof FetchError && err.retryable && err.retryAfterSeconds === null) throw err;
     throw new UnrecoverableError(message);
   } finally {
     await deps.hosts.release(host, lease);
@@ -97,7 +98,8 @@ function hostOf(url: string): string {
   }
 }
 
-async function recordFailure(feed: FeedRow, err: unknown, { db, config }: WorkerDeps): Promise<void> {
+/** Records the failure on the feed; true when the feed is now disabled. */
+async function recordFailure(feed: FeedRow, err: unknown, { db, config }: WorkerDeps): Promise<boolean> {
   const now = new Date();
   const message = err instanceof Error ? err.message : String(err);
   const retryAfter = err instanceof FetchError ? err.retryAfterSeconds : null;
@@ -108,11 +110,13 @@ async function recordFailure(feed: FeedRow, err: unknown, { db, config }: Worker
     { consecutiveErrors, lastSuccessAt: feed.last_success_at, createdAt: feed.created_at },
     { maxFailures: config.DISABLE_AFTER_FAILURES, days: config.DISABLE_AFTER_DAYS },
   );
+  const disableReason = gone ? message : tooLong ? `${tooLong}; last error: ${message}` : null;
   await recordFeedError(db, feed.id, {
     message,
     nextPollAt: nextPollAfterError(now, feed.interval_seconds, consecutiveErrors, retryAfter),
-    disableReason: gone ? message : tooLong ? `${tooLong}; last error: ${message}` : null,
+    disableReason,
   });
+  return disableReason !== null;
 }
 
 /** A normalized item as a row of `items`: identity and hashes decided here, once. */

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer } from '../helpers/feed-server.js';
@@ -152,6 +154,63 @@ describe('fetching feeds that push back', () => {
     } finally {
       await polite.stop();
       await host.stop();
+    }
+  });
+
+  it('when a feed on an allowed address redirects into a private one, then the hop is refused and the feed marked failing', async () => {
+    const guarded = await startHarness({ FETCH_ALLOW_PRIVATE: 'false', FETCH_ALLOW_ADDRESSES: '127.0.0.1' });
+    try {
+      const port = new URL(feeds.origin).port;
+      // The guard refuses each before any connection is attempted.
+      const targets = [`http://127.0.0.2:${port}/new.rss`, `http://[::1]:${port}/new.rss`, 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/feed'];
+      const row = async (id: number) => (await guarded.api('GET', `/api/v1/feeds/${id}`)).body.feed;
+      for (const [i, target] of targets.entries()) {
+        // Redirecting inward when it is added: refused at once, with the reason.
+        feeds.set(`/inward-${i}.rss`, { status: 302, headers: { location: target } });
+        const refused = await guarded.api('POST', '/api/v1/feeds', { url: feeds.url(`/inward-${i}.rss`) });
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.message).toMatch(/private or reserved/);
+
+        // Redirecting inward later: the poll refuses the hop and the feed is marked failing.
+        feeds.set(`/inward-${i}.rss`, { body: rss(`Inward${i}`) });
+        const added = await guarded.api('POST', '/api/v1/feeds', { url: feeds.url(`/inward-${i}.rss`) });
+        await eventually(async () => (await row(added.body.feed.id)).status === 'ok', 10_000, 'first poll');
+        feeds.set(`/inward-${i}.rss`, { status: 302, headers: { location: target } });
+        await guarded.api('POST', `/api/v1/feeds/${added.body.feed.id}/refresh`);
+        const f = await eventually(async () => {
+          const r = await row(added.body.feed.id);
+          return r.status === 'failing' ? r : null;
+        }, 10_000, 'refused hop');
+        expect(f.lastError).toMatch(/private or reserved/);
+      }
+      // The allowed feed itself still works.
+      const ok = await guarded.api('POST', '/api/v1/feeds', { url: feeds.url('/new.rss') });
+      await eventually(async () => (await guarded.api('GET', `/api/v1/feeds/${ok.body.feed.id}`)).body.feed.status === 'ok', 10_000, 'allowed feed polled');
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it('when a server sends one byte at a time, then the whole-response deadline stops it', async () => {
+    const drip = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/rss+xml' });
+      const body = rss('Drip');
+      let i = 0;
+      const timer = setInterval(() => (i < body.length ? res.write(body[i++]!) : (clearInterval(timer), res.end())), 200);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => drip.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(drip.address() as AddressInfo).port}/drip.rss`;
+      const id = (await h.api('POST', '/api/v1/feeds', { url })).body.feed.id;
+      const f = await eventually(async () => {
+        const row = await feedRow(id);
+        return row.status === 'failing' ? row : null;
+      }, 15_000, 'drip refused');
+      expect(f.lastError).toMatch(/no complete response within 1500 ms/);
+    } finally {
+      drip.closeAllConnections();
+      drip.close();
     }
   });
 

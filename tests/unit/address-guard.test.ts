@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkUrlAllowed, isPublicAddress } from '../../src/pipeline/address-guard.js';
+import { checkUrlAllowed, isAllowedAddress, isPublicAddress } from '../../src/pipeline/address-guard.js';
 
 describe('isPublicAddress', () => {
   it.each([
@@ -16,8 +16,18 @@ describe('isPublicAddress', () => {
 
 describe('checkUrlAllowed', () => {
   it('refuses schemes other than http(s), and private IP literals unless allowed', () => {
-    expect(() => checkUrlAllowed(new URL('file:///etc/passwd'), true)).toThrow(/only http and https/);
-    expect(() => checkUrlAllowed(new URL('http://[::1]:8080/'), false)).toThrow(/private or reserved/);
-    expect(() => checkUrlAllowed(new URL('http://127.0.0.1/'), true)).not.toThrow();
+    expect(() => checkUrlAllowed(new URL('file:///etc/passwd'), { allowPrivate: true })).toThrow(/only http and https/);
+    expect(() => checkUrlAllowed(new URL('http://[::1]:8080/'), { allowPrivate: false })).toThrow(/private or reserved/);
+    expect(() => checkUrlAllowed(new URL('http://127.0.0.1/'), { allowPrivate: true })).not.toThrow();
+  });
+});
+
+describe('isAllowedAddress with an allow list', () => {
+  const policy = { allowPrivate: false, allowList: ['192.168.1.0/24', '10.0.0.5', 'fd00::/8'] };
+  it.each([
+    ['192.168.1.20', true], ['::ffff:192.168.1.20', true], ['10.0.0.5', true], ['fd12::1', true], ['93.184.216.34', true],
+    ['192.168.2.1', false], ['10.0.0.6', false], ['127.0.0.1', false], ['169.254.169.254', false],
+  ])('%s → %s', (address, allowed) => {
+    expect(isAllowedAddress(address, policy)).toBe(allowed);
   });
 });

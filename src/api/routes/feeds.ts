@@ -4,7 +4,7 @@ import { deleteFeed, findFeedByUrl, getFeed, insertFeed, listFeeds, requestPoll,
 import { decodeFeedBytes } from '../../pipeline/decode-charset.js';
 import { discoverFeeds, looksLikeHtml, type DiscoveredFeed } from '../../pipeline/discover-feeds.js';
 import { fetchFeed } from '../../pipeline/fetch-feed.js';
-import { fetchOptions } from '../../fetch-options.js';
+import { addressPolicy, fetchOptions } from '../../fetch-options.js';
 import { FeedError } from '../../pipeline/types.js';
 import { enqueue } from '../../queue/queues.js';
 import { requireToken } from '../auth.js';
@@ -37,7 +37,7 @@ export function feedsRouter(deps: ApiDeps): Router {
   r.post('/', write, async (req, res) => {
     const { url, discover } = validate(addBody, req.body, 'body');
     const parsed = parseFeedUrl(url);
-    await refuseUnfetchable(parsed, config.FETCH_ALLOW_PRIVATE);
+    await refuseUnfetchable(parsed, addressPolicy(config));
     const existing = await findFeedByUrl(db, parsed.href);
     if (existing && !discover) {
       res.status(200).json({ feed: feedToDto(existing), created: false });
@@ -49,7 +49,7 @@ export function feedsRouter(deps: ApiDeps): Router {
       return;
     }
     const target = found ? found[0]!.url : parsed.href;
-    if (found) await refuseUnfetchable(new URL(target), config.FETCH_ALLOW_PRIVATE);
+    if (found) await refuseUnfetchable(new URL(target), addressPolicy(config));
     const { feed, created } = await insertFeed(db, target, config.POLL_INTERVAL_SECONDS);
     if (created) await enqueue(queues, 'refresh-feed', { feedId: feed.id }, `feed:${feed.id}`);
     res.status(created ? 201 : 200).json({ feed: feedToDto(feed), created, ...(found ? { discoveredFrom: parsed.href } : {}) });

@@ -3,6 +3,7 @@ import { insertFeed, listFeeds } from '../../db/feeds.repository.js';
 import { buildOpml, parseOpml } from '../../pipeline/opml.js';
 import { FeedError } from '../../pipeline/types.js';
 import { enqueue } from '../../queue/queues.js';
+import { addressPolicy } from '../../fetch-options.js';
 import { requireToken } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFeedUrl, refuseUnfetchable } from '../feed-url.js';
@@ -39,7 +40,7 @@ export function opmlRouter({ db, queues, config }: ApiDeps): Router {
       let url: string;
       try {
         const parsed = parseFeedUrl(entry.url);
-        await refuseUnfetchable(parsed, config.FETCH_ALLOW_PRIVATE);
+        await refuseUnfetchable(parsed, addressPolicy(config));
         url = parsed.href;
       } catch (err) {
         refused.push({ url: entry.url, reason: err instanceof Error ? err.message : String(err) });
