@@ -164,16 +164,19 @@ describe('fetching feeds that push back', () => {
       // The guard refuses each before any connection is attempted.
       const targets = [`http://127.0.0.2:${port}/new.rss`, `http://[::1]:${port}/new.rss`, 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/feed'];
       const row = async (id: number) => (await guarded.api('GET', `/api/v1/feeds/${id}`)).body.feed;
+      // The feed is reached through a name (localhost) that resolves to the one allowed address.
+      const viaName = (path: string) => `http://localhost:${port}${path}`;
       for (const [i, target] of targets.entries()) {
         // Redirecting inward when it is added: refused at once, with the reason.
         feeds.set(`/inward-${i}.rss`, { status: 302, headers: { location: target } });
-        const refused = await guarded.api('POST', '/api/v1/feeds', { url: feeds.url(`/inward-${i}.rss`) });
+        const refused = await guarded.api('POST', '/api/v1/feeds', { url: viaName(`/inward-${i}.rss`) });
         expect(refused.status).toBe(400);
         expect(refused.body.error.message).toMatch(/private or reserved/);
 
         // Redirecting inward later: the poll refuses the hop and the feed is marked failing.
         feeds.set(`/inward-${i}.rss`, { body: rss(`Inward${i}`) });
-        const added = await guarded.api('POST', '/api/v1/feeds', { url: feeds.url(`/inward-${i}.rss`) });
+        const added = await guarded.api('POST', '/api/v1/feeds', { url: viaName(`/inward-${i}.rss`) });
+        expect(added.status).toBe(201);
         await eventually(async () => (await row(added.body.feed.id)).status === 'ok', 10_000, 'first poll');
         feeds.set(`/inward-${i}.rss`, { status: 302, headers: { location: target } });
         await guarded.api('POST', `/api/v1/feeds/${added.body.feed.id}/refresh`);
@@ -184,7 +187,8 @@ describe('fetching feeds that push back', () => {
         expect(f.lastError).toMatch(/private or reserved/);
       }
       // The allowed feed itself still works.
-      const ok = await guarded.api('POST', '/api/v1/feeds', { url: feeds.url('/new.rss') });
+      feeds.set('/allowed.rss', { body: rss('Allowed') });
+      const ok = await guarded.api('POST', '/api/v1/feeds', { url: viaName('/allowed.rss') });
       await eventually(async () => (await guarded.api('GET', `/api/v1/feeds/${ok.body.feed.id}`)).body.feed.status === 'ok', 10_000, 'allowed feed polled');
     } finally {
       await guarded.stop();
