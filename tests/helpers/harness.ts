@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
@@ -60,8 +61,24 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
     async stop() {
       await service.close();
       await drop();
+      await dropRedisPrefix(config.REDIS_URL, config.QUEUE_PREFIX);
     },
   };
+}
+
+/** Removes every Redis key of a test run's prefix (queues, host leases). */
+async function dropRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Polls `check` until it returns a truthy value or the time runs out. */
