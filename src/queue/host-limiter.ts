@@ -50,3 +50,12 @@ export class HostBusyError extends Error {
     this.name = 'HostBusyError';
   }
 }
+
+/** The host (with port) a feed URL is fetched from: what politeness counts by. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,4 +1,5 @@
 import { claimDueFeeds } from '../db/feeds.repository.js';
+import { hostOf } from '../queue/host-limiter.js';
 import { enqueue } from '../queue/queues.js';
 import type { WorkerDeps } from './deps.js';
 
@@ -21,13 +22,5 @@ export async function pollDueFeeds(_data: Record<string, never>, { db, queues, c
     }
     if (due.length) log.debug({ feeds: due.length, hosts: perHost.size }, 'enqueued due feeds');
     if (due.length < config.POLL_BATCH) return;
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
   }
 }

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { HostBusyError } from '../queue/host-limiter.js';
+import { HostBusyError, hostOf } from '../queue/host-limiter.js';
 import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
 import { recentItemTimes, upsertItems } from '../db/items.repository.js';
 import type { FeedRow, NewItem } from '../db/schema.js';
@@ -90,13 +90,6 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
   }
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
 
 /** Records the failure on the feed; true when the feed is now disabled. */
 async function recordFailure(feed: FeedRow, err: unknown, { db, config }: WorkerDeps): Promise<boolean> {
