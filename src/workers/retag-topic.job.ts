@@ -4,18 +4,17 @@ import { compileTopics, matchItem } from '../rules/compile.js';
 import type { WorkerDeps } from './deps.js';
 
 const BATCH = 500;
-const WINDOW_DAYS = 30;
 
 /**
  * Applies one topic's rule to the stored items of the window, in batches by id. Each batch
  * replaces that topic's tags of its items, so running it again (after a crash, or twice) gives
  * the same tags. It stops early when the topic's rule changes again: the newer job takes over.
  */
-export async function retagTopic({ topicId, version }: { topicId: number; version: number }, { db, log }: WorkerDeps): Promise<void> {
+export async function retagTopic({ topicId, version }: { topicId: number; version: number }, { db, log, config }: WorkerDeps): Promise<void> {
   const topic = (await listTopicRules(db)).find((t) => t.id === topicId);
   if (!topic || topic.version !== version) return;
   const matcher = compileTopics([topic]);
-  const since = new Date(Date.now() - WINDOW_DAYS * 86400_000);
+  const since = new Date(Date.now() - config.RETAG_WINDOW_DAYS * 86400_000);
   let afterId = 0;
   let done = 0;
   await setRetagProgress(db, topicId, version, 'running', 0);
