@@ -1,4 +1,5 @@
 import express from 'express';
+import { httpRequests, registry } from '../metrics.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './http-error.js';
 import { feedsRouter } from './routes/feeds.js';
@@ -8,12 +9,29 @@ import { opmlRouter } from './routes/opml.js';
 import { topicFeedsRouter } from './routes/topic-feeds.js';
 import { topicsRouter } from './routes/topics.js';
 
+const MOUNTS = ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items', '/api/v1/opml', '/topics'];
+
+/** A request's route pattern (/api/v1/feeds/:id), never its path, so ids and slugs do not multiply labels. */
+function routeLabel(req: express.Request): string {
+  const pattern = (req.route as { path?: string } | undefined)?.path;
+  if (!pattern) return '(unmatched)';
+  const mount = MOUNTS.find((m) => req.originalUrl.startsWith(m)) ?? '';
+  return mount + (pattern === '/' && mount ? '' : pattern);
+}
+
 /** The whole route table (design §7); builds the app without listening, so tests can start it on port 0. */
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(express.json({ limit: '1mb' }));
+  app.use((req, res, next) => {
+    res.on('finish', () => httpRequests.inc({ method: req.method, route: routeLabel(req), status: res.statusCode }));
+    next();
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
 
   app.use(healthRouter(deps));
   app.use('/api/v1/feeds', feedsRouter(deps));

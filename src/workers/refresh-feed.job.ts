@@ -11,6 +11,7 @@ import { readFeed } from '../pipeline/read-feed.js';
 import { FeedError, type FeedHints, type NormalizedItem } from '../pipeline/types.js';
 import { matchItem } from '../rules/compile.js';
 import { fetchOptions } from '../fetch-options.js';
+import { feedPolls, itemsStored, pollDuration } from '../metrics.js';
 import type { WorkerDeps } from './deps.js';
 
 /**
@@ -35,6 +36,7 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
     if (fetched.kind === 'not-modified') {
       const hints = { ttlMinutes: feed.ttl_minutes, syndicationSeconds: feed.syndication_seconds };
       await markFeedPolled(db, feedId, { nextPollAt: await nextPoll(db, hints), url: fetched.movedTo ?? undefined });
+      feedPolls.inc({ result: 'not_modified' });
       flog.debug({ durationMs: Date.now() - started }, 'feed not modified');
       return;
     }
@@ -72,12 +74,15 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
       });
       return written;
     });
-    flog.info(
-      { items: items.length, inserted: stored.filter((s) => s.inserted).length, updated: stored.filter((s) => !s.inserted).length, durationMs: Date.now() - started },
-      'feed refreshed',
-    );
+    const inserted = stored.filter((s) => s.inserted).length;
+    feedPolls.inc({ result: 'ok' });
+    itemsStored.inc({ kind: 'inserted' }, inserted);
+    itemsStored.inc({ kind: 'updated' }, stored.length - inserted);
+    pollDuration.observe((Date.now() - started) / 1000);
+    flog.info({ items: items.length, inserted, updated: stored.length - inserted, durationMs: Date.now() - started }, 'feed refreshed');
   } catch (err) {
     const disabled = await recordFailure(feed, err, deps);
+    feedPolls.inc({ result: (err as FeedError).code ?? 'error' });
     const message = err instanceof Error ? err.message : String(err);
     flog.warn({ err: message, code: (err as FeedError).code, durationMs: Date.now() - started }, 'feed refresh failed');
     // Only a failure that may pass (network, 5xx) is worth BullMQ's retries; a server that named

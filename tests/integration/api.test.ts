@@ -170,6 +170,17 @@ describe('the HTTP API', () => {
     expect((await h.api('POST', '/api/v1/opml', '<rss/>', { 'content-type': 'text/x-opml' })).body.error.code).toBe('invalid_opml');
   });
 
+  it('when Prometheus scrapes /metrics, then polls, stored items and requests are counted by route', async () => {
+    await h.api('GET', `/api/v1/feeds/${feedId}`);
+    const res = await fetch(`${h.baseUrl}/metrics`);
+    const text = await res.text();
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(text).toMatch(/topicwire_feed_polls_total\{result="ok"\} [1-9]/);
+    expect(text).toMatch(/topicwire_items_stored_total\{kind="inserted"\} [1-9]/);
+    expect(text).toMatch(/topicwire_http_requests_total\{method="GET",route="\/api\/v1\/feeds\/:id",status="200"\} [1-9]/);
+    expect(text).not.toContain(`/api/v1/feeds/${feedId}"`);
+  });
+
   it('when a feed is deleted, then its items go with it', async () => {
     feeds.set('/gone.rss', { body: manyItems(2) });
     const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/gone.rss') })).body.feed.id;
