@@ -20,7 +20,6 @@ async function main(): Promise<void> {
   const service = await startService(config, db, log);
   onShutdown([() => service.close(), () => db.destroy()], log);
   if (!config.API_TOKEN) log.warn('API_TOKEN is not set: reads work, writes (adding feeds and topics) are refused');
-  if (config.RETENTION_DAYS > 0) log.warn({ retentionDays: config.RETENTION_DAYS }, 'RETENTION_DAYS is not implemented yet: no item is pruned');
   log.info('topicwire started');
 }
 

@@ -37,6 +37,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
     const handlers = createHandlers({ db, queues, config, log, topics: new TopicMatcherCache(), hosts });
     if (runs('scheduler')) {
       await queues.schedule.upsertJobScheduler('poll-due-feeds', { every: config.SCHEDULER_EVERY_MS }, { name: 'poll-due-feeds', data: {} });
+      await queues.schedule.upsertJobScheduler('prune-items', { pattern: '17 3 * * *', tz: 'UTC' }, { name: 'prune-items', data: {} });
       workers.push(createWorker('schedule', handlers, connection, config.QUEUE_PREFIX, 1));
     }
     if (runs('worker')) {

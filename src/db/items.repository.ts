@@ -45,6 +45,34 @@ export async function upsertItems(db: Db, items: NewItem[]): Promise<StoredItem[
   return rows.map((r) => ({ id: r.id, identityHash: r.identity_hash, sortAt: r.sort_at, inserted: r.inserted }));
 }
 
+/**
+ * Deletes up to `limit` items older than `before`, keeping their identities so that the feed
+ * does not bring them back; returns how many went. One statement, so a crash loses nothing.
+ */
+export async function pruneItemsBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const res = await sql<{ n: number }>`
+    WITH gone AS (
+      DELETE FROM items WHERE id IN (SELECT id FROM items WHERE sort_at < ${before} ORDER BY sort_at LIMIT ${limit})
+      RETURNING feed_id, identity_hash),
+    kept AS (
+      INSERT INTO pruned_identities (feed_id, identity_hash) SELECT feed_id, identity_hash FROM gone
+      ON CONFLICT DO NOTHING)
+    SELECT count(*)::int AS n FROM gone`.execute(db);
+  return res.rows[0]?.n ?? 0;
+}
+
+/** Of these identities of a feed, the ones retention removed (not to be stored again). */
+export async function prunedIdentities(db: Db, feedId: number, identities: string[]): Promise<Set<string>> {
+  if (identities.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('pruned_identities')
+    .select('identity_hash')
+    .where('feed_id', '=', feedId)
+    .where('identity_hash', 'in', identities)
+    .execute();
+  return new Set(rows.map((r) => r.identity_hash));
+}
+
 export interface ItemFilter {
   topicId?: number;
   feedId?: number;

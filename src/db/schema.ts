@@ -6,6 +6,13 @@ export interface Database {
   items: ItemTable;
   topics: TopicTable;
   item_topics: ItemTopicTable;
+  pruned_identities: PrunedIdentityTable;
+}
+
+export interface PrunedIdentityTable {
+  feed_id: number;
+  identity_hash: string;
+  pruned_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;

@@ -11,6 +11,7 @@ export interface JobData {
   'poll-due-feeds': Record<string, never>;
   'refresh-feed': { feedId: number };
   'retag-topic': { topicId: number; version: number };
+  'prune-items': Record<string, never>;
 }
 export type JobName = keyof JobData;
 
@@ -18,6 +19,7 @@ export const QUEUE_OF: { [K in JobName]: QueueName } = {
   'poll-due-feeds': 'schedule',
   'refresh-feed': 'refresh',
   'retag-topic': 'retag',
+  'prune-items': 'schedule',
 };
 export type QueueName = 'schedule' | 'refresh' | 'retag';
 export const QUEUE_NAMES: QueueName[] = ['schedule', 'refresh', 'retag'];

@@ -1,6 +1,7 @@
 import type { Handlers } from '../queue/queues.js';
 import type { WorkerDeps } from './deps.js';
 import { pollDueFeeds } from './poll-due-feeds.job.js';
+import { pruneItems } from './prune-items.job.js';
 import { refreshFeed } from './refresh-feed.job.js';
 import { retagTopic } from './retag-topic.job.js';
 
@@ -10,5 +11,6 @@ export function createHandlers(deps: WorkerDeps): Handlers {
     'poll-due-feeds': (data) => pollDueFeeds(data, deps),
     'refresh-feed': (data) => refreshFeed(data, deps),
     'retag-topic': (data) => retagTopic(data, deps),
+    'prune-items': (data) => pruneItems(data, deps),
   };
 }

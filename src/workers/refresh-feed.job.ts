@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { HostBusyError, hostOf } from '../queue/host-limiter.js';
 import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
-import { recentItemTimes, upsertItems } from '../db/items.repository.js';
+import { prunedIdentities, recentItemTimes, upsertItems } from '../db/items.repository.js';
 import type { FeedRow, NewItem } from '../db/schema.js';
 import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
 import { fetchFeed, FetchError } from '../pipeline/fetch-feed.js';
@@ -42,9 +42,13 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
     }
 
     const parsed = await readFeed(fetched.body, { contentType: fetched.contentType, documentUrl: fetched.finalUrl });
-    const items = dedupeItems(parsed.items);
     const fetchedAt = new Date();
-    const rows = items.map((item) => toItemRow(feedId, item, fetchedAt));
+    const fresh = dedupeItems(parsed.items).map((item) => ({ item, row: toItemRow(feedId, item, fetchedAt) }));
+    // Items that retention removed stay removed, however long the feed keeps listing them.
+    const pruned = await prunedIdentities(db, feedId, fresh.map((f) => f.row.identity_hash));
+    const kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
+    const items = kept.map((f) => f.item);
+    const rows = kept.map((f) => f.row);
     const stored = await db.transaction().execute(async (trx) => {
       await lockTopicsShared(trx);
       const matcher = await deps.topics.current(trx);

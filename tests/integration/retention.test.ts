@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { pruneItems } from '../../src/workers/prune-items.job.js';
+import type { WorkerDeps } from '../../src/workers/deps.js';
+import { FeedServer } from '../helpers/feed-server.js';
+import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+
+describe('retention', () => {
+  let h: Harness;
+  let feeds: FeedServer;
+  beforeAll(async () => {
+    feeds = await new FeedServer().start();
+    h = await startHarness({ RETENTION_DAYS: '30' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await feeds?.stop();
+  });
+
+  it('when items are older than RETENTION_DAYS, then the daily job removes them and the feed does not bring them back', async () => {
+    const old = new Date(Date.now() - 60 * 86400_000).toUTCString();
+    const recent = new Date(Date.now() - 86400_000).toUTCString();
+    feeds.set('/kept.rss', {
+      body: `<rss version="2.0"><channel><title>K</title>
+        <item><guid>old</guid><title>Old news</title><pubDate>${old}</pubDate></item>
+        <item><guid>new</guid><title>New news</title><pubDate>${recent}</pubDate></item></channel></rss>`,
+    });
+    const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/kept.rss') })).body.feed.id;
+    const guids = async () => ((await h.api('GET', `/api/v1/items?feed=${id}`)).body.items as any[]).map((i) => i.guid).sort();
+    // Never refused at ingestion: the old item is stored first.
+    await eventually(async () => (await guids()).length === 2, 10_000, 'both stored');
+
+    await pruneItems({}, { db: h.db, config: h.config, log: createLogger('silent') } as WorkerDeps);
+    expect(await guids()).toEqual(['new']);
+
+    const polled = (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt;
+    await h.api('POST', `/api/v1/feeds/${id}/refresh`);
+    await eventually(async () => (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt !== polled, 10_000, 'polled again');
+    expect(await guids()).toEqual(['new']);
+  });
+});
