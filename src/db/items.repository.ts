@@ -1,4 +1,5 @@
 import { sql, type SqlBool } from 'kysely';
+import type { MatchableItem } from '../rules/compile.js';
 import type { Db } from './database.js';
 import type { ItemRow, MatchedTerm, NewItem } from './schema.js';
 
@@ -71,6 +72,14 @@ export async function prunedIdentities(db: Db, feedId: number, identities: strin
     .where('identity_hash', 'in', identities)
     .execute();
   return new Set(rows.map((r) => r.identity_hash));
+}
+
+/** A stored item as topic rules read it (one mapping for re-tagging and previews). */
+export function matchableItem(row: ItemRow, feedTitle: string): MatchableItem {
+  return {
+    title: row.title, summary: row.summary, contentText: row.content_text, author: row.author,
+    categories: row.categories, url: row.url, feedTitle, language: row.language,
+  };
 }
 
 export interface ItemFilter {

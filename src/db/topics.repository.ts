@@ -65,6 +65,11 @@ export async function listTopicRules(db: Db): Promise<{ id: number; slug: string
   return db.selectFrom('topics').select(['id', 'slug', 'rule', 'version']).orderBy('id').execute();
 }
 
+/** One topic's rule and version, by id. */
+export async function getTopicRule(db: Db, id: number): Promise<{ id: number; slug: string; rule: string; version: number } | undefined> {
+  return db.selectFrom('topics').select(['id', 'slug', 'rule', 'version']).where('id', '=', id).executeTakeFirst();
+}
+
 /** A cheap fingerprint of all rules: changes whenever a topic is added, changed or removed. */
 export async function topicsFingerprint(db: Db): Promise<string> {
   const row = await sql<{ f: string }>`SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(updated_at)::text, '') || ':' || coalesce(sum(id), 0) AS f FROM topics`.execute(db);

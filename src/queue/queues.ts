@@ -22,7 +22,6 @@ export const QUEUE_OF: { [K in JobName]: QueueName } = {
   'prune-items': 'schedule',
 };
 export type QueueName = 'schedule' | 'refresh' | 'retag';
-export const QUEUE_NAMES: QueueName[] = ['schedule', 'refresh', 'retag'];
 
 const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 3,

@@ -35,10 +35,6 @@ export const WORD_CHAR = (() => {
 })();
 const WORD_ASTRAL = /^[\p{L}\p{M}\p{N}]$/u;
 
-export function isWordCodeUnit(c: number): boolean {
-  return WORD_CHAR[c] === 1;
-}
-
 export function isWordCodePoint(cp: number): boolean {
   return cp < 0x10000 ? WORD_CHAR[cp] === 1 : WORD_ASTRAL.test(String.fromCodePoint(cp));
 }

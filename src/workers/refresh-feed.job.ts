@@ -47,16 +47,14 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
     // Items that retention removed stay removed, however long the feed keeps listing them.
     const pruned = await prunedIdentities(db, feedId, fresh.map((f) => f.row.identity_hash));
     const kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
-    const items = kept.map((f) => f.item);
-    const rows = kept.map((f) => f.row);
+    const itemOf = new Map(kept.map((f) => [f.row.identity_hash, f.item]));
     const stored = await db.transaction().execute(async (trx) => {
       await lockTopicsShared(trx);
       const matcher = await deps.topics.current(trx);
-      const written = await upsertItems(trx, rows);
+      const written = await upsertItems(trx, kept.map((f) => f.row));
       const nextPollAt = await nextPoll(trx, parsed.hints);
-      const byIdentity = new Map(rows.map((r, i) => [r.identity_hash, items[i]!]));
       const tags: TagRow[] = written.flatMap((w) => {
-        const item = byIdentity.get(w.identityHash)!;
+        const item = itemOf.get(w.identityHash)!;
         return matchItem(matcher, { ...item, feedTitle: parsed.feed.title || feed.title }).map((m) => ({
           itemId: w.id,
           topicId: m.topicId,
@@ -83,7 +81,7 @@ export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDe
     itemsStored.inc({ kind: 'inserted' }, inserted);
     itemsStored.inc({ kind: 'updated' }, stored.length - inserted);
     pollDuration.observe((Date.now() - started) / 1000);
-    flog.info({ items: items.length, inserted, updated: stored.length - inserted, durationMs: Date.now() - started }, 'feed refreshed');
+    flog.info({ items: kept.length, inserted, updated: stored.length - inserted, durationMs: Date.now() - started }, 'feed refreshed');
   } catch (err) {
     const disabled = await recordFailure(feed, err, deps);
     feedPolls.inc({ result: (err as FeedError).code ?? 'error' });

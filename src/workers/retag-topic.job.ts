@@ -1,5 +1,5 @@
-import { itemsAfter } from '../db/items.repository.js';
-import { getTopicBySlug, listTopicRules, replaceItemTags, setRetagProgress } from '../db/topics.repository.js';
+import { itemsAfter, matchableItem } from '../db/items.repository.js';
+import { getTopicRule, replaceItemTags, setRetagProgress } from '../db/topics.repository.js';
 import { compileTopics, matchItem } from '../rules/compile.js';
 import type { WorkerDeps } from './deps.js';
 
@@ -11,7 +11,7 @@ const BATCH = 500;
  * the same tags. It stops early when the topic's rule changes again: the newer job takes over.
  */
 export async function retagTopic({ topicId, version }: { topicId: number; version: number }, { db, log, config }: WorkerDeps): Promise<void> {
-  const topic = (await listTopicRules(db)).find((t) => t.id === topicId);
+  const topic = await getTopicRule(db, topicId);
   if (!topic || topic.version !== version) return;
   const matcher = compileTopics([topic]);
   const since = new Date(Date.now() - config.RETAG_WINDOW_DAYS * 86400_000);
@@ -22,7 +22,7 @@ export async function retagTopic({ topicId, version }: { topicId: number; versio
     const batch = await itemsAfter(db, afterId, since, BATCH);
     if (batch.length === 0) break;
     const tags = batch.flatMap((item) =>
-      matchItem(matcher, { ...item, contentText: item.content_text, feedTitle: item.feed_title }).map((m) => ({
+      matchItem(matcher, matchableItem(item, item.feed_title)).map((m) => ({
         itemId: item.id,
         topicId,
         sortAt: item.sort_at,
@@ -33,8 +33,7 @@ export async function retagTopic({ topicId, version }: { topicId: number; versio
     afterId = batch[batch.length - 1]!.id;
     done += batch.length;
     await setRetagProgress(db, topicId, version, 'running', done);
-    const current = await getTopicBySlug(db, topic.slug);
-    if (current?.version !== version) return;
+    if ((await getTopicRule(db, topicId))?.version !== version) return;
   }
   await setRetagProgress(db, topicId, version, 'done', done);
   log.info({ topicId, items: done }, 'topic re-tagged');

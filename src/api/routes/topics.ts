@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { listItems } from '../../db/items.repository.js';
+import { listItems, matchableItem } from '../../db/items.repository.js';
 import { createTopic, deleteTopic, getTopicBySlug, listTopics, updateTopic } from '../../db/topics.repository.js';
 import { compileTopics, matchItem } from '../../rules/compile.js';
 import { parseRule, RuleSyntaxError } from '../../rules/parse.js';
@@ -42,7 +42,7 @@ export function topicsRouter(deps: ApiDeps): Router {
     const matcher = compileTopics([{ id: 0, slug: 'preview', rule }]);
     const recent = await listItems(db, {}, limit, null);
     const matches = recent.flatMap((item) => {
-      const [m] = matchItem(matcher, { ...item, contentText: item.content_text, feedTitle: '' });
+      const [m] = matchItem(matcher, matchableItem(item, ''));
       return m ? [{ item: itemToDto(item), terms: m.terms }] : [];
     });
     res.json({ examined: recent.length, matched: matches.length, matches });
