@@ -130,6 +130,9 @@ describe('the HTTP API', () => {
     const res = await h.api('POST', '/api/v1/topics/preview', { rule: 'cats AND "item 1"', limit: 50 });
     expect(res.status).toBe(200);
     expect(res.body.matches.map((m: any) => m.item.guid)).toEqual(['m1']);
+    // Rules scoped to the feed's title preview as they will tag.
+    const byFeed = await h.api('POST', '/api/v1/topics/preview', { rule: 'feed:many AND "item 3 about"', limit: 50 });
+    expect(byFeed.body.matches.map((m: any) => m.item.guid)).toEqual(['m3']);
     expect((await h.api('GET', '/api/v1/topics')).body.topics.map((t: any) => t.slug)).not.toContain('preview');
   });
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { listFeeds } from '../../db/feeds.repository.js';
 import { listItems, matchableItem } from '../../db/items.repository.js';
 import { createTopic, deleteTopic, getTopicBySlug, listTopics, updateTopic } from '../../db/topics.repository.js';
 import { compileTopics, matchItem } from '../../rules/compile.js';
@@ -41,8 +42,9 @@ export function topicsRouter(deps: ApiDeps): Router {
     checkRule(rule);
     const matcher = compileTopics([{ id: 0, slug: 'preview', rule }]);
     const recent = await listItems(db, {}, limit, null);
+    const feedTitles = new Map((await listFeeds(db)).map((f) => [f.id, f.title]));
     const matches = recent.flatMap((item) => {
-      const [m] = matchItem(matcher, matchableItem(item, ''));
+      const [m] = matchItem(matcher, matchableItem(item, feedTitles.get(item.feed_id) ?? ''));
       return m ? [{ item: itemToDto(item), terms: m.terms }] : [];
     });
     res.json({ examined: recent.length, matched: matches.length, matches });
