@@ -30,6 +30,7 @@ const schema = z.object({
     .refine((list) => list.every((c) => isCidr(c)), 'comma-separated addresses or CIDR ranges'),
   RETENTION_DAYS: int(0).default(0),
   RETAG_WINDOW_DAYS: z.coerce.number().positive().default(30),
+  STORY_WINDOW_HOURS: z.coerce.number().positive().default(72),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('topicwire'),
   WORKER_CONCURRENCY: int(1).default(8),

@@ -31,8 +31,8 @@ export function itemToDto(i: ItemWithTopics) {
   return {
     id: i.id,
     feedId: i.feed_id,
-    // Until stories group items across feeds (issue 5), every item is a story of its own.
-    storyId: i.id,
+    // An item not grouped yet (stored a moment ago) is a story of its own.
+    storyId: i.story_id ?? i.id,
     guid: i.guid,
     url: i.url,
     title: i.title,
@@ -47,6 +47,7 @@ export function itemToDto(i: ItemWithTopics) {
     enclosures: i.enclosures,
     fetchedAt: iso(i.fetched_at),
     topics: i.topics,
+    sources: i.sources,
   };
 }
 

@@ -1,5 +1,8 @@
+import render from 'dom-serializer';
+import { Element } from 'domhandler';
 import { Feed } from 'feed';
-import type { ItemWithTopics } from '../db/items.repository.js';
+import { DomUtils, parseDocument } from 'htmlparser2';
+import type { ItemWithTopics, StorySource } from '../db/items.repository.js';
 import type { TopicRow } from '../db/schema.js';
 
 export type FeedFormat = 'atom' | 'rss' | 'json';
@@ -42,11 +45,37 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
       content: item.content_html || undefined,
       author: item.author ? [{ name: item.author }] : undefined,
       category: item.categories.map((name) => ({ name })),
+      // JSON Feed extension (https://www.jsonfeed.org/version/1.1/#extensions): the story's other sources.
+      extensions: item.sources.length ? [{ name: '_topicwire', objects: { sources: item.sources.map(sourceToJson) } }] : undefined,
     });
   }
-  if (format === 'atom') return feed.atom1();
+  if (format === 'atom') return withRelatedLinks(feed.atom1(), items);
   if (format === 'rss') return feed.rss2();
   return toJsonFeed11(feed.json1(), items);
+}
+
+function sourceToJson(s: StorySource) {
+  return { id: s.id, feedId: s.feedId, feedTitle: s.feedTitle, url: s.url, title: s.title, language: s.language };
+}
+
+/**
+ * Atom entries list the story's other sources as `<link rel="related">` (RFC 4287 §4.2.7.2). The
+ * `feed` package has no place for them, so they are added to its output as a document tree (the
+ * XML declaration aside, which dom-serializer would write without its closing "?").
+ */
+function withRelatedLinks(atom: string, items: ItemWithTopics[]): string {
+  if (!items.some((i) => i.sources.length)) return atom;
+  const declaration = /^<\?xml[^>]*\?>\s*/.exec(atom)?.[0] ?? '';
+  const doc = parseDocument(atom.slice(declaration.length), { xmlMode: true });
+  DomUtils.getElementsByTagName('entry', doc).forEach((entry, i) => {
+    for (const source of items[i]?.sources ?? []) {
+      if (!source.url) continue;
+      const attribs: Record<string, string> = { rel: 'related', href: source.url, title: source.feedTitle || source.title };
+      if (source.language) attribs.hreflang = source.language;
+      DomUtils.appendChild(entry, new Element('link', attribs));
+    }
+  });
+  return declaration + render(doc, { xmlMode: true });
 }
 
 /**

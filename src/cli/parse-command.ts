@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { readFeed } from '../pipeline/read-feed.js';
+import type { NormalizedFeed } from '../pipeline/types.js';
 
 /**
  * `parse <file-or-url> …`: one file prints its normalized feed (design §4); several print one
@@ -13,9 +14,9 @@ export async function parseCommand(args: string[], fetchUrl: (url: string) => Pr
   const read = async (source: string) => {
     if (/^https?:\/\//i.test(source)) {
       const { body, contentType } = await fetchUrl(source);
-      return readFeed(body, { contentType, documentUrl: source });
+      return contract(await readFeed(body, { contentType, documentUrl: source }));
     }
-    return readFeed(await readFile(source));
+    return contract(await readFeed(await readFile(source)));
   };
   if (args.length === 1) {
     try {
@@ -40,4 +41,9 @@ export async function parseCommand(args: string[], fetchUrl: (url: string) => Pr
     process.stdout.write(line + '\n');
   }
   return failed === args.length ? 1 : 0;
+}
+
+/** Exactly the keys of design §4: the link hints that story grouping uses are not part of it. */
+function contract({ feed, items }: NormalizedFeed) {
+  return { feed, items: items.map(({ canonicalLink: _canonical, sourceUrl: _source, ...item }) => item) };
 }

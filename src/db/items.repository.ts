@@ -1,4 +1,4 @@
-import { sql, type SqlBool } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { MatchableItem } from '../rules/compile.js';
 import type { Db } from './database.js';
 import type { ItemRow, MatchedTerm, NewItem } from './schema.js';
@@ -38,6 +38,7 @@ export async function upsertItems(db: Db, items: NewItem[]): Promise<StoredItem[
           published_at: eb.ref('excluded.published_at'),
           updated_at: eb.ref('excluded.updated_at'),
           content_hash: eb.ref('excluded.content_hash'),
+          credited_urls: eb.ref('excluded.credited_urls'),
         }))
         .where('items.content_hash', '<>', (eb) => eb.ref('excluded.content_hash')),
     )
@@ -89,6 +90,8 @@ export interface ItemFilter {
   until?: Date;
   q?: string;
   lang?: string;
+  /** One entry per story: its earliest item among those the filter keeps. */
+  stories?: boolean;
 }
 
 export interface Cursor {
@@ -96,9 +99,24 @@ export interface Cursor {
   id: number;
 }
 
-export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedTerm[] }[] };
+/** Another item of the same story: where else the article was published. */
+export interface StorySource {
+  id: number;
+  feedId: number;
+  feedTitle: string;
+  url: string;
+  title: string;
+  language: string;
+}
 
-/** Newest first, keyset-paginated on (sort_at, id): pages stay fast and stable while items arrive. */
+export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedTerm[] }[]; sources: StorySource[] };
+
+/**
+ * Newest first, keyset-paginated on (sort_at, id): pages stay fast and stable while items arrive.
+ * With `stories`, an item is left out when an earlier item of its story passes the same filter,
+ * so every story appears once, as the item that a reader of this topic (or feed, or search)
+ * first could have seen.
+ */
 export async function listItems(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null): Promise<ItemWithTopics[]> {
   // A topic's timeline is read from item_topics' own (topic_id, sort_at, item_id) index.
   const byTopic = filter.topicId !== undefined;
@@ -108,17 +126,33 @@ export async function listItems(db: Db, filter: ItemFilter, limit: number, curso
   if (byTopic) {
     query = query.innerJoin('item_topics as it', 'it.item_id', 'items.id').where('it.topic_id', '=', filter.topicId!);
   }
-  if (filter.feedId !== undefined) query = query.where('items.feed_id', '=', filter.feedId);
-  if (filter.since) query = query.where(sortCol, '>=', filter.since);
-  if (filter.until) query = query.where(sortCol, '<', filter.until);
-  if (filter.lang) query = query.where('items.language', 'ilike', `${escapeLike(filter.lang)}%`);
-  if (filter.q) {
-    const pattern = `%${escapeLike(filter.q)}%`;
-    query = query.where((eb) => eb.or([eb('items.title', 'ilike', pattern), eb('items.content_text', 'ilike', pattern)]));
+  for (const condition of filterConditions(filter, 'items', sortCol)) query = query.where(condition);
+  if (filter.stories) {
+    const topicJoin = byTopic ? sql`JOIN item_topics ot ON ot.item_id = o.id AND ot.topic_id = ${filter.topicId}` : sql``;
+    const same = filterConditions(filter, 'o', sql.ref<Date>('o.sort_at'));
+    query = query.where(sql<SqlBool>`NOT EXISTS (
+      SELECT 1 FROM items o ${topicJoin}
+      WHERE o.story_id = items.story_id AND (o.sort_at, o.id) < (items.sort_at, items.id)
+      ${same.length ? sql.join(same.map((c) => sql`AND ${c}`), sql` `) : sql``})`);
   }
   if (cursor) query = query.where(sql<SqlBool>`(${sortCol}, ${idCol}) < (${cursor.sortAt}, ${cursor.id})`);
   const rows = await query.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(limit).execute();
-  return attachTopics(db, rows);
+  return withTopicsAndSources(db, rows);
+}
+
+/** The filter as SQL conditions on the items table known as `table` (the listing, or its story check). */
+function filterConditions(filter: ItemFilter, table: string, sortCol: RawBuilder<Date>): RawBuilder<SqlBool>[] {
+  const col = (name: string) => sql.ref(`${table}.${name}`);
+  const out: RawBuilder<SqlBool>[] = [];
+  if (filter.feedId !== undefined) out.push(sql<SqlBool>`${col('feed_id')} = ${filter.feedId}`);
+  if (filter.since) out.push(sql<SqlBool>`${sortCol} >= ${filter.since}`);
+  if (filter.until) out.push(sql<SqlBool>`${sortCol} < ${filter.until}`);
+  if (filter.lang) out.push(sql<SqlBool>`${col('language')} ILIKE ${`${escapeLike(filter.lang)}%`}`);
+  if (filter.q) {
+    const pattern = `%${escapeLike(filter.q)}%`;
+    out.push(sql<SqlBool>`(${col('title')} ILIKE ${pattern} OR ${col('content_text')} ILIKE ${pattern})`);
+  }
+  return out;
 }
 
 /** The times of a feed's newest items, for its observed rhythm. */
@@ -129,11 +163,12 @@ export async function recentItemTimes(db: Db, feedId: number, limit = 20): Promi
 
 export async function getItem(db: Db, id: number): Promise<ItemWithTopics | undefined> {
   const row = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? (await attachTopics(db, [row]))[0] : undefined;
+  return row ? (await withTopicsAndSources(db, [row]))[0] : undefined;
 }
 
-async function attachTopics(db: Db, rows: ItemRow[]): Promise<ItemWithTopics[]> {
+async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<ItemWithTopics[]> {
   if (rows.length === 0) return [];
+  const sourcesOf = await storySources(db, rows);
   const tags = await db
     .selectFrom('item_topics')
     .innerJoin('topics', 'topics.id', 'item_topics.topic_id')
@@ -147,7 +182,25 @@ async function attachTopics(db: Db, rows: ItemRow[]): Promise<ItemWithTopics[]> 
     list.push({ slug: t.slug, terms: t.matched_terms });
     byItem.set(t.item_id, list);
   }
-  return rows.map((r) => ({ ...r, topics: byItem.get(r.id) ?? [] }));
+  return rows.map((r) => ({ ...r, topics: byItem.get(r.id) ?? [], sources: sourcesOf(r) }));
+}
+
+/** For each row, the other items of its story, earliest first. */
+async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => StorySource[]> {
+  const storyIds = [...new Set(rows.map((r) => r.story_id).filter((s): s is number => s !== null))];
+  if (storyIds.length === 0) return () => [];
+  const members = await db
+    .selectFrom('items')
+    .innerJoin('feeds', 'feeds.id', 'items.feed_id')
+    .select(['items.id', 'items.story_id', 'items.feed_id', 'feeds.title as feed_title', 'items.url', 'items.title', 'items.language'])
+    .where('items.story_id', 'in', storyIds)
+    .orderBy('items.sort_at')
+    .orderBy('items.id')
+    .execute();
+  return (row) =>
+    members
+      .filter((m) => m.story_id === row.story_id && m.id !== row.id)
+      .map((m) => ({ id: m.id, feedId: m.feed_id, feedTitle: m.feed_title, url: m.url, title: m.title, language: m.language }));
 }
 
 /** A batch of stored items for re-tagging, in id order after `afterId`, stored since `since`, with their feed's title. */

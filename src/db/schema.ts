@@ -7,6 +7,13 @@ export interface Database {
   topics: TopicTable;
   item_topics: ItemTopicTable;
   pruned_identities: PrunedIdentityTable;
+  item_bands: ItemBandTable;
+}
+
+export interface ItemBandTable {
+  band_key: number;
+  sort_at: Date;
+  item_id: number;
 }
 
 export interface PrunedIdentityTable {
@@ -65,6 +72,11 @@ export interface ItemTable {
   sort_at: Date;
   fetched_at: Timestamp;
   content_hash: string;
+  story_id: number | null;
+  story_pinned: Generated<boolean>;
+  /** int8 as text: a 64-bit fingerprint does not fit a JS number (read it with ::text). */
+  simhash: ColumnType<string | null, string | null | undefined, string | null>;
+  credited_urls: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface EnclosureJson {

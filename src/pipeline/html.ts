@@ -1,7 +1,7 @@
 import { Parser } from 'htmlparser2';
 import sanitize from 'sanitize-html';
 
-const BLOCK_TAGS = new Set([
+export const BLOCK_TAGS = new Set([
   'address', 'article', 'aside', 'blockquote', 'br', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure', 'footer',
   'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'table',
   'td', 'th', 'tr', 'ul',
@@ -127,4 +127,21 @@ export function resolveUrl(href: string, base: string): string {
   } catch {
     return '';
   }
+}
+
+/** The href of a `<link rel="canonical">` in an HTML fragment (a republished page naming its original), or "". */
+export function canonicalLinkIn(html: string): string {
+  if (!/rel\s*=\s*["']?canonical/i.test(html)) return '';
+  let href = '';
+  const parser = new Parser(
+    {
+      onopentag(name, attribs) {
+        if (!href && name === 'link' && /(?:^|\s)canonical(?:\s|$)/i.test(attribs.rel ?? '')) href = attribs.href ?? '';
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.write(html);
+  parser.end();
+  return href.trim();
 }

@@ -8,22 +8,59 @@ const TRACKING_PARAMS = new Set([
 ]);
 
 /**
- * The URL that names an article whatever link led to it: scheme and host lower-cased, default
- * port, fragment and tracking parameters (utm_*, fbclid, gclid, …) removed, other parameters
- * kept in order. "" for anything that is not an http(s) URL.
+ * The URL as identities were first keyed on it: scheme and host lower-cased, default port,
+ * fragment and tracking parameters removed. Frozen: an item without a guid is found again by
+ * this key on every poll, so changing it would store every such item a second time.
+ */
+function identityUrl(url: string): string {
+  const u = parseHttpUrl(url);
+  if (!u) return '';
+  u.hash = '';
+  u.search = keptQuery(u);
+  return u.href;
+}
+
+// Default documents: /news/index.html is /news/ (documented in docs/dedupe.md).
+const DEFAULT_DOCUMENT = /\/(?:index|default)\.(?:html?|shtml|php|aspx?|jsp)$/i;
+
+/**
+ * The URL that names an article whatever link led to it (design §5): identityUrl's rules, and a
+ * default document (`index.html`, `default.aspx`, …) dropped from the path and a trailing dot
+ * from the host. "" for anything that is not an http(s) URL.
  */
 export function canonicalUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url.trim());
-  } catch {
-    return '';
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return '';
+  const u = parseHttpUrl(url);
+  if (!u) return '';
   u.hash = '';
-  const kept = [...u.searchParams].filter(([k]) => !k.toLowerCase().startsWith('utm_') && !TRACKING_PARAMS.has(k.toLowerCase()));
-  u.search = kept.length ? '?' + new URLSearchParams(kept).toString() : '';
+  u.search = keptQuery(u);
+  u.hostname = u.hostname.replace(/\.$/, '');
+  u.pathname = u.pathname.replace(DEFAULT_DOCUMENT, '/');
   return u.href;
+}
+
+/**
+ * The canonical URL when it can name one article: a site's home page (no path, no query) is
+ * shared by everything on the site, so it never puts two items in one story.
+ */
+export function storyUrl(url: string): string {
+  const canonical = canonicalUrl(url);
+  if (!canonical) return '';
+  const u = new URL(canonical);
+  return u.pathname === '/' && !u.search ? '' : canonical;
+}
+
+function parseHttpUrl(url: string): URL | null {
+  try {
+    const u = new URL(url.trim());
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+function keptQuery(u: URL): string {
+  const kept = [...u.searchParams].filter(([k]) => !k.toLowerCase().startsWith('utm_') && !TRACKING_PARAMS.has(k.toLowerCase()));
+  return kept.length ? '?' + new URLSearchParams(kept).toString() : '';
 }
 
 /**
@@ -31,7 +68,7 @@ export function canonicalUrl(url: string): string {
  * canonical URL, else its title and date. Hashed so that the unique key stays short.
  */
 export function itemIdentity(item: NormalizedItem): string {
-  const key = item.guid ? `guid:${item.guid}` : canonicalUrl(item.url) ? `url:${canonicalUrl(item.url)}` : `title:${item.title}|${item.published ?? ''}`;
+  const key = item.guid ? `guid:${item.guid}` : identityUrl(item.url) ? `url:${identityUrl(item.url)}` : `title:${item.title}|${item.published ?? ''}`;
   return sha256(key);
 }
 

@@ -1,4 +1,4 @@
-import { htmlToText, resolveUrl, sanitizeHtml, toOneLine } from './html.js';
+import { canonicalLinkIn, htmlToText, resolveUrl, sanitizeHtml, toOneLine } from './html.js';
 import { parseDate } from './parse-date.js';
 import type { Enclosure, NormalizedFeed, NormalizedItem, ParsedFeed, ParsedItem, ParsedLink, TextValue } from './types.js';
 
@@ -45,6 +45,8 @@ function normalizeItem(item: ParsedItem, feedBase: string, feedLanguage: string)
     published: parseDate(item.published),
     updated: parseDate(item.updated),
     enclosures: item.links.filter((l) => l.rel === 'enclosure').map((l) => toEnclosure(l, base)).filter((e) => e.url),
+    canonicalLink: pickLink(item.links, base, ['canonical']),
+    sourceUrl: resolveUrl(item.sourceUrl, base) || (body?.type === 'html' ? resolveUrl(canonicalLinkIn(body.value), base) : ''),
   };
 }
 

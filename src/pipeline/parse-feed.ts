@@ -11,6 +11,7 @@ const ITEM_ELEMENTS = [
   'dc:subject', 'pubDate', 'dc:date', 'published', 'updated', 'issued', 'modified', 'created', 'dcterms:modified',
   'dcterms:created', 'dcterms:issued', 'enclosure', 'source', 'dc:language', 'language', 'media:content',
   'media:title', 'media:description', 'media:category', 'media:group', 'itunes:summary', 'itunes:subtitle',
+  'feedburner:origLink',
 ] as const;
 const FEED_ELEMENTS = [
   'title', 'dc:title', 'subtitle', 'tagline', 'description', 'dc:description', 'info', 'link', 'atom:link',
@@ -211,6 +212,9 @@ function looksLikeHtml(value: string): boolean {
 function mapItem(item: Raw, format: ParsedFeed['format']): ParsedItem {
   const guidNode = raw(item, 'guid')[0] ?? raw(item, 'id')[0] ?? (typeof item['rdf:about'] === 'string' ? item['rdf:about'] : undefined);
   const links = [...raw(item, 'link'), ...raw(item, 'atom:link')].map(toLink).filter((l) => l.href);
+  // FeedBurner rewrote item links to its own redirector and kept the article's URL here.
+  const origLink = rawText(item, ['feedburner:origLink']);
+  if (origLink) links.push({ href: origLink, rel: 'canonical', type: '' });
   for (const enc of [...raw(item, 'enclosure'), ...raw(item, 'media:content')]) {
     const url = nodeAttr(enc, 'url');
     if (url) links.push({ href: url, rel: 'enclosure', type: nodeAttr(enc, 'type'), length: nodeAttr(enc, 'length') || nodeAttr(enc, 'fileSize') });

@@ -57,7 +57,8 @@ function mapItem(item: Record<string, unknown>, feed: Record<string, unknown>): 
     published: str(item.date_published),
     updated: str(item.date_modified),
     base: '',
-    sourceUrl: str(item.external_url),
+    // external_url is the page a link-blog entry is about, not where this text came from.
+    sourceUrl: '',
   };
 }
 

@@ -28,7 +28,7 @@ export interface ParsedItem {
   updated: string;
   /** xml:base in force for this entry, if any. */
   base: string;
-  /** RSS <source url> or similar: where the item says it comes from. */
+  /** RSS <source url>: where the item says it comes from. */
   sourceUrl: string;
 }
 
@@ -53,7 +53,7 @@ export interface Enclosure {
   length: number;
 }
 
-/** The normalized item of design §4 (contract). */
+/** The normalized item of design §4 (contract), and two link hints for story grouping that `cli parse` leaves out. */
 export interface NormalizedItem {
   guid: string;
   url: string;
@@ -67,6 +67,10 @@ export interface NormalizedItem {
   published: string | null;
   updated: string | null;
   enclosures: Enclosure[];
+  /** The article's own URL when the feed names one besides `url` (an AMP or mobile link): `<link rel="canonical">`, feedburner:origLink. */
+  canonicalLink: string;
+  /** Where the item says it was first published: RSS `<source url>`, a `<link rel="canonical">` in its content. */
+  sourceUrl: string;
 }
 
 /** The normalized feed of design §4 (contract). */

@@ -12,16 +12,27 @@ import { FeedError, type FeedHints, type NormalizedItem } from '../pipeline/type
 import { matchItem } from '../rules/compile.js';
 import { fetchOptions } from '../fetch-options.js';
 import { feedPolls, itemsStored, pollDuration } from '../metrics.js';
+import { storyCredits } from '../stories/credits.js';
 import type { WorkerDeps } from './deps.js';
+import { groupFeedStories } from './group-stories.js';
 
 /**
  * Polls one feed: fetch → decode/parse/normalize → dedupe → tag → store, the store being one
- * transaction (items, their tags, the feed's state). Holds no rules of its own.
+ * transaction (items, their tags, the feed's state), then groups the new items into stories.
+ * Holds no rules of its own.
  */
 export async function refreshFeed({ feedId }: { feedId: number }, deps: WorkerDeps): Promise<void> {
-  const { db, config, log } = deps;
-  const feed = await getFeed(db, feedId);
+  const feed = await getFeed(deps.db, feedId);
   if (!feed || feed.disabled_reason) return;
+  await pollFeed(feed, deps);
+  // After the store's commit and outside it: grouping takes a lock that all feeds share. Also
+  // after a 304, so that items a crash left ungrouped are grouped.
+  await groupFeedStories(feedId, deps);
+}
+
+async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
+  const { db, config, log } = deps;
+  const feedId = feed.id;
   const flog = log.child({ feedId, url: feed.url });
   const host = hostOf(feed.url);
   const lease = await deps.hosts.tryAcquire(host);
@@ -129,7 +140,8 @@ function toItemRow(feedId: number, item: NormalizedItem, fetchedAt: Date): NewIt
     identity_hash: itemIdentity(item),
     guid: item.guid,
     url: item.url,
-    canonical_url: canonicalUrl(item.url),
+    canonical_url: canonicalUrl(item.canonicalLink || item.url),
+    credited_urls: storyCredits(item),
     title: item.title,
     summary: item.summary,
     content_html: item.contentHtml,

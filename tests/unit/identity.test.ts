@@ -4,7 +4,7 @@ import type { NormalizedItem } from '../../src/pipeline/types.js';
 
 const item = (over: Partial<NormalizedItem>): NormalizedItem => ({
   guid: '', url: '', title: '', summary: '', contentHtml: '', contentText: '', author: '', categories: [], language: '',
-  published: null, updated: null, enclosures: [], ...over,
+  published: null, updated: null, enclosures: [], canonicalLink: '', sourceUrl: '', ...over,
 });
 
 describe('canonicalUrl', () => {

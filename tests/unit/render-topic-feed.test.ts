@@ -12,7 +12,7 @@ const item = (id: number, over: Partial<ItemWithTopics> = {}): ItemWithTopics =>
   id, feed_id: 1, identity_hash: 'h', guid: `g${id}`, url: `https://news.example/${id}`, canonical_url: '', title: `Title ${id}`,
   summary: 'Summary', content_html: '<p>Body</p>', content_text: 'Body', author: 'Reporter', categories: ['world'],
   language: 'en', enclosures: [], published_at: new Date('2024-11-12T04:12:00Z'), updated_at: null,
-  sort_at: new Date('2024-11-12T04:12:00Z'), fetched_at: new Date('2024-11-12T05:00:00Z'), content_hash: 'c', topics: [], ...over,
+  sort_at: new Date('2024-11-12T04:12:00Z'), fetched_at: new Date('2024-11-12T05:00:00Z'), content_hash: 'c', story_id: null, story_pinned: false, simhash: null, credited_urls: [], topics: [], sources: [], ...over,
 });
 
 const hostile = item(2, {

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { getItem, listItems } from '../../db/items.repository.js';
+import { splitItem } from '../../db/stories.repository.js';
 import { getTopicBySlug } from '../../db/topics.repository.js';
+import { requireToken } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ApiDeps } from '../deps.js';
 import { itemToDto } from '../dto.js';
@@ -9,6 +11,9 @@ import { HttpError } from '../http-error.js';
 import { validate } from '../validate.js';
 
 const date = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 date or date-time').transform((s) => new Date(s));
+/** `?stories=false` lists every item; by default each story appears once. */
+export const storiesParam = z.enum(['true', 'false']).default('true').transform((v) => v === 'true');
+const itemId = z.object({ id: z.coerce.number().int().positive() });
 const listQuery = z
   .object({
     topic: z.string().min(1).optional(),
@@ -17,13 +22,15 @@ const listQuery = z
     since: date.optional(),
     until: date.optional(),
     lang: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/, 'a language tag such as en or hi-IN').optional(),
+    stories: storiesParam,
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().optional(),
   })
   .strict();
 
-export function itemsRouter({ db }: ApiDeps): Router {
+export function itemsRouter({ db, config }: ApiDeps): Router {
   const r = Router();
+  const write = requireToken(config.API_TOKEN);
 
   r.get('/', async (req, res) => {
     const query = validate(listQuery, req.query, 'query');
@@ -34,7 +41,7 @@ export function itemsRouter({ db }: ApiDeps): Router {
       topicId = topic.id;
     }
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    const rows = await listItems(db, { topicId, feedId: query.feed, since: query.since, until: query.until, q: query.q, lang: query.lang }, query.limit + 1, cursor);
+    const rows = await listItems(db, { topicId, feedId: query.feed, since: query.since, until: query.until, q: query.q, lang: query.lang, stories: query.stories }, query.limit + 1, cursor);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     res.json({
@@ -44,10 +51,17 @@ export function itemsRouter({ db }: ApiDeps): Router {
   });
 
   r.get('/:id', async (req, res) => {
-    const { id } = validate(z.object({ id: z.coerce.number().int().positive() }), req.params, 'path');
+    const { id } = validate(itemId, req.params, 'path');
     const item = await getItem(db, id);
     if (!item) throw new HttpError(404, 'not_found', `no item ${id}`);
     res.json({ item: itemToDto(item) });
+  });
+
+  // A wrongly grouped item leaves its story for good (grouping never moves it again).
+  r.post('/:id/split', write, async (req, res) => {
+    const { id } = validate(itemId, req.params, 'path');
+    if (!(await splitItem(db, id))) throw new HttpError(404, 'not_found', `no item ${id}`);
+    res.json({ item: itemToDto((await getItem(db, id))!) });
   });
 
   return r;

@@ -1,0 +1,55 @@
+/**
+ * What is left of an item's text when the site's furniture is taken out: lines that recur across
+ * a feed's items (share buttons, newsletter footers, "Leave a Reply"), and lines that are such
+ * furniture wherever they appear (the list below, in the languages we have met). Two copies of one
+ * article on two sites differ mostly in this furniture, so fingerprints are taken without it.
+ */
+
+// Whole lines (case-folded, trailing punctuation and "*" removed) that are never the article.
+const FURNITURE = new RegExp(
+  ('^(?:' +
+    [
+      'source', 'source link', 'sources?', 'original article', 'read (?:more|the original(?: article)?|the full (?:story|article))',
+      'continue reading.*', 'share(?: this)?(?: article| story| post)?(?: on .*)?', 'follow us(?: on .*)?', 'like this', 'related(?: articles| posts| stories)?',
+      'leave a (?:reply|comment)', 'your email address will not be published.*', 'required fields are marked.*', 'comments?',
+      'subscribe(?: to .*)?', 'sign up for .*newsletter.*', 'advertisement', 'print', 'email',
+      'x', 'twitter', 'facebook', 'whatsapp', 'telegram', 'linkedin', 'reddit', 'pinterest', 'tumblr',
+      // Hindi: "source (link)", "share this", "follow us on …", "comment".
+      'स्रोत(?: लिंक)?', '(?:इसे )?शेयर करें', 'हमें .*(?:फ़ॉलो|फॉलो) करें', 'टिप्पणी करें', 'विज्ञापन',
+      // French, Spanish, German.
+      'partager(?: sur .*)?', 'lire la suite', 'compartir', 'leer más', 'teilen', 'weiterlesen', 'quelle', 'fuente',
+    ].join('|') +
+    ')$').normalize('NFKC'),
+  'u',
+);
+
+/** A line as compared across items: case-folded, spaces folded, edge punctuation removed. */
+export function lineKey(line: string): string {
+  return line
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '');
+}
+
+/** Lines found in at least two of these texts (a feed's recent items): its furniture. */
+export function recurringLines(texts: string[]): Set<string> {
+  const count = new Map<string, number>();
+  for (const text of texts) {
+    for (const key of new Set(text.split('\n').map(lineKey))) {
+      if (key) count.set(key, (count.get(key) ?? 0) + 1);
+    }
+  }
+  return new Set([...count].filter(([, n]) => n >= 2).map(([key]) => key));
+}
+
+/** The text without its furniture: lines of the known list and lines in `recurring`. */
+export function articleText(text: string, recurring: ReadonlySet<string> = new Set()): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      const key = lineKey(line);
+      return key !== '' && !recurring.has(key) && !FURNITURE.test(key);
+    })
+    .join('\n');
+}

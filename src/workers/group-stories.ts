@@ -1,0 +1,40 @@
+import { lockStories, postgresStoryStore, recentFeedTexts, ungroupedItems } from '../db/stories.repository.js';
+import { articleText, recurringLines } from '../stories/boilerplate.js';
+import { groupItem } from '../stories/group-item.js';
+import { simhash } from '../stories/simhash.js';
+import { storyUrl } from '../pipeline/identity.js';
+import type { WorkerDeps } from './deps.js';
+
+const BATCH = 200;
+// A feed's boilerplate is what recurs among this many of its newest items.
+const BOILERPLATE_SAMPLE = 30;
+
+/**
+ * Puts a feed's ungrouped items into stories, in batches of one short transaction each under the
+ * grouping lock. Runs after every poll of the feed, so items stored by a poll that crashed
+ * before grouping, or before stories existed, are grouped on the next one. Returns how many.
+ */
+export async function groupFeedStories(feedId: number, { db, config, log }: Pick<WorkerDeps, 'db' | 'config' | 'log'>): Promise<number> {
+  const windowMs = config.STORY_WINDOW_HOURS * 3600_000;
+  let grouped = 0;
+  for (;;) {
+    const done = await db.transaction().execute(async (trx) => {
+      await lockStories(trx);
+      const items = await ungroupedItems(trx, feedId, BATCH);
+      if (items.length === 0) return 0;
+      const recurring = recurringLines(await recentFeedTexts(trx, feedId, BOILERPLATE_SAMPLE));
+      const store = postgresStoryStore(trx);
+      for (const item of items) {
+        const result = await groupItem(
+          store,
+          { id: item.id, feedId, sortAt: item.sortAt, url: storyUrl(item.canonicalUrl), credits: item.creditedUrls, simhash: simhash(articleText(item.contentText, recurring)) },
+          windowMs,
+        );
+        if (result.storyId !== item.id) log.debug({ feedId, itemId: item.id, storyId: result.storyId, merged: result.merged }, 'item joined a story');
+      }
+      return items.length;
+    });
+    grouped += done;
+    if (done < BATCH) return grouped;
+  }
+}
