@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { bandKeys } from '../stories/simhash.js';
-import type { CandidateQuery, StoryCandidate, StoryItem, StoryStore } from '../stories/group-item.js';
+import { headline, type CandidateQuery, type StoryCandidate, type StoryItem, type StoryStore } from '../stories/group-item.js';
 import type { Db } from './database.js';
 
 // Grouping is serialized: two workers grouping copies of one article at once would each found a story.
@@ -15,6 +15,7 @@ export interface UngroupedItem {
   id: number;
   feedId: number;
   sortAt: Date;
+  title: string;
   canonicalUrl: string;
   creditedUrls: string[];
   contentText: string;
@@ -24,13 +25,13 @@ export interface UngroupedItem {
 export async function ungroupedItems(db: Db, feedId: number, limit: number): Promise<UngroupedItem[]> {
   const rows = await db
     .selectFrom('items')
-    .select(['id', 'feed_id', 'sort_at', 'canonical_url', 'credited_urls', 'content_text'])
+    .select(['id', 'feed_id', 'sort_at', 'title', 'canonical_url', 'credited_urls', 'content_text'])
     .where('feed_id', '=', feedId)
     .where('story_id', 'is', null)
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ id: r.id, feedId: r.feed_id, sortAt: r.sort_at, canonicalUrl: r.canonical_url, creditedUrls: r.credited_urls, contentText: r.content_text }));
+  return rows.map((r) => ({ id: r.id, feedId: r.feed_id, sortAt: r.sort_at, title: r.title, canonicalUrl: r.canonical_url, creditedUrls: r.credited_urls, contentText: r.content_text }));
 }
 
 /** The texts of a feed's newest items: what its boilerplate is learnt from. */
@@ -47,14 +48,14 @@ export function postgresStoryStore(trx: Db): StoryStore {
       const from = new Date(item.sortAt.getTime() - windowMs);
       const to = new Date(item.sortAt.getTime() + windowMs);
       // Each branch is one index lookup: canonical URL, credited URLs (GIN), SimHash bands in the window.
-      const res = await sql<{ id: number; feed_id: number; story_id: number; sort_at: Date; canonical_url: string; credited_urls: string[]; simhash: string | null }>`
+      const res = await sql<{ id: number; feed_id: number; story_id: number; sort_at: Date; title: string; opening: string; canonical_url: string; credited_urls: string[]; simhash: string | null }>`
         WITH keyed AS (
           SELECT id FROM items WHERE ${item.url} <> '' AND canonical_url = ${item.url}
           UNION SELECT id FROM items WHERE canonical_url = ANY(${item.credits}::text[]) AND canonical_url <> ''
           UNION SELECT id FROM items WHERE ${item.url} <> '' AND credited_urls @> ARRAY[${item.url}::text]
           UNION SELECT item_id FROM item_bands WHERE band_key = ANY(${bands}::int[]) AND sort_at BETWEEN ${from} AND ${to}
         )
-        SELECT i.id, i.feed_id, i.story_id, i.sort_at, i.canonical_url, i.credited_urls, i.simhash::text AS simhash
+        SELECT i.id, i.feed_id, i.story_id, i.sort_at, i.title, left(i.content_text, 400) AS opening, i.canonical_url, i.credited_urls, i.simhash::text AS simhash
         FROM keyed JOIN items i USING (id)
         WHERE i.feed_id <> ${item.feedId} AND i.story_id IS NOT NULL AND NOT i.story_pinned`.execute(trx);
       return res.rows.map((r) => ({
@@ -62,6 +63,7 @@ export function postgresStoryStore(trx: Db): StoryStore {
         feedId: r.feed_id,
         storyId: r.story_id,
         sortAt: r.sort_at,
+        headline: headline(r.title, r.opening),
         url: r.canonical_url,
         credits: r.credited_urls,
         simhash: r.simhash === null ? null : BigInt(r.simhash),

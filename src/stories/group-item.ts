@@ -1,4 +1,4 @@
-import { hammingDistance, MAX_DISTANCE } from './simhash.js';
+import { hammingDistance, MAX_DISTANCE, tokens } from './simhash.js';
 
 /*
  * Deciding an item's story (design §5, docs/dedupe.md). Pure logic over a StoryStore, so that the
@@ -11,6 +11,8 @@ export interface StoryItem {
   id: number;
   feedId: number;
   sortAt: Date;
+  /** What titlesAgree compares: see `headline`. */
+  headline: string;
   url: string;
   credits: string[];
   simhash: bigint | null;
@@ -44,7 +46,7 @@ export type StoryReason = 'same-url' | 'credits' | 'credited-by' | 'near-duplica
 /** Why two items of different feeds are one article, or null. */
 export function storyReason(item: StoryItem, other: StoryItem, windowMs: number): StoryReason | null {
   if (item.feedId === other.feedId) return null;
-  if (item.url && item.url === other.url) return 'same-url';
+  if (item.url && item.url === other.url && titlesAgree(item.headline, other.headline)) return 'same-url';
   if (other.url && item.credits.includes(other.url)) return 'credits';
   if (item.url && other.credits.includes(item.url)) return 'credited-by';
   if (
@@ -56,6 +58,26 @@ export function storyReason(item: StoryItem, other: StoryItem, windowMs: number)
     return 'near-duplicate';
   }
   return null;
+}
+
+/** An item's title, or when it has none (a weblog's untitled posts) the opening words of its text. */
+export function headline(title: string, text: string): string {
+  return title || tokens(text).slice(0, 12).join(' ');
+}
+
+/**
+ * Two titles of one article: one is empty, or at least 80% of the shorter one's words are in the
+ * other (a site name appended, a word added). Different entries that share a URL (a listing page,
+ * a placeholder) fail this; the corpus has dozens of them.
+ */
+export function titlesAgree(a: string, b: string): boolean {
+  const wa = new Set(tokens(a));
+  const wb = new Set(tokens(b));
+  if (wa.size === 0 || wb.size === 0) return true;
+  const [short, long] = wa.size <= wb.size ? [wa, wb] : [wb, wa];
+  let shared = 0;
+  for (const w of short) if (long.has(w)) shared++;
+  return shared >= 0.8 * short.size;
 }
 
 export interface Grouping {

@@ -1,6 +1,6 @@
 import { lockStories, postgresStoryStore, recentFeedTexts, ungroupedItems } from '../db/stories.repository.js';
 import { articleText, recurringLines } from '../stories/boilerplate.js';
-import { groupItem } from '../stories/group-item.js';
+import { groupItem, headline } from '../stories/group-item.js';
 import { simhash } from '../stories/simhash.js';
 import { storyUrl } from '../pipeline/identity.js';
 import type { WorkerDeps } from './deps.js';
@@ -27,7 +27,7 @@ export async function groupFeedStories(feedId: number, { db, config, log }: Pick
       for (const item of items) {
         const result = await groupItem(
           store,
-          { id: item.id, feedId, sortAt: item.sortAt, url: storyUrl(item.canonicalUrl), credits: item.creditedUrls, simhash: simhash(articleText(item.contentText, recurring)) },
+          { id: item.id, feedId, sortAt: item.sortAt, headline: headline(item.title, item.contentText), url: storyUrl(item.canonicalUrl), credits: item.creditedUrls, simhash: simhash(articleText(item.contentText, recurring)) },
           windowMs,
         );
         if (result.storyId !== item.id) log.debug({ feedId, itemId: item.id, storyId: result.storyId, merged: result.merged }, 'item joined a story');

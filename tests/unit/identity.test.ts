@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalUrl, dedupeItems, itemIdentity } from '../../src/pipeline/identity.js';
+import { canonicalUrl, dedupeItems, itemIdentity, storyUrl } from '../../src/pipeline/identity.js';
 import type { NormalizedItem } from '../../src/pipeline/types.js';
 
 const item = (over: Partial<NormalizedItem>): NormalizedItem => ({
@@ -31,5 +31,31 @@ describe('itemIdentity and dedupeItems', () => {
   it('keeps the first of items that share an identity within one fetch', () => {
     const kept = dedupeItems([item({ guid: 'a', title: 'first' }), item({ guid: 'b' }), item({ guid: 'a', title: 'second' })]);
     expect(kept.map((i) => i.title)).toEqual(['first', '']);
+  });
+});
+
+describe('canonicalUrl for stories (docs/dedupe.md)', () => {
+  it.each([
+    ['drops index.html', 'https://a.example/news/index.html', 'https://a.example/news/'],
+    ['drops default.aspx, any case', 'https://a.example/news/Default.ASPX?id=4', 'https://a.example/news/?id=4'],
+    ['drops index.php', 'https://a.example/index.php', 'https://a.example/'],
+    ['keeps other documents', 'https://a.example/news/story.html', 'https://a.example/news/story.html'],
+    ['drops the trailing dot of a host', 'https://a.example./x', 'https://a.example/x'],
+    ['drops mc_cid, mc_eid and ref', 'https://a.example/x?mc_cid=1&id=2&mc_eid=3&ref=tw', 'https://a.example/x?id=2'],
+    ['drops the default http port', 'http://A.example:80/x', 'http://a.example/x'],
+  ])('%s', (_name, input, expected) => {
+    expect(canonicalUrl(input)).toBe(expected);
+  });
+
+  it('names no article with a home page, which every item of a site shares', () => {
+    expect(storyUrl('https://a.example/')).toBe('');
+    expect(storyUrl('https://a.example/?utm_source=rss')).toBe('');
+    expect(storyUrl('https://a.example/index.html')).toBe('');
+    expect(storyUrl('https://a.example/?p=48213')).toBe('https://a.example/?p=48213');
+    expect(storyUrl('https://a.example/2024/story#comments')).toBe('https://a.example/2024/story');
+  });
+
+  it('leaves item identities as they were first keyed, so that no stored item comes back as new', () => {
+    expect(itemIdentity(item({ url: 'https://a.example/news/index.html' }))).not.toBe(itemIdentity(item({ url: 'https://a.example/news/' })));
   });
 });
