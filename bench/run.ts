@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { feedToTopicLatency } from './latency.js';
 import { benchRules } from './rules.js';
+import { benchStoryGrouping } from './stories.js';
 
 /** `npm run bench`: every benchmark, printing its figures and the machine it ran on. */
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}`);
@@ -12,4 +13,8 @@ if (!only || only === 'rules') {
 if (!only || only === 'latency') {
   const latency = await feedToTopicLatency(100, 5);
   console.log(`feed added → all ${latency.items} items tagged and the topic feed serving them: median ${latency.medianMs} ms (runs: ${latency.runsMs.join(', ')} ms)`);
+}
+if (!only || only === 'stories') {
+  console.log('story grouping, a poll of 500 new items in one feed, with items already stored:');
+  for (const line of await benchStoryGrouping()) console.log('  ' + line);
 }

@@ -14,6 +14,7 @@ export function feedToDto(f: FeedRow) {
     description: f.description,
     language: f.language,
     tags: f.tags,
+    preferred: f.preferred,
     status: f.status,
     intervalSeconds: f.interval_seconds,
     nextPollAt: iso(f.next_poll_at),

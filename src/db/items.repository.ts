@@ -90,8 +90,10 @@ export interface ItemFilter {
   until?: Date;
   q?: string;
   lang?: string;
-  /** One entry per story: its earliest item among those the filter keeps. */
+  /** One entry per story: its earliest item among those the filter keeps (see listItems). */
   stories?: boolean;
+  /** With stories: an item in this language (a tag prefix, "hi" for "hi-IN") represents its story first. */
+  preferLang?: string;
 }
 
 export interface Cursor {
@@ -113,9 +115,9 @@ export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedT
 
 /**
  * Newest first, keyset-paginated on (sort_at, id): pages stay fast and stable while items arrive.
- * With `stories`, an item is left out when an earlier item of its story passes the same filter,
- * so every story appears once, as the item that a reader of this topic (or feed, or search)
- * first could have seen.
+ * With `stories`, an item is left out when a better item of its story passes the same filter, so
+ * every story appears once, as an item that a reader of this topic (or feed, or search) could
+ * have seen: one from a preferred feed first, then one in `preferLang`, then the earliest.
  */
 export async function listItems(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null): Promise<ItemWithTopics[]> {
   // A topic's timeline is read from item_topics' own (topic_id, sort_at, item_id) index.
@@ -130,9 +132,14 @@ export async function listItems(db: Db, filter: ItemFilter, limit: number, curso
   if (filter.stories) {
     const topicJoin = byTopic ? sql`JOIN item_topics ot ON ot.item_id = o.id AND ot.topic_id = ${filter.topicId}` : sql``;
     const same = filterConditions(filter, 'o', sql.ref<Date>('o.sort_at'));
+    const rank = (table: string) => {
+      const langMatch = filter.preferLang ? sql`${sql.ref(`${table}.language`)} ILIKE ${`${escapeLike(filter.preferLang)}%`}` : sql`true`;
+      // Ascending order of "better": preferred feed, preferred language, then earliest.
+      return sql`(NOT (SELECT preferred FROM feeds WHERE feeds.id = ${sql.ref(`${table}.feed_id`)}), NOT (${langMatch}), ${sql.ref(`${table}.sort_at`)}, ${sql.ref(`${table}.id`)})`;
+    };
     query = query.where(sql<SqlBool>`NOT EXISTS (
       SELECT 1 FROM items o ${topicJoin}
-      WHERE o.story_id = items.story_id AND (o.sort_at, o.id) < (items.sort_at, items.id)
+      WHERE o.story_id = items.story_id AND o.id <> items.id AND ${rank('o')} < ${rank('items')}
       ${same.length ? sql.join(same.map((c) => sql`AND ${c}`), sql` `) : sql``})`);
   }
   if (cursor) query = query.where(sql<SqlBool>`(${sortCol}, ${idCol}) < (${cursor.sortAt}, ${cursor.id})`);

@@ -48,6 +48,7 @@ export interface FeedTable {
   ttl_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   syndication_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   tags: ColumnType<string[], string[] | undefined, string[]>;
+  preferred: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

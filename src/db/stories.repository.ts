@@ -48,16 +48,17 @@ export function postgresStoryStore(trx: Db): StoryStore {
       const from = new Date(item.sortAt.getTime() - windowMs);
       const to = new Date(item.sortAt.getTime() + windowMs);
       // Each branch is one index lookup: canonical URL, credited URLs (GIN), SimHash bands in the window.
+      // The ids go in as an array so that the items are read by primary key: on a small table the
+      // planner would otherwise hash-join a scan of all items (measured: 2 ms at 10k items).
       const res = await sql<{ id: number; feed_id: number; story_id: number; sort_at: Date; title: string; opening: string; canonical_url: string; credited_urls: string[]; simhash: string | null }>`
-        WITH keyed AS (
-          SELECT id FROM items WHERE ${item.url} <> '' AND canonical_url = ${item.url}
-          UNION SELECT id FROM items WHERE canonical_url = ANY(${item.credits}::text[]) AND canonical_url <> ''
-          UNION SELECT id FROM items WHERE ${item.url} <> '' AND credited_urls @> ARRAY[${item.url}::text]
-          UNION SELECT item_id FROM item_bands WHERE band_key = ANY(${bands}::int[]) AND sort_at BETWEEN ${from} AND ${to}
-        )
         SELECT i.id, i.feed_id, i.story_id, i.sort_at, i.title, left(i.content_text, 400) AS opening, i.canonical_url, i.credited_urls, i.simhash::text AS simhash
-        FROM keyed JOIN items i USING (id)
-        WHERE i.feed_id <> ${item.feedId} AND i.story_id IS NOT NULL AND NOT i.story_pinned`.execute(trx);
+        FROM items i
+        WHERE i.id = ANY(ARRAY(
+            SELECT id FROM items WHERE ${item.url} <> '' AND canonical_url = ${item.url}
+            UNION SELECT id FROM items WHERE canonical_url = ANY(${item.credits}::text[]) AND canonical_url <> ''
+            UNION SELECT id FROM items WHERE ${item.url} <> '' AND credited_urls @> ARRAY[${item.url}::text]
+            UNION SELECT item_id FROM item_bands WHERE band_key = ANY(${bands}::int[]) AND sort_at BETWEEN ${from} AND ${to}))
+          AND i.feed_id <> ${item.feedId} AND i.story_id IS NOT NULL AND NOT i.story_pinned`.execute(trx);
       return res.rows.map((r) => ({
         id: r.id,
         feedId: r.feed_id,
@@ -87,18 +88,14 @@ export function postgresStoryStore(trx: Db): StoryStore {
     },
 
     async assign(item: StoryItem, storyId: number): Promise<void> {
-      await trx
-        .updateTable('items')
-        .set({ story_id: storyId, simhash: item.simhash === null ? null : item.simhash.toString() })
-        .where('id', '=', item.id)
-        .execute();
-      await trx.deleteFrom('item_bands').where('item_id', '=', item.id).execute();
-      if (item.simhash !== null) {
-        await trx
-          .insertInto('item_bands')
-          .values(bandKeys(item.simhash).map((band_key) => ({ band_key, sort_at: item.sortAt, item_id: item.id })))
-          .execute();
-      }
+      // One statement: the story, the fingerprint and its band rows (none yet for an ungrouped item).
+      const simhash = item.simhash === null ? null : item.simhash.toString();
+      const bands = item.simhash === null ? [] : bandKeys(item.simhash);
+      await sql`
+        WITH grouped AS (UPDATE items SET story_id = ${storyId}, simhash = ${simhash}::bigint WHERE id = ${item.id} RETURNING id, sort_at)
+        INSERT INTO item_bands (band_key, sort_at, item_id)
+        SELECT band, grouped.sort_at, grouped.id FROM grouped, unnest(${bands}::int[]) AS band
+        ON CONFLICT DO NOTHING`.execute(trx);
     },
   };
 }

@@ -117,6 +117,19 @@ describe('the seed event across six feeds in four formats and two scripts', () =
       expect(everyItem.match(/<entry>/g)).toHaveLength(4);
     });
 
+    it('when a feed is preferred or a language asked for, then the story is shown as that item', async () => {
+      const items = await byGuid();
+      expect(await guidsIn('treaty', true)).toEqual([TREATY]);
+      expect((await h.api('GET', '/api/v1/items?topic=treaty&prefer_lang=hi')).body.items.map((i: any) => i.guid)).toEqual([HINDI_A]);
+      const b = items.get(HINDI_B);
+      expect((await h.api('PATCH', `/api/v1/feeds/${b.feedId}`, { preferred: true })).body.feed.preferred).toBe(true);
+      expect((await h.api('GET', '/api/v1/items?topic=treaty')).body.items.map((i: any) => i.guid)).toEqual([HINDI_B]);
+      const atom = await fetch(`${h.baseUrl}/topics/treaty/feed.atom`).then((r) => r.text());
+      expect(atom).toContain('https://vishwa-samachar-b.example/world/kim-ratifies-russia-treaty.html');
+      await h.api('PATCH', `/api/v1/feeds/${b.feedId}`, { preferred: false });
+      expect((await h.api('GET', '/api/v1/items?prefer_lang=x_x')).status).toBe(400);
+    });
+
     it('when an item is split off its story, then it stands alone, also after its feed is polled again', async () => {
       const c = (await byGuid()).get(HINDI_C);
       expect((await h.api('POST', `/api/v1/items/${c.id}/split`, {}, { authorization: '' })).status).toBe(401);

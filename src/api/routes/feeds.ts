@@ -21,9 +21,9 @@ const addBody = z.object({
   discover: z.boolean().default(false),
 });
 const patchBody = z
-  .object({ intervalSeconds: z.number().int().min(60).max(7 * 86400).optional(), enabled: z.boolean().optional() })
+  .object({ intervalSeconds: z.number().int().min(60).max(7 * 86400).optional(), enabled: z.boolean().optional(), preferred: z.boolean().optional() })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give intervalSeconds and/or enabled');
+  .refine((b) => Object.keys(b).length > 0, 'give intervalSeconds, enabled and/or preferred');
 
 export function feedsRouter(deps: ApiDeps): Router {
   const { db, queues, config } = deps;
@@ -67,6 +67,7 @@ export function feedsRouter(deps: ApiDeps): Router {
     const feed = await updateFeed(db, id, {
       ...(body.intervalSeconds ? { interval_seconds: body.intervalSeconds } : {}),
       ...(body.enabled === false ? { disabled_reason: 'disabled by the user', status: 'disabled' as const } : {}),
+      ...(body.preferred !== undefined ? { preferred: body.preferred } : {}),
     });
     res.json({ feed: feedToDto(feed!) });
   });

@@ -13,6 +13,7 @@ import { validate } from '../validate.js';
 const date = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 date or date-time').transform((s) => new Date(s));
 /** `?stories=false` lists every item; by default each story appears once. */
 export const storiesParam = z.enum(['true', 'false']).default('true').transform((v) => v === 'true');
+export const langParam = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/, 'a language tag such as en or hi-IN');
 const itemId = z.object({ id: z.coerce.number().int().positive() });
 const listQuery = z
   .object({
@@ -21,8 +22,9 @@ const listQuery = z
     q: z.string().trim().min(1).max(200).optional(),
     since: date.optional(),
     until: date.optional(),
-    lang: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/, 'a language tag such as en or hi-IN').optional(),
+    lang: langParam.optional(),
     stories: storiesParam,
+    prefer_lang: langParam.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().optional(),
   })
@@ -41,7 +43,7 @@ export function itemsRouter({ db, config }: ApiDeps): Router {
       topicId = topic.id;
     }
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    const rows = await listItems(db, { topicId, feedId: query.feed, since: query.since, until: query.until, q: query.q, lang: query.lang, stories: query.stories }, query.limit + 1, cursor);
+    const rows = await listItems(db, { topicId, feedId: query.feed, since: query.since, until: query.until, q: query.q, lang: query.lang, stories: query.stories, preferLang: query.prefer_lang }, query.limit + 1, cursor);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     res.json({

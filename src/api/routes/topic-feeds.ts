@@ -8,10 +8,10 @@ import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { CONTENT_TYPES, renderTopicFeed, type FeedFormat } from '../render-topic-feed.js';
 import { validate } from '../validate.js';
-import { storiesParam } from './items.js';
+import { langParam, storiesParam } from './items.js';
 
 const FEED_ITEMS = 50;
-const feedQuery = z.object({ stories: storiesParam });
+const feedQuery = z.object({ stories: storiesParam, prefer_lang: langParam.optional() });
 const params = z.object({ slug: z.string().min(1).max(63), format: z.enum(['atom', 'rss', 'json']) });
 
 /** GET /topics/:slug/feed.(atom|rss|json), with an ETag of the body and Last-Modified, 304 when unchanged. */
@@ -19,10 +19,10 @@ export function topicFeedsRouter({ db, config }: ApiDeps): Router {
   const r = Router();
   r.get('/:slug/feed.:format', async (req, res) => {
     const { slug, format } = validate(params, req.params, 'path');
-    const { stories } = validate(feedQuery, req.query, 'query');
+    const { stories, prefer_lang: preferLang } = validate(feedQuery, req.query, 'query');
     const topic = await getTopicBySlug(db, slug);
     if (!topic) throw new HttpError(404, 'not_found', `no topic "${slug}"`);
-    const items = await listItems(db, { topicId: topic.id, stories }, FEED_ITEMS, null);
+    const items = await listItems(db, { topicId: topic.id, stories, preferLang }, FEED_ITEMS, null);
     const baseUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`;
     const body = renderTopicFeed(format as FeedFormat, topic, items, baseUrl);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;

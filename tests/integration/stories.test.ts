@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/database.js';
+import { insertFeed } from '../../src/db/feeds.repository.js';
+import { upsertItems } from '../../src/db/items.repository.js';
+import type { NewItem } from '../../src/db/schema.js';
+import { createLogger } from '../../src/logger.js';
+import { groupFeedStories } from '../../src/workers/group-stories.js';
+import { createTestDb } from '../helpers/test-db.js';
+
+// ~120 words: long enough for a fingerprint.
+const ARTICLE = Array.from({ length: 6 }, (_, i) =>
+  `Paragraph ${['one', 'two', 'three', 'four', 'five', 'six'][i]} of the wire report says that the treaty between the two countries takes effect once both sides exchange the instruments of ratification in the capital.`,
+).join('\n');
+
+const row = (feedId: number, n: string, over: Partial<NewItem> = {}): NewItem => ({
+  feed_id: feedId, identity_hash: `id-${n}`, guid: n, url: `https://feed${feedId}.example/${n}`, canonical_url: `https://feed${feedId}.example/${n}`,
+  title: `Title ${n}`, summary: '', content_html: '', content_text: ARTICLE, author: '', categories: [], language: 'en', enclosures: '[]',
+  published_at: null, updated_at: null, sort_at: new Date('2024-11-12T00:00:00Z'), fetched_at: new Date(), content_hash: n, ...over,
+});
+
+describe('story grouping against Postgres', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  const deps = () => ({ db, config: loadConfig({ DATABASE_URL: 'postgres://unused/db', STORY_WINDOW_HOURS: '72' }), log: createLogger('silent') });
+  const storyOf = async (feedId: number, guid: string) =>
+    (await db.selectFrom('items').select('story_id').where('feed_id', '=', feedId).where('guid', '=', guid).executeTakeFirstOrThrow()).story_id;
+  const feed = async (name: string) => (await insertFeed(db, `https://${name}.example/feed`, 900)).feed.id;
+
+  beforeAll(async () => ({ db, drop } = await createTestDb()));
+  afterAll(async () => drop?.());
+
+  it('when items were stored but a crash came before grouping, then the next run groups them, and a second run changes nothing', async () => {
+    const [a, b] = [await feed('crash-a'), await feed('crash-b')];
+    await upsertItems(db, [row(a, 'x')]);
+    await upsertItems(db, [row(b, 'y')]);
+    expect(await storyOf(a, 'x')).toBeNull();
+    expect(await groupFeedStories(a, deps())).toBe(1);
+    expect(await groupFeedStories(b, deps())).toBe(1);
+    expect(await storyOf(b, 'y')).toBe(await storyOf(a, 'x'));
+    expect(await groupFeedStories(b, deps())).toBe(0);
+    const bands = await db.selectFrom('item_bands').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(bands.n)).toBe(14);
+  });
+
+  it('when copies are 71 hours apart they join; 73 hours apart they do not', async () => {
+    const [a, b, c] = [await feed('win-a'), await feed('win-b'), await feed('win-c')];
+    const text = ARTICLE.replaceAll('treaty', 'pact');
+    await upsertItems(db, [row(a, 'w1', { content_text: text, sort_at: new Date('2024-11-01T00:00:00Z') })]);
+    await upsertItems(db, [row(b, 'w2', { content_text: text, sort_at: new Date('2024-11-03T23:00:00Z') })]);
+    await upsertItems(db, [row(c, 'w3', { content_text: text, sort_at: new Date('2024-11-04T01:00:00Z') })]);
+    for (const f of [a, b, c]) await groupFeedStories(f, deps());
+    expect(await storyOf(b, 'w2')).toBe(await storyOf(a, 'w1'));
+    // 73 h after w1, but 2 h after w2, which is in w1's story: it joins through w2.
+    expect(await storyOf(c, 'w3')).toBe(await storyOf(a, 'w1'));
+    const [d] = [await feed('win-d')];
+    await upsertItems(db, [row(d, 'w4', { content_text: text, sort_at: new Date('2024-11-07T03:00:00Z') })]);
+    await groupFeedStories(d, deps());
+    expect(await storyOf(d, 'w4')).not.toBe(await storyOf(a, 'w1'));
+  });
+
+  it('when two feeds with copies of one article are grouped at the same moment, then they still make one story', async () => {
+    const feeds = await Promise.all(['race-a', 'race-b', 'race-c', 'race-d'].map(feed));
+    const text = ARTICLE.replaceAll('capital', 'port city');
+    for (const f of feeds) await upsertItems(db, [row(f, `r${f}`, { content_text: text })]);
+    await Promise.all(feeds.map((f) => groupFeedStories(f, deps())));
+    const stories = await Promise.all(feeds.map((f) => storyOf(f, `r${f}`)));
+    expect(new Set(stories).size).toBe(1);
+  });
+
+  it('when an original arrives after the copy that credits it, then the two meet', async () => {
+    const [copyFeed, origFeed] = [await feed('credit-copy'), await feed('credit-orig')];
+    await upsertItems(db, [row(copyFeed, 'copy', { content_text: 'अनुवाद', credited_urls: ['https://wire.example/original'] })]);
+    await groupFeedStories(copyFeed, deps());
+    await upsertItems(db, [row(origFeed, 'orig', { url: 'https://wire.example/original', canonical_url: 'https://wire.example/original', content_text: 'English' })]);
+    await groupFeedStories(origFeed, deps());
+    expect(await storyOf(origFeed, 'orig')).toBe(await storyOf(copyFeed, 'copy'));
+  });
+});
