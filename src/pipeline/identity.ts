@@ -25,8 +25,8 @@ const DEFAULT_DOCUMENT = /\/(?:index|default)\.(?:html?|shtml|php|aspx?|jsp)$/i;
 
 /**
  * The URL that names an article whatever link led to it (design §5): identityUrl's rules, and a
- * default document (`index.html`, `default.aspx`, …) dropped from the path and a trailing dot
- * from the host. "" for anything that is not an http(s) URL.
+ * default document (`index.html`, `default.aspx`, …) and a trailing slash dropped from the path,
+ * a trailing dot from the host. "" for anything that is not an http(s) URL.
  */
 export function canonicalUrl(url: string): string {
   const u = parseHttpUrl(url);
@@ -34,7 +34,8 @@ export function canonicalUrl(url: string): string {
   u.hash = '';
   u.search = keptQuery(u);
   u.hostname = u.hostname.replace(/\.$/, '');
-  u.pathname = u.pathname.replace(DEFAULT_DOCUMENT, '/');
+  // /news/story/ and /news/story are one page on nearly every site (one redirects to the other).
+  u.pathname = u.pathname.replace(DEFAULT_DOCUMENT, '/').replace(/(.)\/+$/, '$1');
   return u.href;
 }
 

@@ -90,6 +90,28 @@ describe('the poll pipeline against a local feed server', () => {
     expect(after.topics.map((t: any) => t.slug)).toEqual(['korea']);
   });
 
+  it('when one feed links an AMP page and names its canonical URL, then its item and the same article elsewhere are one story', async () => {
+    feeds.set('/amp.atom', {
+      contentType: 'application/atom+xml',
+      body: `<feed xmlns="http://www.w3.org/2005/Atom"><title>Mobile edition</title><id>urn:amp</id><updated>2024-11-12T10:00:00Z</updated>
+        <entry><title>Harbour bridge reopens</title><id>urn:amp:1</id><updated>2024-11-12T10:00:00Z</updated>
+        <link href="https://m.harbour.example/amp/bridge-reopens"/><link rel="canonical" href="https://harbour.example/news/bridge-reopens"/></entry></feed>`,
+    });
+    feeds.set('/desk.rss', {
+      body: `<rss version="2.0"><channel><title>Desk</title><item><guid>d1</guid><title>Harbour bridge reopens | Desk</title>
+        <link>https://harbour.example/news/bridge-reopens/index.html?utm_source=rss</link></item></channel></rss>`,
+    });
+    const ids: number[] = [];
+    for (const path of ['/amp.atom', '/desk.rss']) ids.push((await h.api('POST', '/api/v1/feeds', { url: feeds.url(path) })).body.feed.id);
+    const [amp, desk] = await eventually(async () => {
+      const got = await Promise.all(ids.map(async (id) => (await feedItems(id))[0]));
+      return got.every((i) => i?.sources.length) ? got : null;
+    }, 10_000, 'both items grouped');
+    expect(amp.url).toBe('https://m.harbour.example/amp/bridge-reopens');
+    expect(amp.storyId).toBe(desk.storyId);
+    expect(amp.sources.map((s: any) => s.id)).toEqual([desk.id]);
+  });
+
   it('when a topic is created right before a feed is polled, then every item of the feed gets the topic', async () => {
     for (let run = 0; run < 4; run++) {
       feeds.set(`/race-${run}.rss`, { body: rss(Array.from({ length: 20 }, (_, i) => ({ guid: `r${run}-${i}`, title: `Race ${run} item ${i}` }))) });

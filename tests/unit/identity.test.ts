@@ -36,8 +36,9 @@ describe('itemIdentity and dedupeItems', () => {
 
 describe('canonicalUrl for stories (docs/dedupe.md)', () => {
   it.each([
-    ['drops index.html', 'https://a.example/news/index.html', 'https://a.example/news/'],
-    ['drops default.aspx, any case', 'https://a.example/news/Default.ASPX?id=4', 'https://a.example/news/?id=4'],
+    ['drops index.html', 'https://a.example/news/index.html', 'https://a.example/news'],
+    ['drops default.aspx, any case', 'https://a.example/news/Default.ASPX?id=4', 'https://a.example/news?id=4'],
+    ['drops a trailing slash, not the root', 'https://a.example/news/story/', 'https://a.example/news/story'],
     ['drops index.php', 'https://a.example/index.php', 'https://a.example/'],
     ['keeps other documents', 'https://a.example/news/story.html', 'https://a.example/news/story.html'],
     ['drops the trailing dot of a host', 'https://a.example./x', 'https://a.example/x'],
