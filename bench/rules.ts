@@ -103,9 +103,14 @@ export function benchRules(): string[] {
   for (const t of [10, 100, 1000]) {
     const rules = makeRules(t, rand);
     const matcher = compileTopics(rules.map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
-    // The matcher's memory: its typed arrays (the trie, the class table, per-term data).
+    // The matcher's memory: its typed arrays (the tries, the word index, the class table, per-term data).
     const trie = matcher.trie;
-    const bytes = [trie.nodes, trie.denseTargets, trie.children, trie.terms, matcher.classOf, matcher.termMask].reduce((n, a) => n + a.byteLength, 0);
+    const w = matcher.words;
+    const arrays: ArrayBufferView[] = [
+      ...[trie, matcher.spacelessTrie].flatMap((t) => [t.nodes, t.denseTargets, t.children, t.terms]),
+      ...[w.wholeFilter, w.prefixFilter, w.slots, w.lists, w.entries, w.words, w.chars, matcher.classOf, matcher.termMask],
+    ];
+    const bytes = arrays.reduce((n, a) => n + a.byteLength, 0);
     const naive = naiveMatcher(rules);
     const naiveItems = items.slice(0, t >= 1000 ? 10 : 50);
     const a = rate(() => naiveItems.forEach((x) => naive(x.item)), naiveItems.length);

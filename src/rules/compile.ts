@@ -1,15 +1,19 @@
 import type { MatchedTerm } from '../db/schema.js';
 import { FIELDS, parseRule, type Field, type RuleNode } from './parse.js';
-import { FOLD, foldText, isSpaceless, isWordCodePoint, NEEDS_CONTEXT, SPACELESS_CODE_UNIT, WORD_CHAR, words } from './text.js';
+import { foldText, isSpaceless, isWordCodePoint, SPACELESS_CODE_UNIT, words } from './text.js';
+import { buildWordIndex, FieldHits, scanWords, SPACELESS_BIT, UNIT, WORD_BIT, type WordIndex, type WordTerm } from './word-index.js';
 
 /**
- * All topics' rules compiled into one matcher. Every distinct term of every rule goes into one
- * character trie over folded text, in which a phrase's words are joined by a "separator" edge
- * that stands for any run of non-word characters. Each field of an item is folded once and
- * read once: a walk down the trie starts at every word start (and at every character of a
- * spaceless script), so a hit is at a word boundary by construction and only whole words,
- * whole phrases or prefixes end in a terminal. Only the topics that own a term that occurred
- * have their boolean expressions evaluated.
+ * All topics' rules compiled into one matcher. Each field of an item is read once, folded unit
+ * by unit through a table, and:
+ * - terms of words (scripts written with spaces) are found by hashing each word as it is read
+ *   and looking its hash up in one table of all terms' last words (`word-index.ts`);
+ * - terms with characters of scripts written without spaces are found by walking one character
+ *   trie from each word start and each such character, a phrase's words joined by a "separator"
+ *   edge that stands for any run of non-word characters.
+ * A text whose folding needs context (not NFC, or a character that folds into several) is folded
+ * whole and read code point by code point through a trie of all terms. Only the topics that own
+ * a term that occurred have their boolean expressions evaluated.
  */
 
 /** The parts of an item a rule can look at, as plain text. */
@@ -69,7 +73,16 @@ type Expr = { kind: 'term'; term: number; label: string } | { kind: 'and' | 'or'
 interface CompiledTopic {
   topic: TopicRule;
   expr: Expr;
+  /** The expression in postfix (see toProgram), evaluated without recursion or allocation. */
+  program: Int32Array;
+  /** The positive terms in rule order, one per label: what a tag's explanation lists. */
+  explained: { label: string; term: number }[];
 }
+
+// Postfix operations: a term id (≥ 0) pushes whether it occurred; these pop their operands.
+const OP_NOT = -1;
+const OP_AND = -2; // followed by the operand count
+const OP_OR = -3; // followed by the operand count
 
 /**
  * The trie flattened into typed arrays (node 0 is the root; -1 is "no node"), so that the hot
@@ -91,17 +104,33 @@ const DENSE = 0, CHILD_START = 1, CHILD_COUNT = 2, SEP = 3, WHOLE_START = 4, WHO
 
 export interface TopicMatcher {
   readonly topics: CompiledTopic[];
+  /** Every term: what the slow path (text folded whole) walks. */
   readonly trie: FlatTrie;
+  /** Terms with characters of scripts written without spaces: what the fast path walks. */
+  readonly spacelessTrie: FlatTrie;
+  /** Terms of words: what the fast path looks up by hash. */
+  readonly words: WordIndex;
   /** Class of each folded BMP code unit that occurs in some term (0: in none, so no walk goes on). */
   readonly classOf: Uint16Array;
   readonly astralClass: Map<number, number>;
   /** Per term: the fields it may match in, as a bit mask. */
   readonly termMask: Uint8Array;
-  /** Per term: the indexes of the topics that use it. */
+  /**
+   * Per term: the topics it triggers. A topic is evaluated only when one of its trigger terms
+   * occurred: a set of its terms one of which must occur for its rule to hold (see triggerTerms).
+   */
   readonly termTopics: number[][];
+  /** Topics with no such set (a rule like `a OR -b`): evaluated for every item. */
+  readonly alwaysTopics: number[];
   /** The fields any term looks at, as a bit mask: the others are never read. */
   readonly usedFields: number;
   readonly hasSpaceless: boolean;
+  /** Scratch space of FieldHits, one slot per term. */
+  readonly seen: Int32Array;
+  /** Scratch space of topicsToEvaluate, one slot per topic. */
+  readonly topicStamp: { marks: Int32Array; serial: number };
+  /** The longest program: the evaluation stack's size. */
+  readonly maxDepth: number;
 }
 
 const DENSE_FROM = 8;
@@ -116,6 +145,8 @@ function step(node: TrieNode, cls: number): TrieNode | undefined {
 /** Parses and compiles every topic's rule; a rule that no longer parses is left out (it was checked when saved). */
 export function compileTopics(topics: TopicRule[]): TopicMatcher {
   const root = newNode();
+  const spacelessRoot = newNode();
+  const wordTerms: WordTerm[] = [];
   const classOf = new Uint16Array(0x10000);
   const astralClass = new Map<number, number>();
   let classes = 0;
@@ -132,7 +163,7 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
   let usedFields = 0;
   let hasSpaceless = false;
 
-  const addTerm = (node: Extract<RuleNode, { kind: 'term' }>, topicIndex: number): number => {
+  const addTerm = (node: Extract<RuleNode, { kind: 'term' }>): number => {
     const folded = words(foldText(node.text));
     const spaceless = isSpaceless(node.text);
     const mask = node.field ? FIELD_BIT[node.field] : DEFAULT_MASK;
@@ -146,35 +177,40 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
       termTopics.push([]);
       usedFields |= mask;
       hasSpaceless ||= spaceless;
-      let at = root;
-      folded.forEach((word, i) => {
-        if (i > 0) at = at.sep ??= newNode();
-        for (const ch of word) {
-          const cls = classFor(ch.codePointAt(0)!);
-          let next = step(at, cls);
-          if (!next) {
-            at.keys.push(cls);
-            at.kids.push((next = newNode()));
-          }
-          at = next;
-        }
-      });
-      (at[kind] ??= []).push(id);
+      insert(root, folded, kind, id);
+      if (spaceless) insert(spacelessRoot, folded, kind, id);
+      else wordTerms.push({ id, words: folded, prefix: node.prefix });
     }
-    const owners = termTopics[id]!;
-    if (owners[owners.length - 1] !== topicIndex) owners.push(topicIndex);
     return id;
   };
 
-  const compileNode = (node: RuleNode, topicIndex: number): Expr => {
-    if (node.kind === 'term') {
-      const label = (node.field ? `${node.field}:` : '') + (node.phrase ? `"${node.text}"` : node.text + (node.prefix ? '*' : ''));
-      return { kind: 'term', term: addTerm(node, topicIndex), label };
-    }
-    if (node.kind === 'not') return { kind: 'not', child: compileNode(node.child, topicIndex) };
-    return { kind: node.kind, children: node.children.map((c) => compileNode(c, topicIndex)) };
+  const insert = (trieRoot: TrieNode, folded: string[], kind: 'open' | 'whole', id: number): void => {
+    let at = trieRoot;
+    folded.forEach((word, i) => {
+      if (i > 0) at = at.sep ??= newNode();
+      for (const ch of word) {
+        const cls = classFor(ch.codePointAt(0)!);
+        let next = step(at, cls);
+        if (!next) {
+          at.keys.push(cls);
+          at.kids.push((next = newNode()));
+        }
+        at = next;
+      }
+    });
+    (at[kind] ??= []).push(id);
   };
 
+  const compileNode = (node: RuleNode): Expr => {
+    if (node.kind === 'term') {
+      const label = (node.field ? `${node.field}:` : '') + (node.phrase ? `"${node.text}"` : node.text + (node.prefix ? '*' : ''));
+      return { kind: 'term', term: addTerm(node), label };
+    }
+    if (node.kind === 'not') return { kind: 'not', child: compileNode(node.child) };
+    return { kind: node.kind, children: node.children.map(compileNode) };
+  };
+
+  const alwaysTopics: number[] = [];
   for (const topic of topics) {
     let tree: RuleNode;
     try {
@@ -182,9 +218,47 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
     } catch {
       continue;
     }
-    compiled.push({ topic, expr: compileNode(tree, compiled.length) });
+    const expr = compileNode(tree);
+    const triggers = triggerTerms(expr);
+    if (triggers) for (const t of triggers) termTopics[t]!.push(compiled.length);
+    else alwaysTopics.push(compiled.length);
+    compiled.push({ topic, expr, program: Int32Array.from(toProgram(expr)), explained: explainedTerms(expr) });
   }
-  return { topics: compiled, trie: flatten(root, classes + 1), classOf, astralClass, termMask: Uint8Array.from(masks), termTopics, usedFields, hasSpaceless };
+  return {
+    topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: buildWordIndex(wordTerms),
+    classOf, astralClass, termMask: Uint8Array.from(masks), termTopics, alwaysTopics, usedFields, hasSpaceless, seen: new Int32Array(masks.length),
+    topicStamp: { marks: new Int32Array(compiled.length), serial: 0 }, maxDepth: Math.max(1, ...compiled.map((c) => c.program.length)),
+  };
+}
+
+function toProgram(e: Expr): number[] {
+  if (e.kind === 'term') return [e.term];
+  if (e.kind === 'not') return [...toProgram(e.child), OP_NOT];
+  return [...e.children.flatMap(toProgram), e.kind === 'and' ? OP_AND : OP_OR, e.children.length];
+}
+
+/** The positive terms (terms under NOT explain nothing), first occurrence of each label. */
+function explainedTerms(e: Expr, out: { label: string; term: number }[] = []): { label: string; term: number }[] {
+  if (e.kind === 'term') {
+    if (!out.some((x) => x.label === e.label)) out.push({ label: e.label, term: e.term });
+  } else if (e.kind !== 'not') {
+    for (const c of e.children) explainedTerms(c, out);
+  }
+  return out;
+}
+
+/**
+ * Terms of which at least one occurs whenever the expression holds, as few as can be told from
+ * its shape; null when it can hold with none of its terms present (under a NOT). A term: itself;
+ * OR: all its children's sets; AND: the smallest of its children's sets.
+ */
+function triggerTerms(e: Expr): Set<number> | null {
+  if (e.kind === 'term') return new Set([e.term]);
+  if (e.kind === 'not') return null;
+  const sets = e.children.map(triggerTerms);
+  if (e.kind === 'or') return sets.includes(null) ? null : new Set(sets.flatMap((x) => [...x!]));
+  const known = sets.filter((x): x is Set<number> => x !== null);
+  return known.length ? known.reduce((a, b) => (b.size < a.size ? b : a)) : null;
 }
 
 /** Numbers the nodes breadth-first and writes the trie into typed arrays; nodes with many children get a dense row. */
@@ -236,80 +310,63 @@ function next(t: FlatTrie, node: number, cls: number): number {
   return -1;
 }
 
-// Module-local aliases: V8 reads these faster than imported bindings in the hot loops below.
-const FOLD_OF = FOLD;
-const IS_WORD = WORD_CHAR;
-const IS_SPACELESS = SPACELESS_CODE_UNIT;
-
-/** A hit: term t seen in the field being scanned. */
-type Hits = number[];
-
 /**
- * Reads one raw field once, folding it unit by unit through FOLD, and lists every term that
- * occurs in it; null at the first unit that needs context (the caller then folds the whole text
- * and uses scanFolded). This is the hot loop: BMP only, table lookups only.
+ * Reads one raw field, folding it unit by unit, and lists every term that occurs in it; null when
+ * some unit folds only in context (the caller then folds the whole text and uses scanFolded).
  */
-function scanRaw(m: TopicMatcher, text: string, fieldBit: number): Hits | null {
-  const found: Hits = [];
-  const n = text.length;
-  const spaceless = m.hasSpaceless;
+function scanRaw(m: TopicMatcher, text: string, fieldBit: number): FieldHits | null {
+  const found = new FieldHits(m.seen, m.termMask, fieldBit);
+  if (!scanWords(m.words, text, found)) return null;
+  if (!m.hasSpaceless) return found;
   let prevWord = false;
-  for (let i = 0; i < n; i++) {
-    const c = FOLD_OF[text.charCodeAt(i)]!;
-    if (c === NEEDS_CONTEXT) return null;
-    const word = IS_WORD[c] === 1;
-    if (word && (!prevWord || (spaceless && IS_SPACELESS[c] === 1)) && !walkRaw(m, text, i, fieldBit, found)) return null;
+  for (let i = 0; i < text.length; i++) {
+    const u = UNIT[text.charCodeAt(i)]!;
+    const word = (u & WORD_BIT) !== 0;
+    if (word && (!prevWord || (u & SPACELESS_BIT) !== 0)) walkRaw(m.spacelessTrie, m.classOf, text, i, found);
     prevWord = word;
   }
   return found;
 }
 
-/** Follows the trie from a word start as far as the text allows, listing the terminals passed; false: needs context. */
-function walkRaw(m: TopicMatcher, text: string, start: number, fieldBit: number, found: Hits): boolean {
+/** Follows a trie from a word start as far as the text allows, listing the terminals passed. */
+function walkRaw(t: FlatTrie, classOf: Uint16Array, text: string, start: number, found: FieldHits): void {
   const n = text.length;
-  const classOf = m.classOf;
-  const t = m.trie;
   let node = 0;
   let j = start;
   for (;;) {
     for (; j < n; j++) {
-      const c = FOLD_OF[text.charCodeAt(j)]!;
-      if (c === NEEDS_CONTEXT) return false;
-      if (IS_WORD[c] !== 1) break;
-      const cls = classOf[c]!;
-      if (cls === 0) return true;
+      const u = UNIT[text.charCodeAt(j)]!;
+      if ((u & WORD_BIT) === 0) break;
+      const cls = classOf[u & 0xffff]!;
+      if (cls === 0) return;
       node = next(t, node, cls);
-      if (node < 0) return true;
-      if (t.nodes[node + OPEN_COUNT]) collect(m, node + OPEN_START, fieldBit, found);
+      if (node < 0) return;
+      if (t.nodes[node + OPEN_COUNT]) collect(t, node + OPEN_START, found);
     }
-    if (t.nodes[node + WHOLE_COUNT]) collect(m, node + WHOLE_START, fieldBit, found);
+    if (t.nodes[node + WHOLE_COUNT]) collect(t, node + WHOLE_START, found);
     const sep = t.nodes[node + SEP]!;
-    if (sep < 0) return true;
-    for (; j < n; j++) {
-      const c = FOLD_OF[text.charCodeAt(j)]!;
-      if (c === NEEDS_CONTEXT) return false;
-      if (IS_WORD[c] === 1) break;
-    }
-    if (j >= n) return true;
+    if (sep < 0) return;
+    while (j < n && (UNIT[text.charCodeAt(j)]! & WORD_BIT) === 0) j++;
+    if (j >= n) return;
     node = sep;
   }
 }
 
 /** The same reading over a text folded already (by foldText), code point by code point. */
-function scanFolded(m: TopicMatcher, text: string, fieldBit: number): Hits {
-  const found: Hits = [];
+function scanFolded(m: TopicMatcher, text: string, fieldBit: number): FieldHits {
+  const found = new FieldHits(m.seen, m.termMask, fieldBit);
   let prevWord = false;
   for (let i = 0; i < text.length; ) {
     const cp = text.codePointAt(i)!;
     const word = isWordCodePoint(cp);
-    if (word && (!prevWord || (m.hasSpaceless && cp < 0x10000 && SPACELESS_CODE_UNIT[cp] === 1))) walkFolded(m, text, i, fieldBit, found);
+    if (word && (!prevWord || (m.hasSpaceless && cp < 0x10000 && SPACELESS_CODE_UNIT[cp] === 1))) walkFolded(m, text, i, found);
     prevWord = word;
     i += cp > 0xffff ? 2 : 1;
   }
   return found;
 }
 
-function walkFolded(m: TopicMatcher, text: string, start: number, fieldBit: number, found: Hits): void {
+function walkFolded(m: TopicMatcher, text: string, start: number, found: FieldHits): void {
   const t = m.trie;
   let node = 0;
   let j = start;
@@ -320,10 +377,10 @@ function walkFolded(m: TopicMatcher, text: string, start: number, fieldBit: numb
       const cls = cp < 0x10000 ? m.classOf[cp]! : (m.astralClass.get(cp) ?? 0);
       node = cls ? next(t, node, cls) : -1;
       if (node < 0) return;
-      if (t.nodes[node + OPEN_COUNT]) collect(m, node + OPEN_START, fieldBit, found);
+      if (t.nodes[node + OPEN_COUNT]) collect(t, node + OPEN_START, found);
       j += cp > 0xffff ? 2 : 1;
     }
-    if (t.nodes[node + WHOLE_COUNT]) collect(m, node + WHOLE_START, fieldBit, found);
+    if (t.nodes[node + WHOLE_COUNT]) collect(t, node + WHOLE_START, found);
     const sep = t.nodes[node + SEP]!;
     if (sep < 0) return;
     while (j < text.length && !isWordCodePoint(text.codePointAt(j)!)) j += text.codePointAt(j)! > 0xffff ? 2 : 1;
@@ -338,13 +395,13 @@ function isNfc(text: string): boolean {
 }
 
 /** Lists the terms of one terminal slot (node + WHOLE_START or node + OPEN_START) that may match in this field. */
-function collect(m: TopicMatcher, slot: number, fieldBit: number, found: Hits): void {
-  const terms = m.trie.terms;
-  const start = m.trie.nodes[slot]!;
-  const end = start + m.trie.nodes[slot + 1]!;
+function collect(t: FlatTrie, slot: number, found: FieldHits): void {
+  const terms = t.terms;
+  const start = t.nodes[slot]!;
+  const end = start + t.nodes[slot + 1]!;
   for (let k = start; k < end; k++) {
     const term = terms[k]!;
-    if (m.termMask[term]! & fieldBit) found.push(term);
+    if (found.wants(term)) found.add(term);
   }
 }
 
@@ -359,45 +416,57 @@ export function matchItem(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
     const text = FIELD_TEXT[field](item);
     if (!text) continue;
     const found = (isNfc(text) && scanRaw(m, text, bit)) || scanFolded(m, foldText(text), bit);
-    for (const t of found) {
+    for (const t of found.terms) {
       if (!hits[t]) touched.push(t);
       hits[t]! |= bit;
     }
   }
-  if (touched.length === 0) return [];
+  if (touched.length === 0 && m.alwaysTopics.length === 0) return [];
 
-  const candidates = new Set<number>();
-  for (const t of touched) for (const topicIndex of m.termTopics[t]!) candidates.add(topicIndex);
+  const candidates = topicsToEvaluate(m, touched);
   const matches: TopicMatch[] = [];
-  for (const index of [...candidates].sort((a, b) => a - b)) {
-    const { topic, expr } = m.topics[index]!;
-    if (!evaluate(expr, hits)) continue;
-    const terms = new Map<string, string[]>();
-    collectTerms(expr, hits, terms);
-    matches.push({ topicId: topic.id, slug: topic.slug, terms: [...terms].map(([term, fields]) => ({ term, fields })) });
+  const stack = new Uint8Array(m.maxDepth);
+  for (let k = 0; k < candidates.length; k++) {
+    const { topic, program, explained } = m.topics[candidates[k]!]!;
+    if (!run(program, hits, stack)) continue;
+    const terms: MatchedTerm[] = [];
+    for (const { label, term } of explained) if (hits[term]) terms.push({ term: label, fields: FIELDS.filter((f) => hits[term]! & FIELD_BIT[f]) });
+    matches.push({ topicId: topic.id, slug: topic.slug, terms });
   }
   return matches;
 }
 
-function evaluate(e: Expr, hits: Uint8Array): boolean {
-  switch (e.kind) {
-    case 'term':
-      return hits[e.term]! !== 0;
-    case 'not':
-      return !evaluate(e.child, hits);
-    case 'and':
-      return e.children.every((c) => evaluate(c, hits));
-    case 'or':
-      return e.children.some((c) => evaluate(c, hits));
+/** The topics triggered by the terms that occurred (and those always evaluated), in topic order, each once. */
+function topicsToEvaluate(m: TopicMatcher, touched: number[]): Int32Array {
+  const stamp = ++m.topicStamp.serial;
+  const marks = m.topicStamp.marks;
+  const out: number[] = [...m.alwaysTopics];
+  for (const t of touched) {
+    for (const index of m.termTopics[t]!) {
+      if (marks[index] === stamp) continue;
+      marks[index] = stamp;
+      out.push(index);
+    }
   }
+  return Int32Array.from(out).sort();
 }
 
-/** The positive terms that occurred (the explanation of a tag); terms under NOT explain nothing. */
-function collectTerms(e: Expr, hits: Uint8Array, out: Map<string, string[]>): void {
-  if (e.kind === 'term') {
-    const mask = hits[e.term]!;
-    if (mask && !out.has(e.label)) out.set(e.label, FIELDS.filter((f) => mask & FIELD_BIT[f]));
-  } else if (e.kind !== 'not') {
-    for (const c of e.children) collectTerms(c, hits, out);
+/** Runs a postfix program over the hits; `stack` is scratch space as deep as any program needs. */
+function run(program: Int32Array, hits: Uint8Array, stack: Uint8Array): boolean {
+  let top = 0;
+  for (let pc = 0; pc < program.length; pc++) {
+    const op = program[pc]!;
+    if (op >= 0) {
+      stack[top++] = hits[op]! !== 0 ? 1 : 0;
+    } else if (op === OP_NOT) {
+      stack[top - 1] = stack[top - 1]! ^ 1;
+    } else {
+      const count = program[++pc]!;
+      let value = op === OP_AND ? 1 : 0;
+      for (let k = top - count; k < top; k++) value = op === OP_AND ? value & stack[k]! : value | stack[k]!;
+      top -= count;
+      stack[top++] = value;
+    }
   }
+  return stack[0] === 1;
 }
