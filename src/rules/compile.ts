@@ -44,6 +44,8 @@ export interface TopicMatch {
 export const DEFAULT_FIELDS: Field[] = ['title', 'summary', 'content', 'category'];
 const FIELD_BIT = Object.fromEntries(FIELDS.map((f, i) => [f, 1 << i])) as Record<Field, number>;
 const DEFAULT_MASK = DEFAULT_FIELDS.reduce((m, f) => m | FIELD_BIT[f], 0);
+/** The field names of each field bit mask. */
+const FIELDS_OF = Array.from({ length: 1 << FIELDS.length }, (_, mask) => FIELDS.filter((f) => mask & FIELD_BIT[f]));
 
 export const FIELD_TEXT: Record<Field, (item: MatchableItem) => string> = {
   title: (i) => i.title,
@@ -116,11 +118,13 @@ export interface TopicMatcher {
   /** Per term: the fields it may match in, as a bit mask. */
   readonly termMask: Uint8Array;
   /**
-   * Per term: the topics it triggers. A topic is evaluated only when one of its trigger terms
-   * occurred: a set of its terms one of which must occur for its rule to hold (see triggerTerms).
+   * Per term: the topics and required groups it belongs to (see requiredGroups). A topic is
+   * evaluated only when each of its groups has a term that occurred.
    */
-  readonly termTopics: number[][];
-  /** Topics with no such set (a rule like `a OR -b`): evaluated for every item. */
+  readonly termTopics: { start: Int32Array; topic: Int32Array; group: Int32Array };
+  /** Per topic: the bits of all its groups. */
+  readonly topicGroups: Int32Array;
+  /** Topics without required groups (a rule like `a OR -b`): evaluated for every item. */
   readonly alwaysTopics: number[];
   /** The fields any term looks at, as a bit mask: the others are never read. */
   readonly usedFields: number;
@@ -128,7 +132,7 @@ export interface TopicMatcher {
   /** Scratch space of FieldHits, one slot per term. */
   readonly seen: Int32Array;
   /** Scratch space of topicsToEvaluate, one slot per topic. */
-  readonly topicStamp: { marks: Int32Array; serial: number };
+  readonly topicStamp: { marks: Int32Array; got: Int32Array; serial: number };
   /** The longest program: the evaluation stack's size. */
   readonly maxDepth: number;
 }
@@ -211,6 +215,7 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
   };
 
   const alwaysTopics: number[] = [];
+  const topicGroups: number[] = [];
   for (const topic of topics) {
     let tree: RuleNode;
     try {
@@ -219,16 +224,35 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
       continue;
     }
     const expr = compileNode(tree);
-    const triggers = triggerTerms(expr);
-    if (triggers) for (const t of triggers) termTopics[t]!.push(compiled.length);
+    const groups = requiredGroups(expr);
+    if (groups) groups.forEach((group, g) => group.forEach((t) => termTopics[t]!.push(compiled.length, 1 << g)));
     else alwaysTopics.push(compiled.length);
+    topicGroups.push(groups ? (1 << groups.length) - 1 : 0);
     compiled.push({ topic, expr, program: Int32Array.from(toProgram(expr)), explained: explainedTerms(expr) });
   }
   return {
     topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: buildWordIndex(wordTerms),
-    classOf, astralClass, termMask: Uint8Array.from(masks), termTopics, alwaysTopics, usedFields, hasSpaceless, seen: new Int32Array(masks.length),
-    topicStamp: { marks: new Int32Array(compiled.length), serial: 0 }, maxDepth: Math.max(1, ...compiled.map((c) => c.program.length)),
+    classOf, astralClass, termMask: Uint8Array.from(masks), termTopics: toPairs(termTopics), topicGroups: Int32Array.from(topicGroups), alwaysTopics, usedFields, hasSpaceless, seen: new Int32Array(masks.length),
+    topicStamp: { marks: new Int32Array(compiled.length), got: new Int32Array(compiled.length), serial: 0 }, maxDepth: Math.max(1, ...compiled.map((c) => c.program.length)),
   };
+}
+
+/** Per-term lists of (topic, group bit) pairs as flat arrays (compressed sparse rows): no pointer chasing. */
+function toPairs(lists: number[][]): { start: Int32Array; topic: Int32Array; group: Int32Array } {
+  const start = new Int32Array(lists.length + 1);
+  lists.forEach((l, i) => (start[i + 1] = start[i]! + l.length / 2));
+  const flat = lists.flat();
+  return { start, topic: Int32Array.from(flat.filter((_, k) => k % 2 === 0)), group: Int32Array.from(flat.filter((_, k) => k % 2 === 1)) };
+}
+
+/**
+ * Groups of terms such that the rule can hold only if each group has a term that occurred: the
+ * trigger sets of the children of a top-level AND (up to 30 of them), else the rule's own; null
+ * when there is none (the rule can hold with none of its terms present).
+ */
+function requiredGroups(e: Expr): Set<number>[] | null {
+  const groups = e.kind === 'and' ? e.children.map(triggerTerms).filter((g): g is Set<number> => g !== null).slice(0, 30) : [triggerTerms(e)].filter((g): g is Set<number> => g !== null);
+  return groups.length ? groups : null;
 }
 
 function toProgram(e: Expr): number[] {
@@ -430,22 +454,30 @@ export function matchItem(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
     const { topic, program, explained } = m.topics[candidates[k]!]!;
     if (!run(program, hits, stack)) continue;
     const terms: MatchedTerm[] = [];
-    for (const { label, term } of explained) if (hits[term]) terms.push({ term: label, fields: FIELDS.filter((f) => hits[term]! & FIELD_BIT[f]) });
+    for (const { label, term } of explained) if (hits[term]) terms.push({ term: label, fields: FIELDS_OF[hits[term]!]!.slice() });
     matches.push({ topicId: topic.id, slug: topic.slug, terms });
   }
   return matches;
 }
 
-/** The topics triggered by the terms that occurred (and those always evaluated), in topic order, each once. */
+/** The topics whose every required group had a term that occurred (and those always evaluated), in topic order, each once. */
 function topicsToEvaluate(m: TopicMatcher, touched: number[]): Int32Array {
   const stamp = ++m.topicStamp.serial;
-  const marks = m.topicStamp.marks;
+  const { marks, got } = m.topicStamp;
   const out: number[] = [...m.alwaysTopics];
+  const { start, topic, group } = m.termTopics;
+  const full = m.topicGroups;
   for (const t of touched) {
-    for (const index of m.termTopics[t]!) {
-      if (marks[index] === stamp) continue;
-      marks[index] = stamp;
-      out.push(index);
+    for (let k = start[t]!, end = start[t + 1]!; k < end; k++) {
+      const index = topic[k]!;
+      if (marks[index] !== stamp) {
+        marks[index] = stamp;
+        got[index] = 0;
+      }
+      const before = got[index]!;
+      if (before === full[index]) continue;
+      got[index] = before | group[k]!;
+      if (got[index] === full[index]) out.push(index);
     }
   }
   return Int32Array.from(out).sort();

@@ -28,6 +28,12 @@ export interface WordIndex {
   prefixFilter: Int32Array;
   /** Bit n set: some prefix term's prefix is n units long (n < 32; longer ones set bit 31). */
   prefixLengths: number;
+  /**
+   * Bit filter over the hashes of prefixes' first GATE units: a word whose first GATE units are
+   * not there starts no prefix of GATE units or more, and is not looked at again (one read per
+   * word instead of one per character).
+   */
+  gateFilter: Int32Array;
   /** Open addressing, two ints per slot: key, then the offset of its entry list in `lists` (EMPTY: free). */
   slots: Int32Array;
   /** Entry lists: count, then that many entry offsets into `entries`. */
@@ -39,6 +45,8 @@ export interface WordIndex {
   chars: Uint16Array;
   /** Ring size for the words read so far: a power of two ≥ the longest phrase. */
   ring: number;
+  /** One reading's state, reused by every reading (see Reading). */
+  reading: Reading;
 }
 
 const OFFSET = 0x811c9dc5 | 0;
@@ -48,6 +56,8 @@ const FILTER_SHIFT = 32 - FILTER_BITS + 5;
 const PREFIX_KEY = 0x5bd1e995 | 0; // mixed into prefix keys so a prefix and a whole word never share a slot
 const EMPTY = -1;
 const CACHE = 256;
+const GATE = 3;
+const GATE_BITS = 16;
 
 /** Per raw BMP code unit: folded unit | WORD_BIT | SPACELESS_BIT, or -1 when folding needs context. */
 export const WORD_BIT = 1 << 16;
@@ -71,6 +81,7 @@ function hashWord(word: string): number {
 export function buildWordIndex(terms: WordTerm[]): WordIndex {
   const wholeFilter = new Int32Array(1 << (FILTER_BITS - 5));
   const prefixFilter = new Int32Array(1 << (FILTER_BITS - 5));
+  const gateFilter = new Int32Array(1 << (GATE_BITS - 5));
   let prefixLengths = 0;
   const byKey = new Map<number, number[]>();
   const entries: number[] = [];
@@ -86,7 +97,14 @@ export function buildWordIndex(terms: WordTerm[]): WordIndex {
     const last = hashWord(term.words[term.words.length - 1]!);
     const filter = term.prefix ? prefixFilter : wholeFilter;
     filter[last >>> FILTER_SHIFT]! |= 1 << (last & 31);
-    if (term.prefix) prefixLengths |= 1 << Math.min(31, term.words[term.words.length - 1]!.length);
+    if (term.prefix) {
+      const prefix = term.words[term.words.length - 1]!;
+      prefixLengths |= 1 << Math.min(31, prefix.length);
+      if (prefix.length >= GATE) {
+        const gate = hashWord(prefix.slice(0, GATE));
+        gateFilter[gate >>> (32 - GATE_BITS + 5)]! |= 1 << (gate & 31);
+      }
+    }
     const key = term.prefix ? last ^ PREFIX_KEY : last;
     byKey.set(key, [...(byKey.get(key) ?? []), entry]);
   }
@@ -104,10 +122,12 @@ export function buildWordIndex(terms: WordTerm[]): WordIndex {
   }
   let ring = 1;
   while (ring < Math.max(1, ...terms.map((t) => t.words.length))) ring *= 2;
-  return {
-    wholeFilter, prefixFilter, prefixLengths, slots, lists: Int32Array.from(lists), entries: Int32Array.from(entries),
-    words: Int32Array.from(words), chars: Uint16Array.from(chars), ring,
+  const ix: WordIndex = {
+    wholeFilter, prefixFilter, prefixLengths, gateFilter, slots, lists: Int32Array.from(lists), entries: Int32Array.from(entries),
+    words: Int32Array.from(words), chars: Uint16Array.from(chars), ring, reading: new Reading(ring),
   };
+  ix.reading.ix = ix;
+  return ix;
 }
 
 let serial = 0;
@@ -140,23 +160,27 @@ export class FieldHits {
   }
 }
 
-/** State of one reading: the words read so far (a ring, for phrases) and the cache of finished keys. */
+/**
+ * State of one reading: the words read so far (a ring, for phrases) and the cache of finished
+ * keys. One per index, reused (readings never overlap: JavaScript runs one at a time, and a
+ * reading calls nothing that reads again); the cache's entries are stamped with the reading's
+ * serial number, so nothing needs clearing.
+ */
 class Reading {
   readonly starts: Int32Array;
   readonly ends: Int32Array;
   readonly hashes: Int32Array;
   count = 0;
+  text = '';
+  found: FieldHits | null = null;
+  ix!: WordIndex;
   /** Keys whose every term was found already (or that no term has): looking them up again adds nothing. */
   readonly doneKeys = new Int32Array(CACHE);
-  readonly doneSet = new Uint8Array(CACHE);
-  constructor(
-    readonly ix: WordIndex,
-    readonly text: string,
-    readonly found: FieldHits,
-  ) {
-    this.starts = new Int32Array(ix.ring);
-    this.ends = new Int32Array(ix.ring);
-    this.hashes = new Int32Array(ix.ring);
+  readonly doneStamps = new Int32Array(CACHE);
+  constructor(ring: number) {
+    this.starts = new Int32Array(ring);
+    this.ends = new Int32Array(ring);
+    this.hashes = new Int32Array(ring);
   }
 }
 
@@ -166,17 +190,22 @@ class Reading {
  * the caller then folds the whole text and takes the slow path.
  */
 export function scanWords(ix: WordIndex, text: string, found: FieldHits): boolean {
-  const r = new Reading(ix, text, found);
+  const r = ix.reading;
+  r.text = text;
+  r.found = found;
   const { starts, ends, hashes } = r;
   const n = text.length;
   const prefixLengths = ix.prefixLengths;
+  const gatedPrefixes = prefixLengths >>> GATE !== 0;
   const wholeFilter = ix.wholeFilter;
   const prefixFilter = ix.prefixFilter;
+  const gateFilter = ix.gateFilter;
   const ringMask = ix.ring - 1;
   const unit = UNIT;
   let count = 0;
   let start = -1;
   let h = OFFSET;
+  let gated = false; // the word's first GATE units begin some prefix
   for (let i = 0; i < n; i++) {
     const u = unit[text.charCodeAt(i)]!;
     if (u < 0) return false;
@@ -187,7 +216,12 @@ export function scanWords(ix: WordIndex, text: string, found: FieldHits): boolea
       }
       h = Math.imul(h ^ (u & 0xffff), PRIME);
       const len = i + 1 - start;
-      if (((prefixLengths >>> (len < 31 ? len : 31)) & 1) !== 0 && ((prefixFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) {
+      if (len === GATE) gated = gatedPrefixes && ((gateFilter[h >>> (32 - GATE_BITS + 5)]! >>> (h & 31)) & 1) !== 0;
+      if (
+        (len < GATE || gated) &&
+        ((prefixLengths >>> (len < 31 ? len : 31)) & 1) !== 0 &&
+        ((prefixFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0
+      ) {
         r.count = count;
         lookup(r, h ^ PREFIX_KEY, start, i + 1);
       }
@@ -201,17 +235,20 @@ export function scanWords(ix: WordIndex, text: string, found: FieldHits): boolea
       ends[k] = i;
       hashes[k] = h;
       start = -1;
+      gated = false;
     }
   }
   r.count = count;
   if (start >= 0 && ((wholeFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) lookup(r, h, start, n);
+  r.found = null;
   return true;
 }
 
 /** The terms whose last word (or prefix) hashes to `key` and ends at text[start, end), verified. */
 function lookup(r: Reading, key: number, start: number, end: number): void {
+  const found = r.found!;
   const c = (key ^ (key >>> 16)) & (CACHE - 1);
-  if (r.doneSet[c] === 1 && r.doneKeys[c] === key) return;
+  if (r.doneStamps[c] === found.serial && r.doneKeys[c] === key) return;
   const { slots, lists, entries, words } = r.ix;
   const mask = (slots.length >> 1) - 1;
   let s = key & mask;
@@ -222,7 +259,6 @@ function lookup(r: Reading, key: number, start: number, end: number): void {
   }
   let done = true;
   if (list !== EMPTY) {
-    const found = r.found;
     for (let e = list + 1, last = list + 1 + lists[list]!; e < last; e++) {
       const entry = lists[e]!;
       const term = entries[entry]!;
@@ -239,7 +275,7 @@ function lookup(r: Reading, key: number, start: number, end: number): void {
   }
   if (done) {
     r.doneKeys[c] = key;
-    r.doneSet[c] = 1;
+    r.doneStamps[c] = found.serial;
   }
 }
 
