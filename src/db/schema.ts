@@ -75,8 +75,11 @@ export interface ItemTable {
   content_hash: string;
   story_id: number | null;
   story_pinned: Generated<boolean>;
-  /** int8 as text: a 64-bit fingerprint does not fit a JS number (read it with ::text). */
-  simhash: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * A 64-bit fingerprint: the pool's int8 parser reads it as a lossy number, so code that needs
+   * its bits selects `simhash::text` (db/stories.repository.ts); writes take the decimal text.
+   */
+  simhash: ColumnType<number | null, string | null | undefined, string | null>;
   credited_urls: ColumnType<string[], string[] | undefined, string[]>;
 }
 
