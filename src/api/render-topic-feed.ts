@@ -1,5 +1,6 @@
 import render from 'dom-serializer';
 import { Element } from 'domhandler';
+import { escapeUTF8 } from 'entities';
 import { Feed } from 'feed';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import type { ItemWithTopics, StorySource } from '../db/items.repository.js';
@@ -61,21 +62,23 @@ function sourceToJson(s: StorySource) {
 /**
  * Atom entries list the story's other sources as `<link rel="related">` (RFC 4287 §4.2.7.2). The
  * `feed` package has no place for them, so they are added to its output as a document tree (the
- * XML declaration aside, which dom-serializer would write without its closing "?").
+ * XML declaration aside, which dom-serializer would write without its closing "?"). The tree
+ * keeps the text as written (no decoding, no re-encoding: dom-serializer would turn every
+ * non-ASCII character into a numeric reference), so only the new attributes are escaped, here.
  */
 function withRelatedLinks(atom: string, items: ItemWithTopics[]): string {
   if (!items.some((i) => i.sources.length)) return atom;
   const declaration = /^<\?xml[^>]*\?>\s*/.exec(atom)?.[0] ?? '';
-  const doc = parseDocument(atom.slice(declaration.length), { xmlMode: true });
+  const doc = parseDocument(atom.slice(declaration.length), { xmlMode: true, decodeEntities: false });
   DomUtils.getElementsByTagName('entry', doc).forEach((entry, i) => {
     for (const source of items[i]?.sources ?? []) {
       if (!source.url) continue;
       const attribs: Record<string, string> = { rel: 'related', href: source.url, title: source.feedTitle || source.title };
       if (source.language) attribs.hreflang = source.language;
-      DomUtils.appendChild(entry, new Element('link', attribs));
+      DomUtils.appendChild(entry, new Element('link', Object.fromEntries(Object.entries(attribs).map(([k, v]) => [k, escapeUTF8(v)]))));
     }
   });
-  return declaration + render(doc, { xmlMode: true });
+  return declaration + render(doc, { xmlMode: true, encodeEntities: false });
 }
 
 /**

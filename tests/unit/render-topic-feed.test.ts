@@ -45,4 +45,22 @@ describe('topic feeds as Atom, RSS and JSON Feed', () => {
     expect(doc.items[0]).toMatchObject({ id: 'https://tw.example/api/v1/items/1', authors: [{ name: 'Reporter' }], language: 'en' });
     expect(doc.items[0].author).toBeUndefined();
   });
+
+  it('when an entry is a story with other sources, then Atom lists them as related links and everything else survives', async () => {
+    const sources = [
+      { id: 7, feedId: 2, feedTitle: 'हिंदी समाचार "दर्पण" & <co>', url: 'https://hi.example/a?x=1&y="2"', title: 'उत्तर कोरिया', language: 'hi-IN' },
+      { id: 8, feedId: 3, feedTitle: '', url: 'https://b.example/b', title: 'Copy B', language: '' },
+    ];
+    const body = renderTopicFeed('atom', topic, [item(1, { sources }), { ...hostile, author: 'समाचार डेस्क & co' }], 'https://tw.example');
+    expect(body.startsWith('<?xml version="1.0" encoding="utf-8"?>')).toBe(true);
+    expect(body).toContain('<link rel="related" href="https://hi.example/a?x=1&amp;y=&quot;2&quot;" title="हिंदी समाचार &quot;दर्पण&quot; &amp; &lt;co&gt;" hreflang="hi-IN"/>');
+    expect(body).toContain('<link rel="related" href="https://b.example/b" title="Copy B"/>');
+    expect(body).toContain('समाचार डेस्क &amp; co'); // not turned into numeric references
+    const back = await readFeed(Buffer.from(body));
+    expect(back.items.map((i) => i.title)).toEqual(['Title 1', 'AT&T <blink> "quotes" ]]> end']);
+    expect(back.items[1]).toMatchObject({ author: 'समाचार डेस्क & co' });
+    expect(back.items[1]!.contentText).toContain('Text with ]]> and & and bold');
+    const json = JSON.parse(renderTopicFeed('json', topic, [item(1, { sources })], 'https://tw.example'));
+    expect(json.items[0]._topicwire.sources.map((s: { id: number }) => s.id)).toEqual([7, 8]);
+  });
 });
