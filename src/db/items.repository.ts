@@ -192,21 +192,25 @@ async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<ItemWithTo
   return rows.map((r) => ({ ...r, topics: byItem.get(r.id) ?? [], sources: sourcesOf(r) }));
 }
 
-/** For each row, the other items of its story, earliest first. */
+// A story that ran on a hundred sites lists its first ones; the item itself stays one entry.
+const MAX_SOURCES = 50;
+
+/** For each row, the other items of its story, earliest first (at most MAX_SOURCES). */
 async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => StorySource[]> {
   const storyIds = [...new Set(rows.map((r) => r.story_id).filter((s): s is number => s !== null))];
   if (storyIds.length === 0) return () => [];
-  const members = await db
-    .selectFrom('items')
-    .innerJoin('feeds', 'feeds.id', 'items.feed_id')
-    .select(['items.id', 'items.story_id', 'items.feed_id', 'feeds.title as feed_title', 'items.url', 'items.title', 'items.language'])
-    .where('items.story_id', 'in', storyIds)
-    .orderBy('items.sort_at')
-    .orderBy('items.id')
-    .execute();
+  const members = await sql<{ id: number; story_id: number; feed_id: number; feed_title: string; url: string; title: string; language: string }>`
+    SELECT m.id, m.story_id, m.feed_id, f.title AS feed_title, m.url, m.title, m.language
+    FROM (SELECT i.id, i.story_id, i.feed_id, i.url, i.title, i.language, i.sort_at,
+                 row_number() OVER (PARTITION BY i.story_id ORDER BY i.sort_at, i.id) AS n
+          FROM items i WHERE i.story_id = ANY(${storyIds}::bigint[])) m
+    JOIN feeds f ON f.id = m.feed_id
+    WHERE m.n <= ${MAX_SOURCES + 1}
+    ORDER BY m.sort_at, m.id`.execute(db);
   return (row) =>
-    members
+    members.rows
       .filter((m) => m.story_id === row.story_id && m.id !== row.id)
+      .slice(0, MAX_SOURCES)
       .map((m) => ({ id: m.id, feedId: m.feed_id, feedTitle: m.feed_title, url: m.url, title: m.title, language: m.language }));
 }
 
