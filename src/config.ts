@@ -31,6 +31,7 @@ const schema = z.object({
   RETENTION_DAYS: int(0).default(0),
   RETAG_WINDOW_DAYS: z.coerce.number().positive().default(30),
   STORY_WINDOW_HOURS: z.coerce.number().positive().default(72),
+  WEBSUB_RETRY_MS: int(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('topicwire'),
   WORKER_CONCURRENCY: int(1).default(8),

@@ -20,7 +20,8 @@ export interface RunningService {
 
 /**
  * Starts the roles the config asks for against a migrated database: the API, the scheduler
- * (one BullMQ job scheduler ticking "poll-due-feeds") and the workers (refresh, retag).
+ * (BullMQ job schedulers ticking "poll-due-feeds", "prune-items", "websub-fanout") and the workers
+ * (refresh, retag, push).
  */
 export async function startService(config: Config, db: Db, log: Logger): Promise<RunningService> {
   const redis = producerConnection(config.REDIS_URL);
@@ -38,11 +39,14 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
     if (runs('scheduler')) {
       await queues.schedule.upsertJobScheduler('poll-due-feeds', { every: config.SCHEDULER_EVERY_MS }, { name: 'poll-due-feeds', data: {} });
       await queues.schedule.upsertJobScheduler('prune-items', { pattern: '17 3 * * *', tz: 'UTC' }, { name: 'prune-items', data: {} });
+      // Pushes are queued right after each poll; this picks up what a crash left in the outbox.
+      await queues.push.upsertJobScheduler('websub-fanout', { every: config.SCHEDULER_EVERY_MS * 6 }, { name: 'websub-fanout', data: {} });
       workers.push(createWorker('schedule', handlers, connection, config.QUEUE_PREFIX, 1));
     }
     if (runs('worker')) {
       workers.push(createWorker('refresh', handlers, connection, config.QUEUE_PREFIX, config.WORKER_CONCURRENCY));
       workers.push(createWorker('retag', handlers, connection, config.QUEUE_PREFIX, 1));
+      workers.push(createWorker('push', handlers, connection, config.QUEUE_PREFIX, config.WORKER_CONCURRENCY));
     }
     for (const w of workers) {
       w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));

@@ -8,8 +8,9 @@ import { itemsRouter } from './routes/items.js';
 import { opmlRouter } from './routes/opml.js';
 import { topicFeedsRouter } from './routes/topic-feeds.js';
 import { topicsRouter } from './routes/topics.js';
+import { websubRouter } from './routes/websub.js';
 
-const MOUNTS = ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items', '/api/v1/opml', '/topics'];
+const MOUNTS = ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items', '/api/v1/opml', '/topics', '/websub'];
 
 /** A request's route pattern (/api/v1/feeds/:id), never its path, so ids and slugs do not multiply labels. */
 function routeLabel(req: express.Request): string {
@@ -39,6 +40,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/api/v1/items', itemsRouter(deps));
   app.use('/api/v1/opml', opmlRouter(deps));
   app.use('/topics', topicFeedsRouter(deps));
+  app.use('/websub', websubRouter(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.log));

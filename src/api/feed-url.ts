@@ -11,7 +11,7 @@ export function parseFeedUrl(url: string): URL {
     throw new HttpError(400, 'invalid_url', `not an absolute URL: ${url}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new HttpError(400, 'url_refused', `only http and https feeds can be added, not ${parsed.protocol}`);
+    throw new HttpError(400, 'url_refused', `only http and https URLs are accepted, not ${parsed.protocol}`);
   }
   parsed.hash = '';
   return parsed;

@@ -20,6 +20,7 @@ export const CONTENT_TYPES: Record<FeedFormat, string> = {
  * and unique across feeds, unlike the sources' own guids.
  */
 export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: ItemWithTopics[], baseUrl: string): string {
+  const hub = hubUrl(baseUrl);
   const topicUrl = `${baseUrl}/topics/${topic.slug}`;
   const updated = items.reduce<Date>((max, i) => (itemDate(i) > max ? itemDate(i) : max), topic.updated_at);
   const feed = new Feed({
@@ -31,6 +32,7 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
     generator: 'topicwire',
     copyright: '',
     feedLinks: { atom: `${topicUrl}/feed.atom`, rss: `${topicUrl}/feed.rss`, json: `${topicUrl}/feed.json` },
+    hub,
   });
   for (const item of items) {
     const id = `${baseUrl}/api/v1/items/${item.id}`;
@@ -52,7 +54,12 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
   }
   if (format === 'atom') return withRelatedLinks(feed.atom1(), items);
   if (format === 'rss') return feed.rss2();
-  return toJsonFeed11(feed.json1(), items);
+  return toJsonFeed11(feed.json1(), items, hub);
+}
+
+/** Where subscribers of topic feeds served from `baseUrl` subscribe for pushes (WebSub). */
+export function hubUrl(baseUrl: string): string {
+  return `${baseUrl}/websub`;
 }
 
 function sourceToJson(s: StorySource) {
@@ -98,10 +105,11 @@ function itemDate(item: ItemWithTopics): Date {
   return item.updated_at ?? item.published_at ?? item.fetched_at;
 }
 
-/** The `feed` package writes JSON Feed 1.0; 1.1 renames author to authors and adds language. */
-function toJsonFeed11(json: string, items: ItemWithTopics[]): string {
+/** The `feed` package writes JSON Feed 1.0; 1.1 renames author to authors and adds language; hubs name the WebSub hub. */
+function toJsonFeed11(json: string, items: ItemWithTopics[], hub: string): string {
   const doc = JSON.parse(json) as Record<string, unknown> & { items?: Record<string, unknown>[] };
   doc.version = 'https://jsonfeed.org/version/1.1';
+  doc.hubs = [{ type: 'WebSub', url: hub }];
   for (const [i, entry] of (doc.items ?? []).entries()) {
     if (entry.author) {
       entry.authors = [entry.author];

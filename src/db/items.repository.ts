@@ -168,6 +168,21 @@ export async function recentItemTimes(db: Db, feedId: number, limit = 20): Promi
   return rows.map((r) => r.sort_at);
 }
 
+/** Those of these items that are (still) in the topic, newest first. */
+export async function itemsInTopic(db: Db, topicId: number, ids: number[]): Promise<ItemWithTopics[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('items')
+    .innerJoin('item_topics as it', 'it.item_id', 'items.id')
+    .selectAll('items')
+    .where('it.topic_id', '=', topicId)
+    .where('items.id', 'in', ids)
+    .orderBy('items.sort_at', 'desc')
+    .orderBy('items.id', 'desc')
+    .execute();
+  return withTopicsAndSources(db, rows);
+}
+
 export async function getItem(db: Db, id: number): Promise<ItemWithTopics | undefined> {
   const row = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? (await withTopicsAndSources(db, [row]))[0] : undefined;

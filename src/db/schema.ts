@@ -8,6 +8,30 @@ export interface Database {
   item_topics: ItemTopicTable;
   pruned_identities: PrunedIdentityTable;
   item_bands: ItemBandTable;
+  websub_subscriptions: WebSubSubscriptionTable;
+  websub_outbox: WebSubOutboxTable;
+}
+
+export type FeedFormatName = 'atom' | 'rss' | 'json';
+
+export interface WebSubSubscriptionTable {
+  id: Generated<number>;
+  topic_id: number;
+  callback: string;
+  topic_url: string;
+  format: FeedFormatName;
+  secret: string | null;
+  lease_seconds: number;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebSubOutboxTable {
+  id: Generated<number>;
+  topic_id: number;
+  item_ids: number[];
+  created_at: Timestamp;
 }
 
 export interface ItemBandTable {
@@ -122,3 +146,4 @@ export type FeedUpdate = Updateable<FeedTable>;
 export type ItemRow = Selectable<ItemTable>;
 export type NewItem = Insertable<ItemTable>;
 export type TopicRow = Selectable<TopicTable>;
+export type WebSubSubscriptionRow = Selectable<WebSubSubscriptionTable>;

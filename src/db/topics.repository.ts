@@ -34,6 +34,10 @@ export async function listTopics(db: Db): Promise<TopicRow[]> {
   return db.selectFrom('topics').selectAll().orderBy('slug').execute();
 }
 
+export async function getTopicById(db: Db, id: number): Promise<TopicRow | undefined> {
+  return db.selectFrom('topics').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function getTopicBySlug(db: Db, slug: string): Promise<TopicRow | undefined> {
   return db.selectFrom('topics').selectAll().where('slug', '=', slug).executeTakeFirst();
 }

@@ -34,7 +34,8 @@ export class FetchError extends FeedError {
 
 const agents = new Map<string, Agent>();
 
-function agentFor(opts: FetchOptions): Agent {
+/** An undici dispatcher whose sockets connect only where the address policy allows (one per policy and timeouts). */
+export function agentFor(opts: FetchOptions): Agent {
   const key = `${opts.addresses.allowPrivate}|${opts.addresses.allowList?.join(',')}|${opts.connectTimeoutMs}|${opts.timeoutMs}`;
   let agent = agents.get(key);
   if (!agent) {
@@ -114,7 +115,7 @@ function parseUrl(url: string): URL {
   }
 }
 
-async function readLimited(res: Response, maxBytes: number): Promise<Uint8Array> {
+export async function readLimited(res: Response, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes && !res.headers.get('content-encoding')) {
     await res.body?.cancel();

@@ -4,6 +4,8 @@ import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository
 import { prunedIdentities, recentItemTimes, upsertItems } from '../db/items.repository.js';
 import type { FeedRow, NewItem } from '../db/schema.js';
 import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
+import { addToOutbox } from '../db/websub.repository.js';
+import { enqueue } from '../queue/queues.js';
 import { fetchFeed, FetchError } from '../pipeline/fetch-feed.js';
 import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/identity.js';
 import { disableAfterFailures, medianGapSeconds, nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
@@ -59,6 +61,7 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
     const pruned = await prunedIdentities(db, feedId, fresh.map((f) => f.row.identity_hash));
     const kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
     const itemOf = new Map(kept.map((f) => [f.row.identity_hash, f.item]));
+    let pushes = 0;
     const stored = await db.transaction().execute(async (trx) => {
       await lockTopicsShared(trx);
       const matcher = await deps.topics.current(trx);
@@ -74,6 +77,11 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
         }));
       });
       await replaceItemTags(trx, written.map((w) => w.id), tags);
+      // New items (not edits) of each topic, for its WebSub subscribers: committed with the items.
+      const fresh = new Set(written.filter((w) => w.inserted).map((w) => w.id));
+      const newByTopic = new Map<number, number[]>();
+      for (const tag of tags) if (fresh.has(tag.itemId)) newByTopic.set(tag.topicId, [...(newByTopic.get(tag.topicId) ?? []), tag.itemId]);
+      pushes = await addToOutbox(trx, newByTopic);
       await markFeedPolled(trx, feedId, {
         nextPollAt,
         etag: fetched.etag,
@@ -87,6 +95,8 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
       });
       return written;
     });
+    // At once for subscribers; if Redis says no, the scheduled fan-out finds the outbox entries.
+    if (pushes) await enqueue(deps.queues, 'websub-fanout', {}, 'websub-fanout').catch((err: Error) => flog.warn({ err: err.message }, 'websub fan-out not queued'));
     const inserted = stored.filter((s) => s.inserted).length;
     feedPolls.inc({ result: 'ok' });
     itemsStored.inc({ kind: 'inserted' }, inserted);

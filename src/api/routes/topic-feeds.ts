@@ -6,7 +6,7 @@ import { listItems } from '../../db/items.repository.js';
 import { getTopicBySlug } from '../../db/topics.repository.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../http-error.js';
-import { CONTENT_TYPES, renderTopicFeed, type FeedFormat } from '../render-topic-feed.js';
+import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../render-topic-feed.js';
 import { validate } from '../validate.js';
 import { langParam, storiesParam } from './items.js';
 
@@ -28,6 +28,8 @@ export function topicFeedsRouter({ db, config }: ApiDeps): Router {
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     const lastModified = new Date(Math.max(topic.updated_at.getTime(), ...items.map((i) => i.fetched_at.getTime()))).toUTCString();
     res.set({ ETag: etag, 'Last-Modified': lastModified, 'Cache-Control': 'public, max-age=60', Vary: 'Accept-Encoding' });
+    // WebSub §4: discovery by Link headers as well as in the document.
+    res.set('Link', `<${hubUrl(baseUrl)}>; rel="hub", <${baseUrl}/topics/${slug}/feed.${format}>; rel="self"`);
     // As the origin server we answer a matching validator with 304 even under "Cache-Control:
     // no-cache", which fetch() adds to every conditional request (req.fresh would say stale).
     const { 'cache-control': _ignored, ...conditional } = req.headers;
