@@ -44,11 +44,29 @@ export async function liveSubscriptionIds(db: Db, topicId: number): Promise<numb
   return rows.map((r) => r.id);
 }
 
-/** Records, in the caller's transaction, that these items are new in these topics. */
+/**
+ * Records, in the caller's transaction, that these items are new in these topics: for the
+ * topics that have a live subscriber (the others have nobody to push to). Returns how many.
+ */
 export async function addToOutbox(trx: Db, newItemsByTopic: Map<number, number[]>): Promise<number> {
-  const rows = [...newItemsByTopic].filter(([, ids]) => ids.length).map(([topic_id, ids]) => ({ topic_id, item_ids: ids }));
+  const topics = [...newItemsByTopic].filter(([, ids]) => ids.length).map(([topicId]) => topicId);
+  if (topics.length === 0) return 0;
+  const subscribed = await trx
+    .selectFrom('websub_subscriptions')
+    .select('topic_id')
+    .distinct()
+    .where('topic_id', 'in', topics)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .execute();
+  const rows = subscribed.map((s) => ({ topic_id: s.topic_id, item_ids: newItemsByTopic.get(s.topic_id)! }));
   if (rows.length) await trx.insertInto('websub_outbox').values(rows).execute();
   return rows.length;
+}
+
+/** Removes subscriptions whose lease ran out without a renewal; returns how many. */
+export async function deleteExpiredSubscriptions(db: Db): Promise<number> {
+  const res = await db.deleteFrom('websub_subscriptions').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
+  return Number(res.numDeletedRows);
 }
 
 export interface OutboxEntry {

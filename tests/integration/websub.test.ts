@@ -2,7 +2,11 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import type { WorkerDeps } from '../../src/workers/deps.js';
+import { pruneItems } from '../../src/workers/prune-items.job.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 import { corpusFile } from '../helpers/paths.js';
@@ -123,5 +127,33 @@ describe('the WebSub hub', () => {
     expect((await form({ 'hub.mode': 'unsubscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/cb?user=1') })).status).toBe(202);
     await eventually(async () => (await subscriptions()).length === 0, 10_000, 'the unsubscription');
     expect(sub.verifications.at(-1)!.get('hub.mode')).toBe('unsubscribe');
+  });
+
+  it('when a lease runs out, then nothing more is pushed and the daily clean-up removes the subscription', async () => {
+    const topicUrl = `${h.baseUrl}/topics/korea/feed.json`;
+    expect((await form({ 'hub.mode': 'subscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/late') })).status).toBe(202);
+    await eventually(async () => (await subscriptions()).length === 1, 10_000, 'the subscription');
+    await sql`UPDATE websub_subscriptions SET expires_at = now() - interval '1 second'`.execute(h.db);
+    const before = sub.pushes.length;
+    feeds.set('/more.rss', { body: '<rss version="2.0"><channel><title>More</title><item><guid>m1</guid><title>Korea news</title></item></channel></rss>' });
+    expect((await h.api('POST', '/api/v1/feeds', { url: feeds.url('/more.rss') })).status).toBe(201);
+    await eventually(async () => (await h.api('GET', '/api/v1/items?topic=korea&stories=false')).body.items.length === 3, 10_000, 'the new item');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sub.pushes).toHaveLength(before);
+    await pruneItems({}, { db: h.db, config: h.config, log: createLogger('silent') } as WorkerDeps);
+    expect(await subscriptions()).toEqual([]);
+  });
+
+  it('when a crash left new items in the outbox, then the scheduled fan-out pushes them', async () => {
+    const topicUrl = `${h.baseUrl}/topics/korea/feed.rss`;
+    expect((await form({ 'hub.mode': 'subscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/after-crash') })).status).toBe(202);
+    await eventually(async () => (await subscriptions()).length === 1, 10_000, 'the subscription');
+    const items = (await h.api('GET', '/api/v1/items?topic=korea&stories=false')).body.items as { id: number }[];
+    const topic = await h.db.selectFrom('topics').select('id').where('slug', '=', 'korea').executeTakeFirstOrThrow();
+    await h.db.insertInto('websub_outbox').values({ topic_id: topic.id, item_ids: items.map((i) => i.id) }).execute();
+    const push = await eventually(async () => sub.pushes.find((p) => p.path === '/after-crash'), 10_000, 'the push from the outbox');
+    expect(push.headers['content-type']).toContain('application/rss+xml');
+    expect(push.body.match(/<item>/g)).toHaveLength(items.length);
+    expect(await h.db.selectFrom('websub_outbox').selectAll().execute()).toEqual([]);
   });
 });
