@@ -10,7 +10,11 @@ const BATCH = 500;
  * replaces that topic's tags of its items, so running it again (after a crash, or twice) gives
  * the same tags. It stops early when the topic's rule changes again: the newer job takes over.
  */
-export async function retagTopic({ topicId, version }: { topicId: number; version: number }, { db, log, config }: WorkerDeps): Promise<void> {
+export async function retagTopic(
+  { topicId, version }: { topicId: number; version: number },
+  { db, log, config }: Pick<WorkerDeps, 'db' | 'log' | 'config'>,
+  onProgress: (itemsDone: number) => void = () => {},
+): Promise<void> {
   const topic = await getTopicRule(db, topicId);
   if (!topic || topic.version !== version) return;
   const matcher = compileTopics([topic]);
@@ -33,6 +37,7 @@ export async function retagTopic({ topicId, version }: { topicId: number; versio
     afterId = batch[batch.length - 1]!.id;
     done += batch.length;
     await setRetagProgress(db, topicId, version, 'running', done);
+    onProgress(done);
     if ((await getTopicRule(db, topicId))?.version !== version) return;
   }
   await setRetagProgress(db, topicId, version, 'done', done);

@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { feedsCommand, opmlCommand, retagCommand, topicsCommand, UsageError, type CliContext } from '../../src/cli/admin-commands.js';
+import { loadConfig } from '../../src/config.js';
+import { upsertItems } from '../../src/db/items.repository.js';
+import { createLogger } from '../../src/logger.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { createTestDb } from '../helpers/test-db.js';
+
+const run = promisify(execFile);
+
+describe('the admin commands of the CLI (design §2)', () => {
+  let ctx: CliContext;
+  let url: string;
+  let drop: () => Promise<void>;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    const created = await createTestDb();
+    ({ url, drop } = created);
+    ctx = { db: created.db, config: loadConfig({ DATABASE_URL: url, FETCH_ALLOW_PRIVATE: 'false' }), log: createLogger('silent'), out: (l) => lines.push(l) };
+  });
+  afterAll(async () => drop?.());
+  const said = () => lines.splice(0).join('\n');
+
+  it('when feeds are added, listed and removed, then each step says what it did, and a private address is refused', async () => {
+    expect(await feedsCommand(['add', 'https://93.184.215.14/feed.xml'], ctx)).toBe(0);
+    expect(said()).toMatch(/^added feed (\d+): https:\/\/93\.184\.215\.14\/feed\.xml/);
+    expect(await feedsCommand(['add', 'https://93.184.215.14/feed.xml#x'], ctx)).toBe(0);
+    expect(said()).toMatch(/already subscribed as feed/);
+    await expect(feedsCommand(['add', 'http://127.0.0.1/feed'], ctx)).rejects.toThrow(/private or reserved address/);
+    await expect(feedsCommand(['add', 'feed.xml'], ctx)).rejects.toThrow(UsageError);
+    expect(await feedsCommand([], ctx)).toBe(0);
+    const [row] = said().split('\n');
+    expect(row!.split('\t').slice(1, 3)).toEqual(['new', 'https://93.184.215.14/feed.xml']);
+    expect(await feedsCommand(['remove', row!.split('\t')[0]!], ctx)).toBe(0);
+    await expect(feedsCommand(['remove', '999999'], ctx)).rejects.toThrow(/no feed 999999/);
+    said();
+  });
+
+  it('when a topic is added, then its rule is checked and the stored items are tagged at once, with progress', async () => {
+    await expect(topicsCommand(['add', 'korea', 'Korea', '(korea'], ctx)).rejects.toThrow(/rule: .*position|rule: /);
+    await expect(topicsCommand(['add', 'Bad Slug', 'x', 'korea'], ctx)).rejects.toThrow(/slug/);
+    await feedsCommand(['add', 'https://93.184.215.14/other.xml'], ctx);
+    const feedId = Number(/feed (\d+)/.exec(said())![1]);
+    const item = (n: number, title: string) => ({
+      feed_id: feedId, identity_hash: `h${n}`, guid: `g${n}`, url: '', canonical_url: '', title, summary: '', content_html: '', content_text: '',
+      author: '', categories: [], language: 'en', enclosures: '[]', published_at: null, updated_at: null, sort_at: new Date(), fetched_at: new Date(), content_hash: `c${n}`,
+    });
+    await upsertItems(ctx.db, [item(1, 'Korea festival'), item(2, 'Chip prices'), item(3, 'North Korea treaty')]);
+    expect(await topicsCommand(['add', 'korea', 'Korea', 'korea'], ctx)).toBe(0);
+    expect(said()).toMatch(/added topic korea[\s\S]*3 items examined[\s\S]*re-tagged korea: 3 items/);
+    const tagged = await ctx.db.selectFrom('item_topics').select('item_id').execute();
+    expect(tagged).toHaveLength(2);
+    await expect(topicsCommand(['add', 'korea', 'Korea', 'korea'], ctx)).rejects.toThrow(/exists already/);
+    expect(await retagCommand(['korea'], ctx)).toBe(0);
+    expect(said()).toMatch(/re-tagged korea/);
+    expect(await topicsCommand(['list'], ctx)).toBe(0);
+    expect(said()).toBe('korea\tKorea\tkorea\tretag done (3 items)');
+    expect(await topicsCommand(['remove', 'korea'], ctx)).toBe(0);
+    said();
+  });
+
+  it('when an OPML file is imported and exported, then the same feeds come back with their folders', async () => {
+    const file = path.join(tmpdir(), `topicwire-cli-${process.pid}.opml`);
+    writeFileSync(
+      file,
+      `<opml version="2.0"><body><outline text="News"><outline type="rss" text="A" xmlUrl="https://93.184.215.14/a.xml"/></outline>
+       <outline type="rss" text="Local" xmlUrl="http://192.168.1.5/feed"/></body></opml>`,
+    );
+    expect(await opmlCommand(['import', file], ctx)).toBe(0);
+    expect(said()).toMatch(/^added\t\d+\thttps:\/\/93\.184\.215\.14\/a\.xml\nrefused\thttp:\/\/192\.168\.1\.5\/feed\t.*private[\s\S]*1 added, 0 skipped, 1 refused$/);
+    expect(await opmlCommand(['export', `${file}.out`], ctx)).toBe(0);
+    expect(readFileSync(`${file}.out`, 'utf8')).toMatch(/<outline text="News"[^>]*>\s*<outline[^>]*xmlUrl="https:\/\/93\.184\.215\.14\/a\.xml"/);
+    await expect(opmlCommand(['import', '/nonexistent.opml'], ctx)).rejects.toThrow(/nonexistent/);
+    said();
+  });
+
+  it('when run as a program with a mistake, then it prints one line and exits 1; an unknown command gets the usage and exit 2', async () => {
+    const cli = (...args: string[]) =>
+      run(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], { env: { ...process.env, DATABASE_URL: url } }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const bad = await cli('topics', 'add', 'x', 'X', 'NOT');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^rule: /);
+    const unknown = await cli('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/feeds \[list\][\s\S]*topics[\s\S]*opml import[\s\S]*retag/);
+  });
+});
