@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { UnrecoverableError } from 'bullmq';
 import { CONTENT_TYPES, hubUrl, renderTopicFeed } from '../api/render-topic-feed.js';
 import { itemsInTopic } from '../db/items.repository.js';
 import { getTopicById } from '../db/topics.repository.js';
@@ -19,6 +20,16 @@ import type { WorkerDeps } from './deps.js';
 const DELIVERY_ATTEMPTS = 8;
 const FANOUT_BATCH = 100;
 
+/** A callback request whose failure BullMQ retries only when trying again can help (not a refused address). */
+async function callOnce(url: string, request: Parameters<typeof callCallback>[1], config: WorkerDeps['config']) {
+  try {
+    return await callCallback(url, request, fetchOptions(config));
+  } catch (err) {
+    if (err instanceof FetchError && !err.retryable) throw new UnrecoverableError(err.message);
+    throw err;
+  }
+}
+
 /** Verification of intent (WebSub §5.3): GET the callback with a challenge it must echo. */
 export async function verifyIntent(intent: WebSubIntent, { db, config, log }: WorkerDeps): Promise<void> {
   const challenge = randomBytes(18).toString('base64url');
@@ -27,7 +38,7 @@ export async function verifyIntent(intent: WebSubIntent, { db, config, log }: Wo
   url.searchParams.set('hub.topic', intent.topicUrl);
   url.searchParams.set('hub.challenge', challenge);
   if (intent.mode === 'subscribe') url.searchParams.set('hub.lease_seconds', String(intent.leaseSeconds));
-  const answer = await callCallback(url.href, { method: 'GET' }, fetchOptions(config));
+  const answer = await callOnce(url.href, { method: 'GET' }, config);
   const wlog = log.child({ callback: intent.callback, topicUrl: intent.topicUrl, mode: intent.mode });
   if (answer.status < 200 || answer.status >= 300 || answer.body.trim() !== challenge) {
     wlog.info({ status: answer.status }, 'websub intent not confirmed by the callback');
@@ -74,7 +85,7 @@ export async function deliver({ subscriptionId, itemIds }: { subscriptionId: num
     link: `<${hubUrl(base)}>; rel="hub", <${sub.topic_url}>; rel="self"`,
   };
   if (sub.secret) headers['x-hub-signature'] = `sha256=${createHmac('sha256', sub.secret).update(body).digest('hex')}`;
-  const answer = await callCallback(sub.callback, { method: 'POST', headers, body }, fetchOptions(config));
+  const answer = await callOnce(sub.callback, { method: 'POST', headers, body }, config);
   const dlog = log.child({ subscriptionId, callback: sub.callback, topic: topic.slug, items: items.length });
   if (answer.status === 410) {
     await deleteSubscriptionById(db, sub.id);
