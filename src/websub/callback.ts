@@ -22,9 +22,9 @@ export async function callCallback(
   request: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
   opts: FetchOptions,
 ): Promise<CallbackAnswer> {
-  const target = new URL(url);
-  checkUrlAllowed(target, opts.addresses);
   try {
+    const target = new URL(url);
+    checkUrlAllowed(target, opts.addresses);
     const res = await fetch(target, {
       method: request.method,
       headers: { 'user-agent': opts.userAgent, ...request.headers },
@@ -37,10 +37,11 @@ export async function callCallback(
     return { status: res.status, body };
   } catch (err) {
     if (err instanceof FetchError) throw err;
-    // The address guard's refusal (a callback on a private address) will not pass on a retry.
-    const refused = (err as { cause?: unknown }).cause;
+    // A refused address or scheme (checked here, or by the socket's lookup) will not pass on a retry.
+    const refused = err instanceof FeedError ? err : (err as { cause?: unknown }).cause;
     if (refused instanceof FeedError) throw new FetchError(refused.message, refused.code, false);
+    if (err instanceof TypeError && /Invalid URL/i.test(err.message)) throw new FetchError(`not a valid callback URL: ${url}`, 'bad_url', false);
     const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    throw new FetchError(`callback ${target.host}: ${cause}`, 'network', true);
+    throw new FetchError(`callback ${url}: ${cause}`, 'network', true);
   }
 }
