@@ -34,6 +34,12 @@ export async function ungroupedItems(db: Db, feedId: number, limit: number): Pro
   return rows.map((r) => ({ id: r.id, feedId: r.feed_id, sortAt: r.sort_at, title: r.title, canonicalUrl: r.canonical_url, creditedUrls: r.credited_urls, contentText: r.content_text }));
 }
 
+/** Feeds that have items not grouped yet (read from the partial index of ungrouped items). */
+export async function feedsWithUngroupedItems(db: Db): Promise<number[]> {
+  const rows = await db.selectFrom('items').select('feed_id').distinct().where('story_id', 'is', null).execute();
+  return rows.map((r) => r.feed_id);
+}
+
 /** The texts of a feed's newest items: what its boilerplate is learnt from. */
 export async function recentFeedTexts(db: Db, feedId: number, limit: number): Promise<string[]> {
   const rows = await db.selectFrom('items').select('content_text').where('feed_id', '=', feedId).orderBy('sort_at', 'desc').limit(limit).execute();

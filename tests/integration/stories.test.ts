@@ -5,7 +5,9 @@ import { insertFeed } from '../../src/db/feeds.repository.js';
 import { upsertItems } from '../../src/db/items.repository.js';
 import type { NewItem } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
+import type { WorkerDeps } from '../../src/workers/deps.js';
 import { groupFeedStories } from '../../src/workers/group-stories.js';
+import { pruneItems } from '../../src/workers/prune-items.job.js';
 import { createTestDb } from '../helpers/test-db.js';
 
 // ~120 words: long enough for a fingerprint.
@@ -75,5 +77,15 @@ describe('story grouping against Postgres', () => {
     await upsertItems(db, [row(origFeed, 'orig', { url: 'https://wire.example/original', canonical_url: 'https://wire.example/original', content_text: 'English' })]);
     await groupFeedStories(origFeed, deps());
     expect(await storyOf(origFeed, 'orig')).toBe(await storyOf(copyFeed, 'copy'));
+  });
+
+  it('when items of a feed that is no longer polled were never grouped, then the daily clean-up groups them', async () => {
+    const [a, b] = [await feed('daily-a'), await feed('daily-b')];
+    const text = ARTICLE.replaceAll('ratification', 'approval');
+    await upsertItems(db, [row(a, 'd1', { content_text: text })]);
+    await upsertItems(db, [row(b, 'd2', { content_text: text })]);
+    await pruneItems({}, { ...deps(), config: { ...deps().config, RETENTION_DAYS: 0 } } as WorkerDeps);
+    expect(await storyOf(a, 'd1')).not.toBeNull();
+    expect(await storyOf(b, 'd2')).toBe(await storyOf(a, 'd1'));
   });
 });
