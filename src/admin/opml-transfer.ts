@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { insertFeed, listFeeds } from '../db/feeds.repository.js';
 import { addressPolicy } from '../fetch-options.js';
-import { assertFetchable } from '../pipeline/address-guard.js';
+import { acceptableUrl } from '../pipeline/address-guard.js';
 import { buildOpml, parseOpml } from '../pipeline/opml.js';
 import { FeedError } from '../pipeline/types.js';
 
@@ -25,13 +25,10 @@ export async function importOpml(db: Db, config: Config, text: string, onAdded: 
   for (const entry of listed) {
     let url: string;
     try {
-      const parsed = new URL(entry.url);
-      parsed.hash = '';
-      await assertFetchable(parsed, addressPolicy(config));
-      url = parsed.href;
+      url = (await acceptableUrl(entry.url, addressPolicy(config))).href;
     } catch (err) {
-      const reason = err instanceof FeedError ? err.message : `not an absolute URL: ${entry.url}`;
-      result.refused.push({ url: entry.url, reason });
+      if (!(err instanceof FeedError)) throw err;
+      result.refused.push({ url: entry.url, reason: err.message });
       continue;
     }
     if (seen.has(url)) {

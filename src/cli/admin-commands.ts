@@ -6,7 +6,7 @@ import { deleteFeed, insertFeed, listFeeds } from '../db/feeds.repository.js';
 import { createTopic, deleteTopic, getTopicBySlug, listTopics } from '../db/topics.repository.js';
 import { addressPolicy } from '../fetch-options.js';
 import type { Logger } from '../logger.js';
-import { assertFetchable } from '../pipeline/address-guard.js';
+import { acceptableUrl } from '../pipeline/address-guard.js';
 import { FeedError } from '../pipeline/types.js';
 import { parseRule, RuleSyntaxError } from '../rules/parse.js';
 import { retagTopic } from '../workers/retag-topic.job.js';
@@ -34,9 +34,9 @@ export async function feedsCommand([action = 'list', ...args]: string[], { db, c
     return 0;
   }
   if (action === 'add' && args.length === 1) {
-    const url = parseHttpUrl(args[0]!);
+    let url: URL;
     try {
-      await assertFetchable(url, addressPolicy(config));
+      url = await acceptableUrl(args[0]!, addressPolicy(config));
     } catch (err) {
       if (err instanceof FeedError) throw new UsageError(err.message);
       throw err;
@@ -119,15 +119,4 @@ export async function retagCommand(args: string[], { db, config, log, out }: Cli
   const after = await getTopicBySlug(db, topic.slug);
   out(`re-tagged ${topic.slug}: ${after?.retagged_items ?? 0} items of the last ${config.RETAG_WINDOW_DAYS} days in ${Date.now() - started} ms`);
   return 0;
-}
-
-function parseHttpUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`not an absolute URL: ${text}`);
-  }
-  url.hash = '';
-  return url;
 }

@@ -94,3 +94,20 @@ export async function assertFetchable(url: URL, policy: AddressPolicy): Promise<
   const refused = addresses.find((a) => !isAllowedAddress(a.address, policy));
   if (refused) throw blockedAddress(host, refused.address);
 }
+
+/**
+ * A URL a user gave (a feed, an OPML entry, a WebSub callback), ready to store and fetch: absolute
+ * http(s), fragment dropped (it never reaches the server), allowed by the policy, DNS included.
+ * Throws FeedError: "invalid_url", or the refusal's code.
+ */
+export async function acceptableUrl(text: string, policy: AddressPolicy): Promise<URL> {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new FeedError(`not an absolute URL: ${text}`, 'invalid_url');
+  }
+  url.hash = '';
+  await assertFetchable(url, policy);
+  return url;
+}

@@ -8,7 +8,7 @@ import { addressPolicy, fetchOptions } from '../../fetch-options.js';
 import { FeedError } from '../../pipeline/types.js';
 import { enqueue } from '../../queue/queues.js';
 import { requireToken } from '../auth.js';
-import { parseFeedUrl, refuseUnfetchable } from '../feed-url.js';
+import { acceptUrl } from '../feed-url.js';
 import type { ApiDeps } from '../deps.js';
 import { feedToDto } from '../dto.js';
 import { HttpError } from '../http-error.js';
@@ -36,8 +36,7 @@ export function feedsRouter(deps: ApiDeps): Router {
 
   r.post('/', write, async (req, res) => {
     const { url, discover } = validate(addBody, req.body, 'body');
-    const parsed = parseFeedUrl(url);
-    await refuseUnfetchable(parsed, addressPolicy(config));
+    const parsed = await acceptUrl(url, addressPolicy(config));
     const existing = await findFeedByUrl(db, parsed.href);
     if (existing && !discover) {
       res.status(200).json({ feed: feedToDto(existing), created: false });
@@ -48,8 +47,8 @@ export function feedsRouter(deps: ApiDeps): Router {
       res.json({ feeds: found ?? [{ url: parsed.href, title: '', type: '' }] });
       return;
     }
-    const target = found ? found[0]!.url : parsed.href;
-    if (found) await refuseUnfetchable(new URL(target), addressPolicy(config));
+    // A page may point anywhere: its feed is held to the same rules as a URL given directly.
+    const target = found ? (await acceptUrl(found[0]!.url, addressPolicy(config))).href : parsed.href;
     const { feed, created } = await insertFeed(db, target, config.POLL_INTERVAL_SECONDS);
     if (created) await enqueue(queues, 'refresh-feed', { feedId: feed.id }, `feed:${feed.id}`);
     res.status(created ? 201 : 200).json({ feed: feedToDto(feed), created, ...(found ? { discoveredFrom: parsed.href } : {}) });

@@ -4,7 +4,7 @@ import { getTopicBySlug } from '../../db/topics.repository.js';
 import { addressPolicy } from '../../fetch-options.js';
 import { enqueue } from '../../queue/queues.js';
 import type { ApiDeps } from '../deps.js';
-import { parseFeedUrl, refuseUnfetchable } from '../feed-url.js';
+import { acceptUrl } from '../feed-url.js';
 import { HttpError } from '../http-error.js';
 import { validate } from '../validate.js';
 
@@ -33,8 +33,7 @@ export function websubRouter({ db, queues, config }: ApiDeps): Router {
     if (!match) throw new HttpError(400, 'invalid_topic', `hub.topic must be a topic feed of this hub (…/topics/<slug>/feed.atom|rss|json), not ${body['hub.topic']}`);
     const topic = await getTopicBySlug(db, decodeURIComponent(match[1]!));
     if (!topic) throw new HttpError(404, 'not_found', `no topic "${decodeURIComponent(match[1]!)}"`);
-    const callback = parseFeedUrl(body['hub.callback']);
-    await refuseUnfetchable(callback, addressPolicy(config));
+    const callback = await acceptUrl(body['hub.callback'], addressPolicy(config));
     await enqueue(queues, 'websub-verify', {
       mode: body['hub.mode'],
       topicId: topic.id,
