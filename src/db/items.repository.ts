@@ -222,11 +222,13 @@ async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => 
     JOIN feeds f ON f.id = m.feed_id
     WHERE m.n <= ${MAX_SOURCES + 1}
     ORDER BY m.sort_at, m.id`.execute(db);
-  return (row) =>
-    members.rows
-      .filter((m) => m.story_id === row.story_id && m.id !== row.id)
-      .slice(0, MAX_SOURCES)
-      .map((m) => ({ id: m.id, feedId: m.feed_id, feedTitle: m.feed_title, url: m.url, title: m.title, language: m.language }));
+  const byStory = new Map<number, StorySource[]>();
+  for (const m of members.rows) {
+    const list = byStory.get(m.story_id) ?? [];
+    list.push({ id: m.id, feedId: m.feed_id, feedTitle: m.feed_title, url: m.url, title: m.title, language: m.language });
+    byStory.set(m.story_id, list);
+  }
+  return (row) => (byStory.get(row.story_id!) ?? []).filter((s) => s.id !== row.id).slice(0, MAX_SOURCES);
 }
 
 /** A batch of stored items for re-tagging, in id order after `afterId`, stored since `since`, with their feed's title. */

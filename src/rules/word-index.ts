@@ -268,7 +268,7 @@ function lookup(r: Reading, key: number, start: number, end: number): void {
       const lastWord = 3 * (first + count - 1);
       if (sameText(r, start, end, words[lastWord + 1]!, words[lastWord + 2]!) && (count === 1 || phraseBefore(r, first, count))) {
         found.add(term);
-      } else if (found.wants(term)) {
+      } else {
         done = false; // a hash collision or a phrase not complete yet: the next occurrence may match
       }
     }

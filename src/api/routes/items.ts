@@ -8,12 +8,9 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ApiDeps } from '../deps.js';
 import { itemToDto } from '../dto.js';
 import { HttpError } from '../http-error.js';
-import { validate } from '../validate.js';
+import { langParam, storiesParam, validate } from '../validate.js';
 
 const date = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 date or date-time').transform((s) => new Date(s));
-/** `?stories=false` lists every item; by default each story appears once. */
-export const storiesParam = z.enum(['true', 'false']).default('true').transform((v) => v === 'true');
-export const langParam = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/, 'a language tag such as en or hi-IN');
 const itemId = z.object({ id: z.coerce.number().int().positive() });
 const listQuery = z
   .object({

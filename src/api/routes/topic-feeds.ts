@@ -7,8 +7,7 @@ import { getTopicBySlug } from '../../db/topics.repository.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../render-topic-feed.js';
-import { validate } from '../validate.js';
-import { langParam, storiesParam } from './items.js';
+import { langParam, storiesParam, validate } from '../validate.js';
 
 const FEED_ITEMS = 50;
 const feedQuery = z.object({ stories: storiesParam, prefer_lang: langParam.optional() });
