@@ -1,7 +1,7 @@
 import type { MatchedTerm } from '../db/schema.js';
 import { FIELDS, parseRule, type Field, type RuleNode } from './parse.js';
 import { foldText, isSpaceless, isWordCodePoint, SPACELESS_CODE_UNIT, words } from './text.js';
-import { buildWordIndex, FieldHits, scanWords, SPACELESS_BIT, UNIT, WORD_BIT, type WordIndex, type WordTerm } from './word-index.js';
+import { buildWordIndex, Hits, scanWords, SPACELESS_BIT, UNIT, WORD_BIT, type WordIndex, type WordTerm } from './word-index.js';
 
 /**
  * All topics' rules compiled into one matcher. Each field of an item is read once, folded unit
@@ -129,13 +129,11 @@ export interface TopicMatcher {
   /** The fields any term looks at, as a bit mask: the others are never read. */
   readonly usedFields: number;
   readonly hasSpaceless: boolean;
-  /** Scratch space of FieldHits, one slot per term. */
-  readonly seen: Int32Array;
   /**
-   * Scratch space of matchItem: per term, the fields it occurred in; all zero between calls.
-   * (A fresh array per item cost ~1.5 µs at T = 1000: typed arrays that large live outside the heap.)
+   * Scratch space of matchItem: the terms found and their fields; empty between calls. (Fresh
+   * arrays per item cost ~1.5 µs at T = 1000: typed arrays that large live outside the heap.)
    */
-  readonly hits: Uint8Array;
+  readonly hits: Hits;
   /** Scratch space of topicsToEvaluate, one slot per topic. */
   readonly topicStamp: { marks: Int32Array; got: Int32Array; serial: number };
   /** The longest program: the evaluation stack's size. */
@@ -188,7 +186,7 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
       hasSpaceless ||= spaceless;
       insert(root, folded, kind, id);
       if (spaceless) insert(spacelessRoot, folded, kind, id);
-      else wordTerms.push({ id, words: folded, prefix: node.prefix });
+      else wordTerms.push({ id, words: folded, prefix: node.prefix, fields: mask });
     }
     return id;
   };
@@ -237,7 +235,7 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
   }
   return {
     topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: buildWordIndex(wordTerms),
-    classOf, astralClass, termMask: Uint8Array.from(masks), termTopics: toPairs(termTopics), topicGroups: Int32Array.from(topicGroups), alwaysTopics, usedFields, hasSpaceless, seen: new Int32Array(masks.length), hits: new Uint8Array(masks.length),
+    classOf, astralClass, termMask: Uint8Array.from(masks), termTopics: toPairs(termTopics), topicGroups: Int32Array.from(topicGroups), alwaysTopics, usedFields, hasSpaceless, hits: new Hits(Uint8Array.from(masks)),
     topicStamp: { marks: new Int32Array(compiled.length), got: new Int32Array(compiled.length), serial: 0 }, maxDepth: Math.max(1, ...compiled.map((c) => c.program.length)),
   };
 }
@@ -343,10 +341,13 @@ function next(t: FlatTrie, node: number, cls: number): number {
  * Reads one raw field, folding it unit by unit, and lists every term that occurs in it; null when
  * some unit folds only in context (the caller then folds the whole text and uses scanFolded).
  */
-function scanRaw(m: TopicMatcher, text: string, fieldBit: number): FieldHits | null {
-  const found = new FieldHits(m.seen, m.termMask, fieldBit);
-  if (!scanWords(m.words, text, found)) return null;
-  if (!m.hasSpaceless) return found;
+function scanRaw(m: TopicMatcher, text: string): boolean {
+  const found = m.hits;
+  if (!scanWords(m.words, text, found)) {
+    found.dropField();
+    return false;
+  }
+  if (!m.hasSpaceless) return true;
   let prevWord = false;
   for (let i = 0; i < text.length; i++) {
     const u = UNIT[text.charCodeAt(i)]!;
@@ -354,11 +355,11 @@ function scanRaw(m: TopicMatcher, text: string, fieldBit: number): FieldHits | n
     if (word && (!prevWord || (u & SPACELESS_BIT) !== 0)) walkRaw(m.spacelessTrie, m.classOf, text, i, found);
     prevWord = word;
   }
-  return found;
+  return true;
 }
 
 /** Follows a trie from a word start as far as the text allows, listing the terminals passed. */
-function walkRaw(t: FlatTrie, classOf: Uint16Array, text: string, start: number, found: FieldHits): void {
+function walkRaw(t: FlatTrie, classOf: Uint16Array, text: string, start: number, found: Hits): void {
   const n = text.length;
   let node = 0;
   let j = start;
@@ -382,8 +383,8 @@ function walkRaw(t: FlatTrie, classOf: Uint16Array, text: string, start: number,
 }
 
 /** The same reading over a text folded already (by foldText), code point by code point. */
-function scanFolded(m: TopicMatcher, text: string, fieldBit: number): FieldHits {
-  const found = new FieldHits(m.seen, m.termMask, fieldBit);
+function scanFolded(m: TopicMatcher, text: string): void {
+  const found = m.hits;
   let prevWord = false;
   for (let i = 0; i < text.length; ) {
     const cp = text.codePointAt(i)!;
@@ -392,10 +393,9 @@ function scanFolded(m: TopicMatcher, text: string, fieldBit: number): FieldHits 
     prevWord = word;
     i += cp > 0xffff ? 2 : 1;
   }
-  return found;
 }
 
-function walkFolded(m: TopicMatcher, text: string, start: number, found: FieldHits): void {
+function walkFolded(m: TopicMatcher, text: string, start: number, found: Hits): void {
   const t = m.trie;
   let node = 0;
   let j = start;
@@ -418,13 +418,8 @@ function walkFolded(m: TopicMatcher, text: string, start: number, found: FieldHi
   }
 }
 
-/** FOLD is exact only on NFC text; stored items are NFC, so this is almost always true at once. */
-function isNfc(text: string): boolean {
-  return text.normalize('NFC') === text;
-}
-
 /** Lists the terms of one terminal slot (node + WHOLE_START or node + OPEN_START) that may match in this field. */
-function collect(t: FlatTrie, slot: number, found: FieldHits): void {
+function collect(t: FlatTrie, slot: number, found: Hits): void {
   const terms = t.terms;
   const start = t.nodes[slot]!;
   const end = start + t.nodes[slot + 1]!;
@@ -437,44 +432,41 @@ function collect(t: FlatTrie, slot: number, found: FieldHits): void {
 /** Topics whose rules match the item, each with the terms that occurred and where. */
 export function matchItem(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
   if (m.topics.length === 0) return [];
-  const hits = m.hits;
-  const touched: number[] = [];
   try {
-    return matchFields(m, item, hits, touched);
+    return matchFields(m, item);
   } finally {
-    for (const t of touched) hits[t] = 0;
+    m.hits.clear();
   }
 }
 
-function matchFields(m: TopicMatcher, item: MatchableItem, hits: Uint8Array, touched: number[]): TopicMatch[] {
+function matchFields(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
+  const hits = m.hits;
   for (const field of FIELDS) {
     const bit = FIELD_BIT[field];
     if (!(m.usedFields & bit)) continue;
     const text = FIELD_TEXT[field](item);
     if (!text) continue;
-    const found = (isNfc(text) && scanRaw(m, text, bit)) || scanFolded(m, foldText(text), bit);
-    for (const t of found.terms) {
-      if (!hits[t]) touched.push(t);
-      hits[t]! |= bit;
-    }
+    hits.field = bit;
+    if (!scanRaw(m, text)) scanFolded(m, foldText(text));
   }
-  if (touched.length === 0 && m.alwaysTopics.length === 0) return [];
+  if (hits.count === 0 && m.alwaysTopics.length === 0) return [];
 
-  const candidates = topicsToEvaluate(m, touched);
+  const found = hits.fields;
+  const candidates = topicsToEvaluate(m, hits.touched.subarray(0, hits.count));
   const matches: TopicMatch[] = [];
   const stack = new Uint8Array(m.maxDepth);
   for (let k = 0; k < candidates.length; k++) {
     const { topic, program, explained } = m.topics[candidates[k]!]!;
-    if (!run(program, hits, stack)) continue;
+    if (!run(program, found, stack)) continue;
     const terms: MatchedTerm[] = [];
-    for (const { label, term } of explained) if (hits[term]) terms.push({ term: label, fields: FIELDS_OF[hits[term]!]!.slice() });
+    for (const { label, term } of explained) if (found[term]) terms.push({ term: label, fields: FIELDS_OF[found[term]!]!.slice() });
     matches.push({ topicId: topic.id, slug: topic.slug, terms });
   }
   return matches;
 }
 
 /** The topics whose every required group had a term that occurred (and those always evaluated), in topic order, each once. */
-function topicsToEvaluate(m: TopicMatcher, touched: number[]): Int32Array {
+function topicsToEvaluate(m: TopicMatcher, touched: Int32Array): Int32Array {
   const stamp = ++m.topicStamp.serial;
   const { marks, got } = m.topicStamp;
   const out: number[] = [...m.alwaysTopics];

@@ -105,3 +105,89 @@ const SPACELESS = new RegExp(SPACELESS_SOURCE, 'u');
 export function isSpaceless(text: string): boolean {
   return SPACELESS.test(text);
 }
+
+
+/*
+ * What the matcher's single pass needs to tell that a text is in NFC without normalizing it
+ * (String.prototype.normalize costs ~1 ns per unit even on text in NFC already). Derived at
+ * start-up from the runtime's own normalize(), so it agrees with it whatever its Unicode version:
+ * - NFC_CHANGES: units that NFC replaces (singletons, composition exclusions): never in NFC text;
+ * - NFC_RANK: 0 for a starter, else the unit's place in canonical combining class order;
+ * - COMPOSES: the pairs (starter, mark) that NFC composes, for the marks that FOLD does not
+ *   already leave to context (Indic and Arabic vowel signs and nukta, mostly).
+ * Facts the word-by-word check relies on, checked by tests: every unit with a combining class
+ * and every such mark is a word character, and a non-word character composes only with marks
+ * that FOLD leaves to context; so a text of units that fold alone is NFC when each word is.
+ */
+const inContext = (c: number) => FOLD[c] === NEEDS_CONTEXT;
+
+export const NFC_CHANGES = (() => {
+  const table = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) {
+    const s = String.fromCharCode(c);
+    if (!(c >= 0xd800 && c <= 0xdfff) && s.normalize('NFC') !== s) table[c] = 1;
+  }
+  return table;
+})();
+
+export const NFC_RANK = (() => {
+  const table = new Uint8Array(0x10000);
+  // U+0345 has the highest combining class (240): NFD moves any other non-starter before it.
+  const marks: string[] = [];
+  for (let c = 0; c < 0x10000; c++) {
+    const s = String.fromCharCode(c);
+    if ((c >= 0xd800 && c <= 0xdfff) || NFC_CHANGES[c] || s.normalize('NFD') !== s) continue;
+    if (c === 0x345 || ('a\u0345' + s).normalize('NFD') !== 'a\u0345' + s) marks.push(s);
+  }
+  // NFD puts y before x exactly when class(x) > class(y) > 0.
+  const after = (x: string, y: string) => ('a' + x + y).normalize('NFD') !== 'a' + x + y;
+  const order = (x: string, y: string) => (after(x, y) ? 1 : after(y, x) ? -1 : 0);
+  marks.sort(order);
+  let rank = 1;
+  marks.forEach((m, i) => {
+    if (i > 0 && order(marks[i - 1]!, m) !== 0) rank++;
+    table[m.charCodeAt(0)] = rank;
+  });
+  return table;
+})();
+
+const COMPOSES = (() => {
+  const pairs = new Set<number>();
+  for (let c = 0; c < 0x10000; c++) {
+    const s = String.fromCharCode(c);
+    if ((c >= 0xd800 && c <= 0xdfff) || NFC_CHANGES[c]) continue;
+    const d = s.normalize('NFD');
+    if (d.length < 2 || inContext(d.charCodeAt(d.length - 1))) continue;
+    const first = d.slice(0, -1).normalize('NFC');
+    if (first.length === 1 && (first + d.slice(-1)).normalize('NFC') === s) pairs.add((first.charCodeAt(0) << 16) | d.charCodeAt(d.length - 1));
+  }
+  return pairs;
+})();
+
+/** 1 for the units whose word isNfcWord must look at: non-starters, and marks that compose with a starter. */
+export const NFC_CHECK = (() => {
+  const table = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) if (NFC_RANK[c] !== 0) table[c] = 1;
+  for (const pair of COMPOSES) table[pair & 0xffff] = 1;
+  return table;
+})();
+
+/**
+ * Whether text[start, end), a word of units none of which NFC_CHANGES or FOLD leaves to
+ * context, is in NFC: its marks in canonical order, and none that NFC would compose with the
+ * last starter before it (ICU's quick check, with its "maybe" answered exactly).
+ */
+export function isNfcWord(text: string, start: number, end: number): boolean {
+  let starter = -1;
+  let lastRank = 0;
+  for (let k = start; k < end; k++) {
+    const c = text.charCodeAt(k);
+    const rank = NFC_RANK[c]!;
+    if (rank !== 0 && lastRank > rank) return false;
+    // A mark reaches the last starter unless a mark of its rank or more (or a starter) stands between.
+    if (NFC_CHECK[c] === 1 && starter >= 0 && (lastRank === 0 || lastRank < rank) && COMPOSES.has((text.charCodeAt(starter) << 16) | c)) return false;
+    if (rank === 0) starter = k;
+    lastRank = rank;
+  }
+  return true;
+}

@@ -1,4 +1,4 @@
-import { FOLD, NEEDS_CONTEXT, SPACELESS_CODE_UNIT, WORD_CHAR } from './text.js';
+import { FOLD, isNfcWord, NEEDS_CONTEXT, NFC_CHANGES, NFC_CHECK, SPACELESS_CODE_UNIT, WORD_CHAR } from './text.js';
 
 /*
  * The fast path of matching for terms made of whole words (every script written with spaces):
@@ -14,11 +14,12 @@ import { FOLD, NEEDS_CONTEXT, SPACELESS_CODE_UNIT, WORD_CHAR } from './text.js';
  * cost ~300 ns in objects and separate arrays, from misses alone).
  */
 
-/** A term as the index stores it: its folded words, and whether the last one is a prefix. */
+/** A term as the index stores it: its folded words, whether the last one is a prefix, and the fields it may match in (bits). */
 export interface WordTerm {
   id: number;
   words: string[];
   prefix: boolean;
+  fields: number;
 }
 
 export interface WordIndex {
@@ -34,17 +35,20 @@ export interface WordIndex {
    * word instead of one per character).
    */
   gateFilter: Int32Array;
-  /** Open addressing, two ints per slot: key, then the offset of its entry list in `lists` (EMPTY: free). */
+  /**
+   * Open addressing, SLOT ints per slot: key; then FREE (a free slot), or the key's only term
+   * when it is one word, with its fields | its length << 8 and the offset of its units in
+   * `chars`, or else ~(the offset of its entry list in `lists`). The common term (one word, one
+   * key) is found reading its slot, its `seen` mark and its units: three cache lines.
+   */
   slots: Int32Array;
   /** Entry lists: count, then that many entry offsets into `entries`. */
   lists: Int32Array;
   /** Per entry: term id, offset of its first word in `words`, word count. */
   entries: Int32Array;
-  /** Per word of a term: hash, offset in `chars`, length. */
+  /** Per word of a term: offset in `chars`, length. */
   words: Int32Array;
   chars: Uint16Array;
-  /** Ring size for the words read so far: a power of two ≥ the longest phrase. */
-  ring: number;
   /** One reading's state, reused by every reading (see Reading). */
   reading: Reading;
 }
@@ -54,19 +58,33 @@ const PRIME = 0x01000193;
 const FILTER_BITS = 18;
 const FILTER_SHIFT = 32 - FILTER_BITS + 5;
 const PREFIX_KEY = 0x5bd1e995 | 0; // mixed into prefix keys so a prefix and a whole word never share a slot
-const EMPTY = -1;
+const FREE = 0x80000000 | 0;
 const CACHE = 256;
 const GATE = 3;
 const GATE_BITS = 16;
+const HEADS = 64;
+const HEADS_MASK = HEADS - 1;
+const SLOT_SHIFT = 2;
+const SLOT = 1 << SLOT_SHIFT;
 
-/** Per raw BMP code unit: folded unit | WORD_BIT | SPACELESS_BIT, or -1 when folding needs context. */
+/**
+ * Per raw BMP code unit: folded unit | WORD_BIT | SPACELESS_BIT | NFC_BIT, or -1 when folding
+ * needs context or the unit is never in NFC text (both send the text to the slow path).
+ */
 export const WORD_BIT = 1 << 16;
 export const SPACELESS_BIT = 1 << 17;
+/** The unit's word must be checked for NFC (see isNfcWord). */
+const NFC_BIT = 1 << 18;
+/** A word with one of these bits needs a second look: -1 has them all. */
+const UNSURE = NFC_BIT | (1 << 31);
 export const UNIT = (() => {
   const table = new Int32Array(0x10000);
   for (let c = 0; c < 0x10000; c++) {
     const f = FOLD[c]!;
-    table[c] = f === NEEDS_CONTEXT ? -1 : f | (WORD_CHAR[f] === 1 ? WORD_BIT : 0) | (SPACELESS_CODE_UNIT[f] === 1 ? SPACELESS_BIT : 0);
+    table[c] =
+      f === NEEDS_CONTEXT || NFC_CHANGES[c] === 1
+        ? -1
+        : f | (WORD_CHAR[f] === 1 ? WORD_BIT : 0) | (SPACELESS_CODE_UNIT[f] === 1 ? SPACELESS_BIT : 0) | (NFC_CHECK[c] === 1 ? NFC_BIT : 0);
   }
   return table;
 })();
@@ -89,9 +107,9 @@ export function buildWordIndex(terms: WordTerm[]): WordIndex {
   const chars: number[] = [];
   for (const term of terms) {
     const entry = entries.length;
-    entries.push(term.id, words.length / 3, term.words.length);
+    entries.push(term.id, words.length / 2, term.words.length);
     for (const word of term.words) {
-      words.push(hashWord(word), chars.length, word.length);
+      words.push(chars.length, word.length);
       for (let k = 0; k < word.length; k++) chars.push(word.charCodeAt(k));
     }
     const last = hashWord(term.words[term.words.length - 1]!);
@@ -109,186 +127,235 @@ export function buildWordIndex(terms: WordTerm[]): WordIndex {
     byKey.set(key, [...(byKey.get(key) ?? []), entry]);
   }
   let size = 16;
-  while (size < byKey.size * 2) size *= 2;
-  const slots = new Int32Array(size * 2);
-  for (let s = 0; s < size; s++) slots[2 * s + 1] = EMPTY;
+  while (size * 0.6 < byKey.size) size *= 2;
+  const slots = new Int32Array(size * SLOT);
+  for (let s = 0; s < size; s++) slots[s * SLOT + 1] = FREE;
   const lists: number[] = [];
   for (const [key, list] of byKey) {
-    let s = key & (size - 1);
-    while (slots[2 * s + 1] !== EMPTY) s = (s + 1) & (size - 1);
-    slots[2 * s] = key;
-    slots[2 * s + 1] = lists.length;
-    lists.push(list.length, ...list);
+    let at = (key & (size - 1)) * SLOT;
+    while (slots[at + 1] !== FREE) at = (at + SLOT) & (size * SLOT - 1);
+    slots[at] = key;
+    const term = terms[list[0]! / 3]!; // entries are three ints per term, in the order of `terms`
+    if (list.length === 1 && term.words.length === 1) {
+      slots[at + 1] = term.id;
+      slots[at + 2] = term.fields | (term.words[0]!.length << 8);
+      slots[at + 3] = words[2 * entries[list[0]! + 1]!]!;
+    } else {
+      slots[at + 1] = ~lists.length;
+      lists.push(list.length, ...list);
+    }
   }
-  let ring = 1;
-  while (ring < Math.max(1, ...terms.map((t) => t.words.length))) ring *= 2;
   const ix: WordIndex = {
     wholeFilter, prefixFilter, prefixLengths, gateFilter, slots, lists: Int32Array.from(lists), entries: Int32Array.from(entries),
-    words: Int32Array.from(words), chars: Uint16Array.from(chars), ring, reading: new Reading(ring),
+    words: Int32Array.from(words), chars: Uint16Array.from(chars), reading: new Reading(),
   };
   ix.reading.ix = ix;
   return ix;
 }
 
-let serial = 0;
-
 /**
- * The terms found in one reading of one field, each once: `wants` says whether a term is still
- * worth verifying here (its field, not found yet). `seen` is the matcher's scratch array (one slot
- * per term); each reading gets its own serial number, so nothing needs clearing between readings.
+ * The terms found in one item: per term, the fields it occurred in (bits), and the terms with
+ * any, in order of first occurrence. One per matcher, reused: `clear` zeroes only what an item
+ * touched. `field` is the bit of the field being read.
  */
-export class FieldHits {
-  readonly terms: number[] = [];
-  readonly serial: number;
-  constructor(
-    readonly seen: Int32Array,
-    private readonly termMask: Uint8Array,
-    readonly fieldBit: number,
-  ) {
-    if (serial === 0x7fffffff) {
-      seen.fill(0);
-      serial = 0;
-    }
-    this.serial = ++serial;
+export class Hits {
+  readonly fields: Uint8Array;
+  readonly touched: Int32Array;
+  count = 0;
+  field = 0;
+  constructor(private readonly termMask: Uint8Array) {
+    this.fields = new Uint8Array(termMask.length);
+    this.touched = new Int32Array(termMask.length);
   }
+  /** Whether the term is still worth verifying in this field: it may match here and was not found here yet. */
   wants(term: number): boolean {
-    return this.seen[term] !== this.serial && (this.termMask[term]! & this.fieldBit) !== 0;
+    return ((this.fields[term]! | ~this.termMask[term]!) & this.field) === 0;
   }
   add(term: number): void {
-    this.seen[term] = this.serial;
-    this.terms.push(term);
+    if (this.fields[term] === 0) this.touched[this.count++] = term;
+    this.fields[term]! |= this.field;
+  }
+  /** Forgets what the reading of the current field listed (it could not finish). */
+  dropField(): void {
+    const { fields, touched, field } = this;
+    for (let k = 0; k < this.count; k++) fields[touched[k]!]! &= ~field;
+    while (this.count > 0 && fields[touched[this.count - 1]!] === 0) this.count--;
+  }
+  clear(): void {
+    for (let k = 0; k < this.count; k++) this.fields[this.touched[k]!] = 0;
+    this.count = 0;
   }
 }
 
 /**
- * State of one reading: the words read so far (a ring, for phrases) and the cache of finished
- * keys. One per index, reused (readings never overlap: JavaScript runs one at a time, and a
- * reading calls nothing that reads again); the cache's entries are stamped with the reading's
- * serial number, so nothing needs clearing.
+ * State of one reading: its text, where its terms go, and the cache of finished keys. One per
+ * index, reused (readings never overlap: JavaScript runs one at a time, and a reading calls
+ * nothing that reads again); the cache's entries are stamped with the reading's serial number,
+ * so nothing needs clearing.
  */
 class Reading {
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  readonly hashes: Int32Array;
-  count = 0;
   text = '';
-  found: FieldHits | null = null;
+  found: Hits | null = null;
+  /** Stamps the cache's entries: one number per reading. */
+  serial = 0;
   ix!: WordIndex;
   /** Keys whose every term was found already (or that no term has): looking them up again adds nothing. */
   readonly doneKeys = new Int32Array(CACHE);
   readonly doneStamps = new Int32Array(CACHE);
-  constructor(ring: number) {
-    this.starts = new Int32Array(ring);
-    this.ends = new Int32Array(ring);
-    this.hashes = new Int32Array(ring);
-  }
+  /** Hash of the first k + 1 units of the word being read, for k < HEADS (prefix terms look these up). */
+  readonly heads = new Int32Array(HEADS);
 }
 
 /**
  * Lists (in `found`) the terms of the index that occur in `text` and may match in this field.
- * False, having listed nothing reliable, at the first code unit that folds only in context:
- * the caller then folds the whole text and takes the slow path.
+ * False, having listed what the caller must drop, when the text is not in NFC or has a unit that
+ * folds only in context: the caller then folds the whole text and takes the slow path.
+ *
+ * An inner loop reads one word (hashing as it goes); everything else happens once per word, at
+ * its end. A unit that folds only in context (-1 in UNIT) has every bit set, WORD_BIT included,
+ * so it is read as part of a word and caught by the sign of `units` when the word ends; a word
+ * with a mark that NFC could move or compose is checked for NFC then.
  */
-export function scanWords(ix: WordIndex, text: string, found: FieldHits): boolean {
+export function scanWords(ix: WordIndex, text: string, found: Hits): boolean {
   const r = ix.reading;
+  if (++r.serial === 0x7fffffff) {
+    r.serial = 1;
+    r.doneStamps.fill(0);
+  }
   r.text = text;
   r.found = found;
-  const { starts, ends, hashes } = r;
   const n = text.length;
   const prefixLengths = ix.prefixLengths;
-  const gatedPrefixes = prefixLengths >>> GATE !== 0;
   const wholeFilter = ix.wholeFilter;
-  const prefixFilter = ix.prefixFilter;
   const gateFilter = ix.gateFilter;
-  const ringMask = ix.ring - 1;
   const unit = UNIT;
-  let count = 0;
-  let start = -1;
-  let h = OFFSET;
-  let gated = false; // the word's first GATE units begin some prefix
-  for (let i = 0; i < n; i++) {
-    const u = unit[text.charCodeAt(i)]!;
-    if (u < 0) return false;
-    if ((u & WORD_BIT) !== 0) {
-      if (start < 0) {
-        start = i;
-        h = OFFSET;
-      }
-      h = Math.imul(h ^ (u & 0xffff), PRIME);
-      const len = i + 1 - start;
-      if (len === GATE) gated = gatedPrefixes && ((gateFilter[h >>> (32 - GATE_BITS + 5)]! >>> (h & 31)) & 1) !== 0;
-      if (
-        (len < GATE || gated) &&
-        ((prefixLengths >>> (len < 31 ? len : 31)) & 1) !== 0 &&
-        ((prefixFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0
-      ) {
-        r.count = count;
-        lookup(r, h ^ PREFIX_KEY, start, i + 1);
-      }
-    } else if (start >= 0) {
-      if (((wholeFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) {
-        r.count = count;
-        lookup(r, h, start, i);
-      }
-      const k = count++ & ringMask;
-      starts[k] = start;
-      ends[k] = i;
-      hashes[k] = h;
-      start = -1;
-      gated = false;
+  const heads = r.heads;
+  let i = 0;
+  while (i < n) {
+    let u = unit[text.charCodeAt(i)]!;
+    if ((u & WORD_BIT) === 0) {
+      i++;
+      continue;
     }
+    const start = i;
+    let h = OFFSET;
+    let units = 0;
+    do {
+      h = Math.imul(h ^ (u & 0xffff), PRIME);
+      units |= u;
+      heads[(i - start) & HEADS_MASK] = h;
+      if (++i === n) break;
+      u = unit[text.charCodeAt(i)]!;
+    } while ((u & WORD_BIT) !== 0);
+    if ((units & UNSURE) !== 0 && (units < 0 || !isNfcWord(text, start, i))) {
+      r.found = null;
+      return false;
+    }
+    const len = i - start;
+    if (prefixLengths !== 0) {
+      let lengths = prefixLengths & (len < 31 ? (2 << len) - 1 : -1);
+      if (len >= GATE && len <= HEADS && ((gateFilter[heads[GATE - 1]! >>> (32 - GATE_BITS + 5)]! >>> (heads[GATE - 1]! & 31)) & 1) === 0) lengths &= (1 << GATE) - 1;
+      if (lengths !== 0) prefixes(r, start, len, lengths);
+    }
+    if (((wholeFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) lookup(r, h, start, i);
   }
-  r.count = count;
-  if (start >= 0 && ((wholeFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) lookup(r, h, start, n);
   r.found = null;
   return true;
+}
+
+/**
+ * Looks up the word at `start` (`len` units, the hash of each of its first units in r.heads) at
+ * each length in the bit set `lengths` (bit n: length n; bit 31: 31 or more).
+ */
+function prefixes(r: Reading, start: number, len: number, lengths: number): void {
+  if (len > HEADS) return prefixesRehashed(r, start, len, lengths);
+  const prefixFilter = r.ix.prefixFilter;
+  const heads = r.heads;
+  while (lengths !== 0) {
+    const n = 31 - Math.clz32(lengths);
+    lengths ^= 1 << n;
+    for (let k = n === 31 ? len : n; k >= n; k--) {
+      const h = heads[k - 1]!;
+      if (((prefixFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) lookup(r, h ^ PREFIX_KEY, start, start + k);
+    }
+  }
+}
+
+/** The same for a word longer than the heads kept (they wrapped around): hashed again from its start. */
+function prefixesRehashed(r: Reading, start: number, len: number, lengths: number): void {
+  const prefixFilter = r.ix.prefixFilter;
+  const text = r.text;
+  let h = OFFSET;
+  for (let k = 1; k <= len; k++) {
+    h = Math.imul(h ^ (UNIT[text.charCodeAt(start + k - 1)]! & 0xffff), PRIME);
+    if (((lengths >>> (k < 31 ? k : 31)) & 1) !== 0 && ((prefixFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) lookup(r, h ^ PREFIX_KEY, start, start + k);
+  }
 }
 
 /** The terms whose last word (or prefix) hashes to `key` and ends at text[start, end), verified. */
 function lookup(r: Reading, key: number, start: number, end: number): void {
   const found = r.found!;
   const c = (key ^ (key >>> 16)) & (CACHE - 1);
-  if (r.doneStamps[c] === found.serial && r.doneKeys[c] === key) return;
-  const { slots, lists, entries, words } = r.ix;
-  const mask = (slots.length >> 1) - 1;
-  let s = key & mask;
-  let list = slots[2 * s + 1]!;
-  while (list !== EMPTY && slots[2 * s] !== key) {
-    s = (s + 1) & mask;
-    list = slots[2 * s + 1]!;
+  if (r.doneStamps[c] === r.serial && r.doneKeys[c] === key) return;
+  const slots = r.ix.slots;
+  const wrap = slots.length - 1;
+  let at = (key << SLOT_SHIFT) & wrap;
+  let ref = slots[at + 1]!;
+  while (ref !== FREE && slots[at] !== key) {
+    at = (at + SLOT) & wrap;
+    ref = slots[at + 1]!;
   }
   let done = true;
-  if (list !== EMPTY) {
-    for (let e = list + 1, last = list + 1 + lists[list]!; e < last; e++) {
-      const entry = lists[e]!;
-      const term = entries[entry]!;
-      if (!found.wants(term)) continue;
-      const first = entries[entry + 1]!;
-      const count = entries[entry + 2]!;
-      const lastWord = 3 * (first + count - 1);
-      if (sameText(r, start, end, words[lastWord + 1]!, words[lastWord + 2]!) && (count === 1 || phraseBefore(r, first, count))) {
-        found.add(term);
-      } else {
-        done = false; // a hash collision or a phrase not complete yet: the next occurrence may match
-      }
-    }
+  if (ref === FREE) {
+    // no term: done
+  } else if (ref < 0) {
+    done = lookupList(r, ~ref, start, end);
+  } else if (((found.fields[ref]! | ~slots[at + 2]!) & found.field) === 0) {
+    if (end - start === slots[at + 2]! >>> 8 && sameText(r, start, end, slots[at + 3]!, end - start)) found.add(ref);
+    else done = false; // a hash collision: the next occurrence may be the term
   }
   if (done) {
     r.doneKeys[c] = key;
-    r.doneStamps[c] = found.serial;
+    r.doneStamps[c] = r.serial;
   }
 }
 
-/** Whether the words read just before the current one are the phrase's other words, in order. */
-function phraseBefore(r: Reading, first: number, count: number): boolean {
-  const before = count - 1;
-  if (r.count < before) return false;
+/** The general case: each term of the key's entry list; whether all of them are found (or not wanted here). */
+function lookupList(r: Reading, list: number, start: number, end: number): boolean {
+  const found = r.found!;
+  const { lists, entries, words } = r.ix;
+  let done = true;
+  for (let e = list + 1, last = list + 1 + lists[list]!; e < last; e++) {
+    const entry = lists[e]!;
+    const term = entries[entry]!;
+    if (!found.wants(term)) continue;
+    const first = entries[entry + 1]!;
+    const count = entries[entry + 2]!;
+    const lastWord = 2 * (first + count - 1);
+    if (sameText(r, start, end, words[lastWord]!, words[lastWord + 1]!) && (count === 1 || phraseBefore(r, start, first, count))) {
+      found.add(term);
+    } else {
+      done = false; // a hash collision or a phrase not complete yet: the next occurrence may match
+    }
+  }
+  return done;
+}
+
+/**
+ * Whether the words just before the one at `start` are the phrase's other words, in order: read
+ * backwards from the text (only a phrase whose last word was found gets here, so keeping the
+ * words read so far would cost every word for the rare phrase).
+ */
+function phraseBefore(r: Reading, start: number, first: number, count: number): boolean {
   const words = r.ix.words;
-  const ringMask = r.ix.ring - 1;
-  for (let k = 0; k < before; k++) {
-    const slot = (r.count - before + k) & ringMask;
-    const w = 3 * (first + k);
-    if (r.hashes[slot] !== words[w] || !sameText(r, r.starts[slot]!, r.ends[slot]!, words[w + 1]!, words[w + 2]!)) return false;
+  const text = r.text;
+  let end = start;
+  for (let w = 2 * (first + count - 2); w >= 2 * first; w -= 2) {
+    while (end > 0 && (UNIT[text.charCodeAt(end - 1)]! & WORD_BIT) === 0) end--;
+    let begin = end;
+    while (begin > 0 && (UNIT[text.charCodeAt(begin - 1)]! & WORD_BIT) !== 0) begin--;
+    if (begin === end || !sameText(r, begin, end, words[w]!, words[w + 1]!)) return false;
+    end = begin;
   }
   return true;
 }

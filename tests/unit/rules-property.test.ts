@@ -9,7 +9,7 @@ const VOCAB = [
   'russia', 'Russia', 'RUSSIAN', 'korea', 'north', 'North-Korea', 'café', 'Cafe', 'straße', 'STRASSE', 'zürich',
   'रूस', 'रूसी', 'उत्तर', 'कोरिया', 'कोरियाई', '東京', '東京都', 'タワー', 'ไทย', 'at', 't', 'AT&T', '2024', 'İstanbul',
   // Text that is not NFC, compatibility forms, and characters whose folding depends on neighbours.
-  'cafe\u0301', 'न\u093C', 'ऩ', 'क्ष', 'ज़', 'Ｒｕｓｓｉａ', 'ｶ\u3099', 'ガ', '\u1100\u1161', '가', 'ΣΟΦΙΑ', 'σοφια', 'ﬁnal', 'final', '𝐑ussia',
+  'cafe\u0301', 'न\u093C', 'ऩ', 'क्ष', 'ज़', 'क\u094D\u093C', 'ক\u09C7\u09BE', 'ا\u0654', 'Ｒｕｓｓｉａ', 'ｶ\u3099', 'ガ', '\u1100\u1161', '가', 'ΣΟΦΙΑ', 'σοφια', 'ﬁnal', 'final', '𝐑ussia',
 ];
 const SEPARATORS = [' ', '  ', '\n', ', ', '-', '. ', '&', '/', ''];
 
