@@ -137,7 +137,7 @@ export interface ItemTopicTable {
 /** Why an item is in a topic: a term of the rule and the fields it was found in. */
 export interface MatchedTerm {
   term: string;
-  fields: string[];
+  fields: readonly string[];
 }
 
 export type FeedRow = Selectable<FeedTable>;

@@ -84,7 +84,7 @@ export interface TagRow {
   itemId: number;
   topicId: number;
   sortAt: Date;
-  terms: MatchedTerm[];
+  terms: readonly MatchedTerm[];
 }
 
 /** Replaces the tags of the given items with `tags` (an item that no longer matches loses its tag). */

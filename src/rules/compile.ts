@@ -37,7 +37,8 @@ export interface TopicRule {
 export interface TopicMatch {
   topicId: number;
   slug: string;
-  terms: MatchedTerm[];
+  /** Shared between items and frozen: made once per term and set of fields. */
+  terms: readonly Readonly<MatchedTerm>[];
 }
 
 // Unscoped terms look at what a reader sees of the item.
@@ -45,7 +46,7 @@ export const DEFAULT_FIELDS: Field[] = ['title', 'summary', 'content', 'category
 const FIELD_BIT = Object.fromEntries(FIELDS.map((f, i) => [f, 1 << i])) as Record<Field, number>;
 const DEFAULT_MASK = DEFAULT_FIELDS.reduce((m, f) => m | FIELD_BIT[f], 0);
 /** The field names of each field bit mask. */
-const FIELDS_OF = Array.from({ length: 1 << FIELDS.length }, (_, mask) => FIELDS.filter((f) => mask & FIELD_BIT[f]));
+const FIELDS_OF = Array.from({ length: 1 << FIELDS.length }, (_, mask) => Object.freeze(FIELDS.filter((f) => mask & FIELD_BIT[f])));
 
 export const FIELD_TEXT: Record<Field, (item: MatchableItem) => string> = {
   title: (i) => i.title,
@@ -72,15 +73,6 @@ interface TrieNode {
 
 type Expr = { kind: 'term'; term: number; label: string } | { kind: 'and' | 'or'; children: Expr[] } | { kind: 'not'; child: Expr };
 
-interface CompiledTopic {
-  topic: TopicRule;
-  expr: Expr;
-  /** The expression in postfix (see toProgram), evaluated without recursion or allocation. */
-  program: Int32Array;
-  /** The positive terms in rule order, one per label: what a tag's explanation lists. */
-  explained: { label: string; term: number }[];
-}
-
 // Postfix operations: a term id (≥ 0) pushes whether it occurred; these pop their operands.
 const OP_NOT = -1;
 const OP_AND = -2; // followed by the operand count
@@ -105,7 +97,8 @@ const NODE_SIZE = 8;
 const DENSE = 0, CHILD_START = 1, CHILD_COUNT = 2, SEP = 3, WHOLE_START = 4, WHOLE_COUNT = 5, OPEN_START = 6, OPEN_COUNT = 7;
 
 export interface TopicMatcher {
-  readonly topics: CompiledTopic[];
+  /** The topics that compiled, in order: the index of each is its number in the arrays below. */
+  readonly topics: TopicRule[];
   /** Every term: what the slow path (text folded whole) walks. */
   readonly trie: FlatTrie;
   /** Terms with characters of scripts written without spaces: what the fast path walks. */
@@ -135,9 +128,24 @@ export interface TopicMatcher {
    */
   readonly hits: Hits;
   /** Scratch space of topicsToEvaluate, one slot per topic. */
-  readonly topicStamp: { marks: Int32Array; got: Int32Array; serial: number };
-  /** The longest program: the evaluation stack's size. */
-  readonly maxDepth: number;
+  readonly topicStamp: { marks: Int32Array; got: Int32Array; serial: number; out: Int32Array };
+  /**
+   * Per topic k, its expression in postfix (see toProgram) at programs[programStart[k],
+   * programStart[k + 1]), evaluated without recursion or allocation.
+   */
+  readonly programs: Int32Array;
+  readonly programStart: Int32Array;
+  /**
+   * Per topic k, the positive terms of its rule in rule order, one per label, at
+   * explainStart[k] ... explainStart[k + 1] - 1 of explainTerms: what a tag's explanation lists.
+   */
+  readonly explainTerms: Int32Array;
+  readonly explainStart: Int32Array;
+  /** Per explained term: its label, and its explanation for each set of fields, made once and shared (frozen). */
+  readonly explainLabels: string[];
+  readonly explanations: Readonly<MatchedTerm>[][];
+  /** Scratch space of run: as deep as the longest program. */
+  readonly stack: Uint8Array;
 }
 
 const DENSE_FROM = 8;
@@ -166,7 +174,7 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
   const termIds = new Map<string, number>();
   const masks: number[] = [];
   const termTopics: number[][] = [];
-  const compiled: CompiledTopic[] = [];
+  const compiled: TopicRule[] = [];
   let usedFields = 0;
   let hasSpaceless = false;
 
@@ -219,6 +227,8 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
 
   const alwaysTopics: number[] = [];
   const topicGroups: number[] = [];
+  const programs: number[][] = [];
+  const explained: { label: string; term: number }[][] = [];
   for (const topic of topics) {
     let tree: RuleNode;
     try {
@@ -231,19 +241,31 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
     if (groups) groups.forEach((group, g) => group.forEach((t) => termTopics[t]!.push(compiled.length, 1 << g)));
     else alwaysTopics.push(compiled.length);
     topicGroups.push(groups ? (1 << groups.length) - 1 : 0);
-    compiled.push({ topic, expr, program: Int32Array.from(toProgram(expr)), explained: explainedTerms(expr) });
+    compiled.push(topic);
+    programs.push(toProgram(expr));
+    explained.push(explainedTerms(expr));
   }
   return {
     topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: buildWordIndex(wordTerms),
     classOf, astralClass, termMask: Uint8Array.from(masks), termTopics: toPairs(termTopics), topicGroups: Int32Array.from(topicGroups), alwaysTopics, usedFields, hasSpaceless, hits: new Hits(Uint8Array.from(masks)),
-    topicStamp: { marks: new Int32Array(compiled.length), got: new Int32Array(compiled.length), serial: 0 }, maxDepth: Math.max(1, ...compiled.map((c) => c.program.length)),
+    topicStamp: { marks: new Int32Array(compiled.length), got: new Int32Array(compiled.length), serial: 0, out: new Int32Array(compiled.length) },
+    programs: Int32Array.from(programs.flat()), programStart: starts(programs),
+    explainTerms: Int32Array.from(explained.flat().map((x) => x.term)), explainStart: starts(explained),
+    explainLabels: explained.flat().map((x) => x.label), explanations: explained.flat().map(() => []),
+    stack: new Uint8Array(Math.max(1, ...programs.map((p) => p.length))),
   };
+}
+
+/** Where each list starts when the lists are laid end to end, and where the last one ends. */
+function starts(lists: unknown[][]): Int32Array {
+  const start = new Int32Array(lists.length + 1);
+  lists.forEach((l, i) => (start[i + 1] = start[i]! + l.length));
+  return start;
 }
 
 /** Per-term lists of (topic, group bit) pairs as flat arrays (compressed sparse rows): no pointer chasing. */
 function toPairs(lists: number[][]): { start: Int32Array; topic: Int32Array; group: Int32Array } {
-  const start = new Int32Array(lists.length + 1);
-  lists.forEach((l, i) => (start[i + 1] = start[i]! + l.length / 2));
+  const start = starts(lists).map((n) => n / 2);
   const flat = lists.flat();
   return { start, topic: Int32Array.from(flat.filter((_, k) => k % 2 === 0)), group: Int32Array.from(flat.filter((_, k) => k % 2 === 1)) };
 }
@@ -454,12 +476,16 @@ function matchFields(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
   const found = hits.fields;
   const candidates = topicsToEvaluate(m, hits.touched.subarray(0, hits.count));
   const matches: TopicMatch[] = [];
-  const stack = new Uint8Array(m.maxDepth);
+  const { explainTerms, explainStart, explanations } = m;
   for (let k = 0; k < candidates.length; k++) {
-    const { topic, program, explained } = m.topics[candidates[k]!]!;
-    if (!run(program, found, stack)) continue;
-    const terms: MatchedTerm[] = [];
-    for (const { label, term } of explained) if (found[term]) terms.push({ term: label, fields: FIELDS_OF[found[term]!]!.slice() });
+    const index = candidates[k]!;
+    if (!run(m.programs, m.programStart[index]!, m.programStart[index + 1]!, found, m.stack)) continue;
+    const terms: Readonly<MatchedTerm>[] = [];
+    for (let x = explainStart[index]!, end = explainStart[index + 1]!; x < end; x++) {
+      const fields = found[explainTerms[x]!]!;
+      if (fields) terms.push((explanations[x]![fields] ??= Object.freeze({ term: m.explainLabels[x]!, fields: FIELDS_OF[fields]! })));
+    }
+    const topic = m.topics[index]!;
     matches.push({ topicId: topic.id, slug: topic.slug, terms });
   }
   return matches;
@@ -469,7 +495,9 @@ function matchFields(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
 function topicsToEvaluate(m: TopicMatcher, touched: Int32Array): Int32Array {
   const stamp = ++m.topicStamp.serial;
   const { marks, got } = m.topicStamp;
-  const out: number[] = [...m.alwaysTopics];
+  const out = m.topicStamp.out;
+  let count = 0;
+  for (const index of m.alwaysTopics) out[count++] = index;
   const { start, topic, group } = m.termTopics;
   const full = m.topicGroups;
   for (const t of touched) {
@@ -482,16 +510,16 @@ function topicsToEvaluate(m: TopicMatcher, touched: Int32Array): Int32Array {
       const before = got[index]!;
       if (before === full[index]) continue;
       got[index] = before | group[k]!;
-      if (got[index] === full[index]) out.push(index);
+      if (got[index] === full[index]) out[count++] = index;
     }
   }
-  return Int32Array.from(out).sort();
+  return out.subarray(0, count).sort();
 }
 
-/** Runs a postfix program over the hits; `stack` is scratch space as deep as any program needs. */
-function run(program: Int32Array, hits: Uint8Array, stack: Uint8Array): boolean {
+/** Runs the postfix program at program[from, to) over the hits; `stack` is scratch space as deep as any program needs. */
+function run(program: Int32Array, from: number, to: number, hits: Uint8Array, stack: Uint8Array): boolean {
   let top = 0;
-  for (let pc = 0; pc < program.length; pc++) {
+  for (let pc = from; pc < to; pc++) {
     const op = program[pc]!;
     if (op >= 0) {
       stack[top++] = hits[op]! !== 0 ? 1 : 0;
