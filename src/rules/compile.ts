@@ -73,6 +73,8 @@ interface TrieNode {
 
 type Expr = { kind: 'term'; term: number; label: string } | { kind: 'and' | 'or'; children: Expr[] } | { kind: 'not'; child: Expr };
 
+const NO_EXPLANATION: Readonly<MatchedTerm> = Object.freeze({ term: '', fields: [] });
+
 // Postfix operations: a term id (≥ 0) pushes whether it occurred; these pop their operands.
 const OP_NOT = -1;
 const OP_AND = -2; // followed by the operand count
@@ -141,9 +143,13 @@ export interface TopicMatcher {
    */
   readonly explainTerms: Int32Array;
   readonly explainStart: Int32Array;
-  /** Per explained term: its label, and its explanation for each set of fields, made once and shared (frozen). */
+  /**
+   * Per explained term: its label, and the explanation last made for it (frozen, shared between
+   * items) with the fields it names: a term tends to occur in the same fields item after item.
+   */
   readonly explainLabels: string[];
-  readonly explanations: Readonly<MatchedTerm>[][];
+  readonly explanations: Readonly<MatchedTerm>[];
+  readonly explanationFields: Uint8Array;
   /** Scratch space of run: as deep as the longest program. */
   readonly stack: Uint8Array;
 }
@@ -251,7 +257,8 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
     topicStamp: { marks: new Int32Array(compiled.length), got: new Int32Array(compiled.length), serial: 0, out: new Int32Array(compiled.length) },
     programs: Int32Array.from(programs.flat()), programStart: starts(programs),
     explainTerms: Int32Array.from(explained.flat().map((x) => x.term)), explainStart: starts(explained),
-    explainLabels: explained.flat().map((x) => x.label), explanations: explained.flat().map(() => []),
+    explainLabels: explained.flat().map((x) => x.label), explanations: explained.flat().map(() => NO_EXPLANATION),
+    explanationFields: new Uint8Array(explained.flat().length),
     stack: new Uint8Array(Math.max(1, ...programs.map((p) => p.length))),
   };
 }
@@ -474,16 +481,22 @@ function matchFields(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
   if (hits.count === 0 && m.alwaysTopics.length === 0) return [];
 
   const found = hits.fields;
-  const candidates = topicsToEvaluate(m, hits.touched.subarray(0, hits.count));
+  const count = topicsToEvaluate(m, hits.touched, hits.count);
+  const candidates = m.topicStamp.out;
   const matches: TopicMatch[] = [];
-  const { explainTerms, explainStart, explanations } = m;
-  for (let k = 0; k < candidates.length; k++) {
+  const { explainTerms, explainStart, explanations, explanationFields } = m;
+  for (let k = 0; k < count; k++) {
     const index = candidates[k]!;
     if (!run(m.programs, m.programStart[index]!, m.programStart[index + 1]!, found, m.stack)) continue;
     const terms: Readonly<MatchedTerm>[] = [];
     for (let x = explainStart[index]!, end = explainStart[index + 1]!; x < end; x++) {
       const fields = found[explainTerms[x]!]!;
-      if (fields) terms.push((explanations[x]![fields] ??= Object.freeze({ term: m.explainLabels[x]!, fields: FIELDS_OF[fields]! })));
+      if (fields === 0) continue;
+      if (explanationFields[x] !== fields) {
+        explanations[x] = Object.freeze({ term: m.explainLabels[x]!, fields: FIELDS_OF[fields]! });
+        explanationFields[x] = fields;
+      }
+      terms.push(explanations[x]!);
     }
     const topic = m.topics[index]!;
     matches.push({ topicId: topic.id, slug: topic.slug, terms });
@@ -491,20 +504,27 @@ function matchFields(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
   return matches;
 }
 
-/** The topics whose every required group had a term that occurred (and those always evaluated), in topic order, each once. */
-function topicsToEvaluate(m: TopicMatcher, touched: Int32Array): Int32Array {
-  const stamp = ++m.topicStamp.serial;
-  const { marks, got } = m.topicStamp;
-  const out = m.topicStamp.out;
+/**
+ * The topics whose every required group had a term that occurred (and those always evaluated),
+ * each once, in topic order: the first `count` numbers of topicStamp.out.
+ */
+function topicsToEvaluate(m: TopicMatcher, touched: Int32Array, touchedCount: number): number {
+  const stamps = m.topicStamp;
+  if (++stamps.serial === 0x7fffffff) {
+    stamps.serial = 1;
+    stamps.marks.fill(0);
+  }
+  const { marks, got, out, serial } = stamps;
   let count = 0;
   for (const index of m.alwaysTopics) out[count++] = index;
   const { start, topic, group } = m.termTopics;
   const full = m.topicGroups;
-  for (const t of touched) {
+  for (let j = 0; j < touchedCount; j++) {
+    const t = touched[j]!;
     for (let k = start[t]!, end = start[t + 1]!; k < end; k++) {
       const index = topic[k]!;
-      if (marks[index] !== stamp) {
-        marks[index] = stamp;
+      if (marks[index] !== serial) {
+        marks[index] = serial;
         got[index] = 0;
       }
       const before = got[index]!;
@@ -513,7 +533,8 @@ function topicsToEvaluate(m: TopicMatcher, touched: Int32Array): Int32Array {
       if (got[index] === full[index]) out[count++] = index;
     }
   }
-  return out.subarray(0, count).sort();
+  if (count > 1) out.subarray(0, count).sort();
+  return count;
 }
 
 /** Runs the postfix program at program[from, to) over the hits; `stack` is scratch space as deep as any program needs. */

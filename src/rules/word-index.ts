@@ -30,11 +30,11 @@ export interface WordIndex {
   /** Bit n set: some prefix term's prefix is n units long (n < 32; longer ones set bit 31). */
   prefixLengths: number;
   /**
-   * Bit filter over the hashes of prefixes' first GATE units: a word whose first GATE units are
-   * not there starts no prefix of GATE units or more, and is not looked at again (one read per
-   * word instead of one per character).
+   * The lengths (as in prefixLengths) of the prefixes of GATE units or more, by the hash of their
+   * first GATE units; open addressing, two ints per slot (key, lengths; lengths 0: a free slot).
+   * A word is looked up at those lengths only: none for most words, one or two for the others.
    */
-  gateFilter: Int32Array;
+  gates: Int32Array;
   /**
    * Open addressing, SLOT ints per slot: key; then FREE (a free slot), or the key's only term
    * when it is one word, with its fields | its length << 8 and the offset of its units in
@@ -61,7 +61,6 @@ const PREFIX_KEY = 0x5bd1e995 | 0; // mixed into prefix keys so a prefix and a w
 const FREE = 0x80000000 | 0;
 const CACHE = 256;
 const GATE = 3;
-const GATE_BITS = 16;
 const HEADS = 64;
 const KEEP = 1 << 16;
 const HEADS_MASK = HEADS - 1;
@@ -96,11 +95,25 @@ function hashWord(word: string): number {
   return h;
 }
 
+/** The open-addressing table of WordIndex.gates. */
+function gateTable(lengths: Map<number, number>): Int32Array {
+  let size = 16;
+  while (size < lengths.size * 2) size *= 2;
+  const table = new Int32Array(2 * size);
+  for (const [gate, bits] of lengths) {
+    let g = gate & (size - 1);
+    while (table[2 * g + 1] !== 0) g = (g + 1) & (size - 1);
+    table[2 * g] = gate;
+    table[2 * g + 1] = bits;
+  }
+  return table;
+}
+
 /** Builds the index of terms whose words are all of scripts written with spaces. */
 export function buildWordIndex(terms: WordTerm[]): WordIndex {
   const wholeFilter = new Int32Array(1 << (FILTER_BITS - 5));
   const prefixFilter = new Int32Array(1 << (FILTER_BITS - 5));
-  const gateFilter = new Int32Array(1 << (GATE_BITS - 5));
+  const gateLengths = new Map<number, number>();
   let prefixLengths = 0;
   const byKey = new Map<number, number[]>();
   const entries: number[] = [];
@@ -121,7 +134,7 @@ export function buildWordIndex(terms: WordTerm[]): WordIndex {
       prefixLengths |= 1 << Math.min(31, prefix.length);
       if (prefix.length >= GATE) {
         const gate = hashWord(prefix.slice(0, GATE));
-        gateFilter[gate >>> (32 - GATE_BITS + 5)]! |= 1 << (gate & 31);
+        gateLengths.set(gate, (gateLengths.get(gate) ?? 0) | (1 << Math.min(31, prefix.length)));
       }
     }
     const key = term.prefix ? last ^ PREFIX_KEY : last;
@@ -147,7 +160,7 @@ export function buildWordIndex(terms: WordTerm[]): WordIndex {
     }
   }
   const ix: WordIndex = {
-    wholeFilter, prefixFilter, prefixLengths, gateFilter, slots, lists: Int32Array.from(lists), entries: Int32Array.from(entries),
+    wholeFilter, prefixFilter, prefixLengths, gates: gateTable(gateLengths), slots, lists: Int32Array.from(lists), entries: Int32Array.from(entries),
     words: Int32Array.from(words), chars: Uint16Array.from(chars), reading: new Reading(),
   };
   ix.reading.ix = ix;
@@ -250,7 +263,9 @@ export function scanWords(ix: WordIndex, text: string, found: Hits): boolean {
   const n = text.length;
   const prefixLengths = ix.prefixLengths;
   const wholeFilter = ix.wholeFilter;
-  const gateFilter = ix.gateFilter;
+  const gates = ix.gates;
+  const gateMask = (gates.length >> 1) - 1;
+  const shortLengths = prefixLengths & ((1 << GATE) - 1);
   const unit = UNIT;
   const heads = r.heads;
   let i = 0;
@@ -276,8 +291,16 @@ export function scanWords(ix: WordIndex, text: string, found: Hits): boolean {
     }
     const len = i - start;
     if (prefixLengths !== 0) {
-      let lengths = prefixLengths & (len < 31 ? (2 << len) - 1 : -1);
-      if (len >= GATE && len <= HEADS && ((gateFilter[heads[GATE - 1]! >>> (32 - GATE_BITS + 5)]! >>> (heads[GATE - 1]! & 31)) & 1) === 0) lengths &= (1 << GATE) - 1;
+      let lengths = shortLengths;
+      if (len > HEADS) {
+        lengths = prefixLengths; // its first heads were overwritten: prefixes() hashes it again
+      } else if (len >= GATE) {
+        const gate = heads[GATE - 1]!;
+        let g = gate & gateMask;
+        while (gates[2 * g + 1] !== 0 && gates[2 * g] !== gate) g = (g + 1) & gateMask;
+        lengths |= gates[2 * g + 1]!;
+      }
+      lengths &= len < 31 ? (2 << len) - 1 : -1;
       if (lengths !== 0) prefixes(r, start, len, lengths);
     }
     if (((wholeFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) lookup(r, h, start, i);

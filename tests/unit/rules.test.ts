@@ -39,6 +39,14 @@ describe('topic rules', () => {
     ['field scope: language', 'lang:hi russia', { title: 'russia', language: 'hi' }, true],
     ['&amp; read as & in text', '"AT&T"', { contentText: 'AT&T earnings' }, true],
     ['lower-case "or" is a word, not an operator', 'war or peace', { title: 'war and peace' }, false],
+    // Past the 64 units whose hashes the reader keeps for prefix terms, and past 31 (one bit for all longer prefixes).
+    ['a prefix of a word of 100 letters', 'abc*', { title: 'x abc' + 'd'.repeat(97) + ' y' }, true],
+    ['a prefix of 40 letters', 'a'.repeat(40) + '*', { title: 'a'.repeat(70) }, true],
+    ['a prefix of 40 letters, one short', 'a'.repeat(40) + '*', { title: 'a'.repeat(39) }, false],
+    ['a word of 70 letters', 'b'.repeat(70), { title: 'x ' + 'b'.repeat(70) }, true],
+    ['a word of 70 letters is not one of 71', 'b'.repeat(70), { title: 'b'.repeat(71) }, false],
+    ['prefixes of several lengths on one start', 'abcdefgh* OR abcd*', { title: 'abcdxyz' }, true],
+    ['prefixes of several lengths, the longer one', 'abcdefgh* OR abcdq*', { title: 'abcdefghij' }, true],
   ])('%s', (_name, rule, fields, expected) => {
     expect(matches(rule, fields)).toBe(expected);
   });
