@@ -108,7 +108,7 @@ export function benchRules(): string[] {
     const w = matcher.words;
     const arrays: ArrayBufferView[] = [
       ...[trie, matcher.spacelessTrie].flatMap((t) => [t.nodes, t.denseTargets, t.children, t.terms]),
-      ...[w.wholeFilter, w.prefixFilter, w.slots, w.lists, w.entries, w.words, w.chars, matcher.classOf, matcher.termMask],
+      ...[w.wholeFilter, w.prefixFilter, w.gates, w.slots, w.records, matcher.classOf, matcher.termMask],
     ];
     const bytes = arrays.reduce((n, a) => n + a.byteLength, 0);
     const naive = naiveMatcher(rules);

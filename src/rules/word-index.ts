@@ -10,8 +10,10 @@ import { FOLD, isNfcWord, NEEDS_CONTEXT, NFC_CHANGES, NFC_CHECK, SPACELESS_CODE_
  * text once. A hash hit is verified character by character, and a phrase's earlier words against
  * the words just read, so a collision never makes a match.
  *
- * The table is flat typed arrays laid out for few cache misses (measured: at T = 1000 a lookup
- * cost ~300 ns in objects and separate arrays, from misses alone).
+ * The table is flat typed arrays laid out for few cache misses: a key's slot, then one record
+ * that holds all its terms' data. At T = 1000 most lookups find a term, and their cost is the
+ * misses (measured: ~300 ns a lookup in objects and separate arrays, ~50 ns for the slot alone
+ * while the text being read pushes the table out of the second-level cache).
  */
 
 /** A term as the index stores it: its folded words, whether the last one is a prefix, and the fields it may match in (bits). */
@@ -35,20 +37,16 @@ export interface WordIndex {
    * A word is looked up at those lengths only: none for most words, one or two for the others.
    */
   gates: Int32Array;
-  /**
-   * Open addressing, SLOT ints per slot: key; then FREE (a free slot), or the key's only term
-   * when it is one word, with its fields | its length << 8 and the offset of its units in
-   * `chars`, or else ~(the offset of its entry list in `lists`). The common term (one word, one
-   * key) is found reading its slot, its `seen` mark and its units: three cache lines.
-   */
+  /** Open addressing, two ints per slot: key, then the offset of its record in `records` (FREE: a free slot). */
   slots: Int32Array;
-  /** Entry lists: count, then that many entry offsets into `entries`. */
-  lists: Int32Array;
-  /** Per entry: term id, offset of its first word in `words`, word count. */
-  entries: Int32Array;
-  /** Per word of a term: offset in `chars`, length. */
-  words: Int32Array;
-  chars: Uint16Array;
+  /**
+   * Per key, one record: the number of its terms, then per term: its id, its fields (bits), its
+   * word count, the size of its words; then its words, each as its length and then its folded
+   * units, two per int (low half first).
+   */
+  records: Int32Array;
+  /** The most words a term has: the size of the scratch space for phrases. */
+  maxWords: number;
   /** One reading's state, reused by every reading (see Reading). */
   reading: Reading;
 }
@@ -64,8 +62,6 @@ const GATE = 3;
 const HEADS = 64;
 const KEEP = 1 << 16;
 const HEADS_MASK = HEADS - 1;
-const SLOT_SHIFT = 2;
-const SLOT = 1 << SLOT_SHIFT;
 
 /**
  * Per raw BMP code unit: folded unit | WORD_BIT | SPACELESS_BIT | NFC_BIT, or -1 when folding
@@ -95,6 +91,13 @@ function hashWord(word: string): number {
   return h;
 }
 
+/** A word's UTF-16 units, two per int, low half first. */
+function packUnits(word: string): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < word.length; k += 2) out.push(word.charCodeAt(k) | (k + 1 < word.length ? word.charCodeAt(k + 1) << 16 : 0));
+  return out;
+}
+
 /** The open-addressing table of WordIndex.gates. */
 function gateTable(lengths: Map<number, number>): Int32Array {
   let size = 16;
@@ -115,17 +118,8 @@ export function buildWordIndex(terms: WordTerm[]): WordIndex {
   const prefixFilter = new Int32Array(1 << (FILTER_BITS - 5));
   const gateLengths = new Map<number, number>();
   let prefixLengths = 0;
-  const byKey = new Map<number, number[]>();
-  const entries: number[] = [];
-  const words: number[] = [];
-  const chars: number[] = [];
+  const byKey = new Map<number, WordTerm[]>();
   for (const term of terms) {
-    const entry = entries.length;
-    entries.push(term.id, words.length / 2, term.words.length);
-    for (const word of term.words) {
-      words.push(chars.length, word.length);
-      for (let k = 0; k < word.length; k++) chars.push(word.charCodeAt(k));
-    }
     const last = hashWord(term.words[term.words.length - 1]!);
     const filter = term.prefix ? prefixFilter : wholeFilter;
     filter[last >>> FILTER_SHIFT]! |= 1 << (last & 31);
@@ -138,32 +132,30 @@ export function buildWordIndex(terms: WordTerm[]): WordIndex {
       }
     }
     const key = term.prefix ? last ^ PREFIX_KEY : last;
-    byKey.set(key, [...(byKey.get(key) ?? []), entry]);
+    byKey.set(key, [...(byKey.get(key) ?? []), term]);
   }
   let size = 16;
   while (size * 0.6 < byKey.size) size *= 2;
-  const slots = new Int32Array(size * SLOT);
-  for (let s = 0; s < size; s++) slots[s * SLOT + 1] = FREE;
-  const lists: number[] = [];
+  const slots = new Int32Array(size * 2);
+  for (let s = 0; s < size; s++) slots[2 * s + 1] = FREE;
+  const records: number[] = [];
   for (const [key, list] of byKey) {
-    let at = (key & (size - 1)) * SLOT;
-    while (slots[at + 1] !== FREE) at = (at + SLOT) & (size * SLOT - 1);
-    slots[at] = key;
-    const term = terms[list[0]! / 3]!; // entries are three ints per term, in the order of `terms`
-    if (list.length === 1 && term.words.length === 1) {
-      slots[at + 1] = term.id;
-      slots[at + 2] = term.fields | (term.words[0]!.length << 8);
-      slots[at + 3] = words[2 * entries[list[0]! + 1]!]!;
-    } else {
-      slots[at + 1] = ~lists.length;
-      lists.push(list.length, ...list);
+    let s = key & (size - 1);
+    while (slots[2 * s + 1] !== FREE) s = (s + 1) & (size - 1);
+    slots[2 * s] = key;
+    slots[2 * s + 1] = records.length;
+    records.push(list.length);
+    for (const term of list) {
+      const units = term.words.flatMap((w) => [w.length, ...packUnits(w)]);
+      records.push(term.id, term.fields, term.words.length, units.length, ...units);
     }
   }
   const ix: WordIndex = {
-    wholeFilter, prefixFilter, prefixLengths, gates: gateTable(gateLengths), slots, lists: Int32Array.from(lists), entries: Int32Array.from(entries),
-    words: Int32Array.from(words), chars: Uint16Array.from(chars), reading: new Reading(),
+    wholeFilter, prefixFilter, prefixLengths, gates: gateTable(gateLengths), slots, records: Int32Array.from(records),
+    maxWords: Math.max(1, ...terms.map((t) => t.words.length)), reading: new Reading(),
   };
   ix.reading.ix = ix;
+  ix.reading.phraseWords = new Int32Array(ix.maxWords);
   return ix;
 }
 
@@ -237,6 +229,8 @@ class Reading {
   /** Keys whose every term was found already (or that no term has): looking them up again adds nothing. */
   readonly doneKeys = new Int32Array(CACHE);
   readonly doneStamps = new Int32Array(CACHE);
+  /** Scratch space of phraseBefore: where each word of a phrase is in its record. */
+  phraseWords = new Int32Array(0);
   /** Hash of the first k + 1 units of the word being read, for k < HEADS (prefix terms look these up). */
   readonly heads = new Int32Array(HEADS);
 }
@@ -263,6 +257,7 @@ export function scanWords(ix: WordIndex, text: string, found: Hits): boolean {
   const n = text.length;
   const prefixLengths = ix.prefixLengths;
   const wholeFilter = ix.wholeFilter;
+  const prefixFilter = ix.prefixFilter;
   const gates = ix.gates;
   const gateMask = (gates.length >> 1) - 1;
   const shortLengths = prefixLengths & ((1 << GATE) - 1);
@@ -291,16 +286,23 @@ export function scanWords(ix: WordIndex, text: string, found: Hits): boolean {
     }
     const len = i - start;
     if (prefixLengths !== 0) {
-      let lengths = shortLengths;
+      let lengths = 0;
       if (len > HEADS) {
         lengths = prefixLengths; // its first heads were overwritten: prefixes() hashes it again
-      } else if (len >= GATE) {
-        const gate = heads[GATE - 1]!;
-        let g = gate & gateMask;
-        while (gates[2 * g + 1] !== 0 && gates[2 * g] !== gate) g = (g + 1) & gateMask;
-        lengths |= gates[2 * g + 1]!;
+      } else {
+        if (len >= GATE) {
+          const gate = heads[GATE - 1]!;
+          let g = gate & gateMask;
+          while (gates[2 * g + 1] !== 0 && gates[2 * g] !== gate) g = (g + 1) & gateMask;
+          lengths = gates[2 * g + 1]! & (len < 31 ? (2 << len) - 1 : -1);
+        }
+        // Prefixes shorter than the gate: their filter bits, read here (a call per word cost more).
+        for (let short = len > 1 ? shortLengths : shortLengths & 2; short !== 0; short &= short - 1) {
+          const k = 31 - Math.clz32(short & -short);
+          const p = heads[k - 1]!;
+          if (((prefixFilter[p >>> FILTER_SHIFT]! >>> (p & 31)) & 1) !== 0) lookup(r, p ^ PREFIX_KEY, start, start + k);
+        }
       }
-      lengths &= len < 31 ? (2 << len) - 1 : -1;
       if (lengths !== 0) prefixes(r, start, len, lengths);
     }
     if (((wholeFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) lookup(r, h, start, i);
@@ -340,45 +342,38 @@ function prefixesRehashed(r: Reading, start: number, len: number, lengths: numbe
 
 /** The terms whose last word (or prefix) hashes to `key` and ends at text[start, end), verified. */
 function lookup(r: Reading, key: number, start: number, end: number): void {
-  const found = r.found!;
   const c = (key ^ (key >>> 16)) & (CACHE - 1);
   if (r.doneStamps[c] === r.serial && r.doneKeys[c] === key) return;
   const slots = r.ix.slots;
-  const wrap = slots.length - 1;
-  let at = (key << SLOT_SHIFT) & wrap;
-  let ref = slots[at + 1]!;
-  while (ref !== FREE && slots[at] !== key) {
-    at = (at + SLOT) & wrap;
-    ref = slots[at + 1]!;
+  const mask = (slots.length >> 1) - 1;
+  let s = key & mask;
+  let record = slots[2 * s + 1]!;
+  while (record !== FREE && slots[2 * s] !== key) {
+    s = (s + 1) & mask;
+    record = slots[2 * s + 1]!;
   }
-  let done = true;
-  if (ref === FREE) {
-    // no term: done
-  } else if (ref < 0) {
-    done = lookupList(r, ~ref, start, end);
-  } else if (((found.fields[ref]! | ~slots[at + 2]!) & found.field) === 0) {
-    if (end - start === slots[at + 2]! >>> 8 && sameText(r, start, end, slots[at + 3]!, end - start)) found.add(ref);
-    else done = false; // a hash collision: the next occurrence may be the term
-  }
-  if (done) {
+  if (record === FREE || lookupRecord(r, record, start, end)) {
     r.doneKeys[c] = key;
     r.doneStamps[c] = r.serial;
   }
 }
 
-/** The general case: each term of the key's entry list; whether all of them are found (or not wanted here). */
-function lookupList(r: Reading, list: number, start: number, end: number): boolean {
+/** Verifies each term of a key's record; whether all of them are found now (or not wanted in this field). */
+function lookupRecord(r: Reading, record: number, start: number, end: number): boolean {
   const found = r.found!;
-  const { lists, entries, words } = r.ix;
+  const records = r.ix.records;
   let done = true;
-  for (let e = list + 1, last = list + 1 + lists[list]!; e < last; e++) {
-    const entry = lists[e]!;
-    const term = entries[entry]!;
-    if (!found.wants(term)) continue;
-    const first = entries[entry + 1]!;
-    const count = entries[entry + 2]!;
-    const lastWord = 2 * (first + count - 1);
-    if (sameText(r, start, end, words[lastWord]!, words[lastWord + 1]!) && (count === 1 || phraseBefore(r, start, first, count))) {
+  let p = record + 1;
+  for (let e = records[record]!; e > 0; e--) {
+    const term = records[p]!;
+    const count = records[p + 2]!;
+    const words = p + 4;
+    const wanted = ((found.fields[term]! | ~records[p + 1]!) & found.field) === 0;
+    p = words + records[p + 3]!;
+    if (!wanted) continue;
+    let last = words;
+    for (let k = 1; k < count; k++) last += 1 + ((records[last]! + 1) >> 1);
+    if (sameWord(r.units, start, end, records, last) && (count === 1 || phraseBefore(r, start, words, count))) {
       found.add(term);
     } else {
       done = false; // a hash collision or a phrase not complete yet: the next occurrence may match
@@ -388,29 +383,33 @@ function lookupList(r: Reading, list: number, start: number, end: number): boole
 }
 
 /**
- * Whether the words just before the one at `start` are the phrase's other words, in order: read
- * backwards from the text (only a phrase whose last word was found gets here, so keeping the
- * words read so far would cost every word for the rare phrase).
+ * Whether the words just before the one at `start` are the phrase's other words (its record's
+ * words from `words` on, `count` in all), in order: read backwards from the text (only a phrase
+ * whose last word was found gets here, so keeping the words read so far would cost every word
+ * for the rare phrase).
  */
-function phraseBefore(r: Reading, start: number, first: number, count: number): boolean {
-  const words = r.ix.words;
+function phraseBefore(r: Reading, start: number, words: number, count: number): boolean {
+  const records = r.ix.records;
+  const at = r.phraseWords;
+  for (let k = 0, w = words; k < count; k++, w += 1 + ((records[w]! + 1) >> 1)) at[k] = w;
   const units = r.units;
   let end = start;
-  for (let w = 2 * (first + count - 2); w >= 2 * first; w -= 2) {
+  for (let k = count - 2; k >= 0; k--) {
     while (end > 0 && (UNIT[units[end - 1]!]! & WORD_BIT) === 0) end--;
     let begin = end;
     while (begin > 0 && (UNIT[units[begin - 1]!]! & WORD_BIT) !== 0) begin--;
-    if (begin === end || !sameText(r, begin, end, words[w]!, words[w + 1]!)) return false;
+    if (begin === end || !sameWord(units, begin, end, records, at[k]!)) return false;
     end = begin;
   }
   return true;
 }
 
-/** Whether text[start, end), folded unit by unit, is the word at chars[at, at + length). */
-function sameText(r: Reading, start: number, end: number, at: number, length: number): boolean {
-  if (end - start !== length) return false;
-  const chars = r.ix.chars;
-  const units = r.units;
-  for (let k = 0; k < length; k++) if ((UNIT[units[start + k]!]! & 0xffff) !== chars[at + k]) return false;
+/** Whether units[start, end), folded, is the word at records[at] (its length, then its units two per int). */
+function sameWord(units: Uint16Array, start: number, end: number, records: Int32Array, at: number): boolean {
+  const length = end - start;
+  if (records[at] !== length) return false;
+  for (let k = 0; k < length; k++) {
+    if ((UNIT[units[start + k]!]! & 0xffff) !== ((records[at + 1 + (k >> 1)]! >>> ((k & 1) << 4)) & 0xffff)) return false;
+  }
   return true;
 }
