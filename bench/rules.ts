@@ -85,15 +85,28 @@ function naiveMatcher(rules: string[]) {
   return (item: MatchableItem) => topics.filter((matches) => matches(item)).length;
 }
 
-function rate(fn: () => void, items: number, minMs = 1500): number {
-  fn();
-  let runs = 0;
-  const start = performance.now();
-  while (performance.now() - start < minMs) {
-    fn();
-    runs++;
+/**
+ * Items per second of each function (a call handles `items[k]` items): rounds of at least 100 ms
+ * each, the functions taking turns round by round, after one call each of warm-up; the median
+ * round of each. Taking turns and medians because this machine has bursts of seconds when
+ * everything runs ~40% slower: a long run of one function, then of the next, compares a burst
+ * with a quiet spell.
+ */
+function rates(fns: (() => void)[], items: number[], rounds = 15): number[] {
+  fns.forEach((fn) => fn());
+  const samples = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, k) => {
+      let runs = 0;
+      const start = performance.now();
+      while (performance.now() - start < 100) {
+        fn();
+        runs++;
+      }
+      samples[k]!.push((runs * items[k]!) / ((performance.now() - start) / 1000));
+    });
   }
-  return (runs * items) / ((performance.now() - start) / 1000);
+  return samples.map((s) => s.sort((a, b) => a - b)[rounds >> 1]!);
 }
 
 export function benchRules(): string[] {
@@ -113,9 +126,14 @@ export function benchRules(): string[] {
     const bytes = arrays.reduce((n, a) => n + a.byteLength, 0);
     const naive = naiveMatcher(rules);
     const naiveItems = items.slice(0, t >= 1000 ? 10 : 50);
-    const a = rate(() => naiveItems.forEach((x) => naive(x.item)), naiveItems.length);
-    const b = rate(() => items.forEach((x) => matchItem(matcher, x.item)), items.length);
-    const c = rate(() => items.forEach((x) => matchItem(matcher, { ...x.item, contentText: htmlToText(x.html) })), items.length);
+    const [a, b, c] = rates(
+      [
+        () => naiveItems.forEach((x) => naive(x.item)),
+        () => items.forEach((x) => matchItem(matcher, x.item)),
+        () => items.forEach((x) => matchItem(matcher, { ...x.item, contentText: htmlToText(x.html) })),
+      ],
+      [naiveItems.length, items.length, items.length],
+    ) as [number, number, number];
     const tagged = items.reduce((n, x) => n + matchItem(matcher, x.item).length, 0);
     out.push(
       `T=${String(t).padEnd(5)} naive ${a.toFixed(0).padStart(7)} items/s | compiled ${b.toFixed(0).padStart(7)} items/s (${(b / a).toFixed(0)}× naive) | ` +
