@@ -214,13 +214,14 @@ class Reading {
   }
   load(text: string): void {
     this.text = text;
-    if (text.length <= KEEP) {
+    if (text.length < KEEP) {
       this.keptBytes.write(text, 0, 'utf16le');
       this.units = this.kept;
     } else {
-      this.units = new Uint16Array(text.length);
+      this.units = new Uint16Array(text.length + 1);
       Buffer.from(this.units.buffer).write(text, 0, 'utf16le');
     }
+    this.units[text.length] = 0x20; // a space after the end: the word loop needs no end test
   }
   found: Hits | null = null;
   /** Stamps the cache's entries: one number per reading. */
@@ -231,7 +232,11 @@ class Reading {
   readonly doneStamps = new Int32Array(CACHE);
   /** Scratch space of phraseBefore: where each word of a phrase is in its record. */
   phraseWords = new Int32Array(0);
-  /** Hash of the first k + 1 units of the word being read, for k < HEADS (prefix terms look these up). */
+  /**
+   * At (start + k) % HEADS, the hash of the first k + 1 units of the word being read, for
+   * k < HEADS (prefix terms look these up; indexed by position in the text, which saves a
+   * subtraction per unit).
+   */
   readonly heads = new Int32Array(HEADS);
 }
 
@@ -276,9 +281,8 @@ export function scanWords(ix: WordIndex, text: string, found: Hits): boolean {
     do {
       h = Math.imul(h ^ (u & 0xffff), PRIME);
       seen |= u;
-      heads[(i - start) & HEADS_MASK] = h;
-      if (++i === n) break;
-      u = unit[codes[i]!]!;
+      heads[i & HEADS_MASK] = h;
+      u = unit[codes[++i]!]!;
     } while ((u & WORD_BIT) !== 0);
     if ((seen & UNSURE) !== 0 && (seen < 0 || !isNfcWord(text, start, i))) {
       r.found = null;
@@ -291,7 +295,7 @@ export function scanWords(ix: WordIndex, text: string, found: Hits): boolean {
         lengths = prefixLengths; // its first heads were overwritten: prefixes() hashes it again
       } else {
         if (len >= GATE) {
-          const gate = heads[GATE - 1]!;
+          const gate = heads[(start + GATE - 1) & HEADS_MASK]!;
           let g = gate & gateMask;
           while (gates[2 * g + 1] !== 0 && gates[2 * g] !== gate) g = (g + 1) & gateMask;
           lengths = gates[2 * g + 1]! & (len < 31 ? (2 << len) - 1 : -1);
@@ -299,7 +303,7 @@ export function scanWords(ix: WordIndex, text: string, found: Hits): boolean {
         // Prefixes shorter than the gate: their filter bits, read here (a call per word cost more).
         for (let short = len > 1 ? shortLengths : shortLengths & 2; short !== 0; short &= short - 1) {
           const k = 31 - Math.clz32(short & -short);
-          const p = heads[k - 1]!;
+          const p = heads[(start + k - 1) & HEADS_MASK]!;
           if (((prefixFilter[p >>> FILTER_SHIFT]! >>> (p & 31)) & 1) !== 0) lookup(r, p ^ PREFIX_KEY, start, start + k);
         }
       }
@@ -323,7 +327,7 @@ function prefixes(r: Reading, start: number, len: number, lengths: number): void
     const n = 31 - Math.clz32(lengths);
     lengths ^= 1 << n;
     for (let k = n === 31 ? len : n; k >= n; k--) {
-      const h = heads[k - 1]!;
+      const h = heads[(start + k - 1) & HEADS_MASK]!;
       if (((prefixFilter[h >>> FILTER_SHIFT]! >>> (h & 31)) & 1) !== 0) lookup(r, h ^ PREFIX_KEY, start, start + k);
     }
   }
