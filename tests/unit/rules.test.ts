@@ -56,6 +56,18 @@ describe('topic rules', () => {
     expect(m).toEqual({ topicId: 7, slug: 'treaty', terms: [{ term: 'russia', fields: ['content'] }, { term: '"north korea"', fields: ['title', 'content'] }] });
   });
 
+  it('reads each text to its end and no further, one matcher after another (the reader reuses its buffers)', () => {
+    const m = compileTopics([{ id: 1, slug: 't', rule: 'russia OR "north korea"' }]);
+    const long = 'word '.repeat(20_000); // 100,000 units: more than the reader keeps a buffer for
+    expect(matchItem(m, item({ contentText: long + 'Russia' }))).toHaveLength(1);
+    expect(matchItem(m, item({ contentText: 'Russia and north korea ' + long }))).toHaveLength(1);
+    expect(matchItem(m, item({ contentText: 'the north korea' }))).toHaveLength(1);
+    // What an earlier, longer text left in the buffer is never read as this one's continuation.
+    expect(matchItem(m, item({ contentText: 'rus' }))).toHaveLength(0);
+    expect(matchItem(m, item({ contentText: 'the north' }))).toHaveLength(0);
+    expect(matchItem(m, item({ contentText: long }))).toHaveLength(0);
+  });
+
   it.each([
     ['', /empty/, 0],
     ['(russia', /expected "\)"/, 7],
