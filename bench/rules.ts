@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { htmlToText } from '../src/pipeline/html.js';
@@ -11,7 +11,13 @@ import { foldText, words } from '../src/rules/text.js';
  * of ~10 terms. Side by side in one process: (a) a naive baseline, one regular expression per term
  * per topic; (b) the compiled matcher on the item's text; (c) the whole step, item HTML → text → tags.
  */
-const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/corpus');
+// The project's root holds package.json: one level up from bench/, two from dist/bench/ (compiled).
+const ROOT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+})();
+const CORPUS = path.resolve(ROOT, '../shared/corpus');
 
 /** mulberry32: a small seeded generator, so every run benchmarks the same items and rules. */
 export function prng(seed: number): () => number {
