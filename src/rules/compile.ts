@@ -367,8 +367,9 @@ function next(t: FlatTrie, node: number, cls: number): number {
 }
 
 /**
- * Reads one raw field, folding it unit by unit, and lists every term that occurs in it; null when
- * some unit folds only in context (the caller then folds the whole text and uses scanFolded).
+ * Reads one raw field, folding it unit by unit, and adds every term that occurs in it to m.hits;
+ * false, having added nothing, when the text is not in NFC or some unit folds only in context
+ * (the caller then folds the whole text and uses scanFolded).
  */
 function scanRaw(m: TopicMatcher, text: string): boolean {
   const found = m.hits;

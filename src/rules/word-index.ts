@@ -8,12 +8,12 @@ import { FOLD, isNfcWord, NEEDS_CONTEXT, NFC_CHANGES, NFC_CHECK, SPACELESS_CODE_
  * Bit filters answer "no" for almost every word without touching the table, and a small cache
  * remembers the words whose terms were all found already, so the cost stays close to reading the
  * text once. A hash hit is verified character by character, and a phrase's earlier words against
- * the words just read, so a collision never makes a match.
+ * the text just before it, so a collision never makes a match.
  *
  * The table is flat typed arrays laid out for few cache misses: a key's slot, then one record
- * that holds all its terms' data. At T = 1000 most lookups find a term, and their cost is the
- * misses (measured: ~300 ns a lookup in objects and separate arrays, ~50 ns for the slot alone
- * while the text being read pushes the table out of the second-level cache).
+ * that holds all its terms' data (measured at T = 1000: a lookup cost ~300 ns in objects and
+ * separate arrays; now finding the slot costs ~50 ns, most lookups there find a term).
+ * docs/benchmarks.md lists the layouts tried that did no better.
  */
 
 /** A term as the index stores it: its folded words, whether the last one is a prefix, and the fields it may match in (bits). */
@@ -191,13 +191,12 @@ export class Hits {
 }
 
 /**
- * State of one reading: its text, where its terms go, and the cache of finished keys. One per
- * index, reused (readings never overlap: JavaScript runs one at a time, and a reading calls
- * nothing that reads again); the cache's entries are stamped with the reading's serial number,
- * so nothing needs clearing.
+ * State of one reading: its text's units, where its terms go, and the cache of finished keys.
+ * One per index, reused (readings never overlap: JavaScript runs one at a time, and a reading
+ * calls nothing that reads again); the cache's entries are stamped with the reading's serial
+ * number, so nothing needs clearing.
  */
 class Reading {
-  text = '';
   /**
    * The text's UTF-16 units, copied in natively (~0.3 µs for 5,000 units): reading a typed array
    * is ~5 µs per item cheaper than charCodeAt over the string. The array is kept for texts up to
@@ -210,7 +209,6 @@ class Reading {
     this.units = this.kept;
   }
   load(text: string): void {
-    this.text = text;
     if (text.length < KEEP) {
       this.keptBytes.write(text, 0, 'utf16le');
       this.units = this.kept;
