@@ -7,13 +7,10 @@
  */
 import { compileTopics, matchItem } from '../src/rules/compile.js';
 import { buildWordIndex, Hits, scanWords, UNIT } from '../src/rules/word-index.js';
-import { makeItems, makeRules, prng } from './rules.js';
+import { benchInputs } from './rules.js';
 
-const rand = prng(42);
-const items = makeItems(200, rand);
-makeRules(10, rand);
-makeRules(100, rand);
-const m = compileTopics(makeRules(1000, rand).map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
+const { items, rulesByT } = benchInputs();
+const m = compileTopics(rulesByT.get(1000)!.map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
 const texts = items.map((x) => x.item.contentText);
 const hits = new Hits(m.termMask);
 const empty = buildWordIndex([]);

@@ -115,12 +115,17 @@ function rates(fns: (() => void)[], items: number[], rounds = 15): number[] {
   return samples.map((s) => s.sort((a, b) => a - b)[rounds >> 1]!);
 }
 
-export function benchRules(): string[] {
+/** The benchmark's items and its rules for each T, drawn in one fixed order (bench/rules-breakdown.ts measures the same). */
+export function benchInputs(): { items: ReturnType<typeof makeItems>; rulesByT: Map<number, string[]> } {
   const rand = prng(42);
   const items = makeItems(200, rand);
+  return { items, rulesByT: new Map([10, 100, 1000].map((t) => [t, makeRules(t, rand)])) };
+}
+
+export function benchRules(): string[] {
+  const { items, rulesByT } = benchInputs();
   const out: string[] = [];
-  for (const t of [10, 100, 1000]) {
-    const rules = makeRules(t, rand);
+  for (const [t, rules] of rulesByT) {
     const matcher = compileTopics(rules.map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
     // The matcher's memory: its typed arrays (the tries, the word index, the class table, per-term data).
     const trie = matcher.trie;
