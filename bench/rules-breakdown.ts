@@ -6,19 +6,18 @@
  * matchItem (every field, topic evaluation, explanations).
  */
 import { compileTopics, matchItem } from '../src/rules/compile.js';
-import { buildWordIndex, Hits, scanWords, UNIT } from '../src/rules/word-index.js';
+import { buildWordIndex, scanWords, UNIT } from '../src/rules/word-index.js';
 import { benchInputs } from './rules.js';
 
 const { items, rulesByT } = benchInputs();
 const m = compileTopics(rulesByT.get(1000)!.map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
 const texts = items.map((x) => x.item.contentText);
-const hits = new Hits(m.termMask);
-const empty = buildWordIndex([]);
+const empty = buildWordIndex([], m.termMask);
 const read = (ix: typeof empty) => () => {
   for (const text of texts) {
-    hits.field = 4;
-    scanWords(ix, text, hits);
-    hits.clear();
+    ix.hits.field = 4;
+    scanWords(ix, text);
+    ix.hits.clear();
   }
 };
 const parts: [string, () => void][] = [

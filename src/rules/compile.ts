@@ -1,7 +1,7 @@
 import type { MatchedTerm } from '../db/schema.js';
 import { FIELDS, parseRule, type Field, type RuleNode } from './parse.js';
 import { foldText, isSpaceless, isWordCodePoint, SPACELESS_CODE_UNIT, words } from './text.js';
-import { buildWordIndex, Hits, scanWords, SPACELESS_BIT, UNIT, WORD_BIT, type WordIndex, type WordTerm } from './word-index.js';
+import { buildWordIndex, type Hits, scanWords, SPACELESS_BIT, UNIT, WORD_BIT, type WordIndex, type WordTerm } from './word-index.js';
 
 /**
  * All topics' rules compiled into one matcher. Each field of an item is read once, folded unit
@@ -251,9 +251,11 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
     programs.push(toProgram(expr));
     explained.push(explainedTerms(expr));
   }
+  const termMask = Uint8Array.from(masks);
+  const wordIndex = buildWordIndex(wordTerms, termMask);
   return {
-    topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: buildWordIndex(wordTerms),
-    classOf, astralClass, termMask: Uint8Array.from(masks), termTopics: toPairs(termTopics), topicGroups: Int32Array.from(topicGroups), alwaysTopics, usedFields, hasSpaceless, hits: new Hits(Uint8Array.from(masks)),
+    topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: wordIndex,
+    classOf, astralClass, termMask, termTopics: toPairs(termTopics), topicGroups: Int32Array.from(topicGroups), alwaysTopics, usedFields, hasSpaceless, hits: wordIndex.hits,
     topicStamp: { marks: new Int32Array(compiled.length), got: new Int32Array(compiled.length), serial: 0, out: new Int32Array(compiled.length) },
     programs: Int32Array.from(programs.flat()), programStart: starts(programs),
     explainTerms: Int32Array.from(explained.flat().map((x) => x.term)), explainStart: starts(explained),
@@ -373,10 +375,7 @@ function next(t: FlatTrie, node: number, cls: number): number {
  */
 function scanRaw(m: TopicMatcher, text: string): boolean {
   const found = m.hits;
-  if (!scanWords(m.words, text, found)) {
-    found.dropField();
-    return false;
-  }
+  if (!scanWords(m.words, text)) return false;
   if (!m.hasSpaceless) return true;
   let prevWord = false;
   for (let i = 0; i < text.length; i++) {

@@ -151,7 +151,7 @@ export const NFC_RANK = (() => {
   return table;
 })();
 
-const COMPOSES = (() => {
+export const COMPOSES = (() => {
   const pairs = new Set<number>();
   for (let c = 0; c < 0x10000; c++) {
     const s = String.fromCharCode(c);
@@ -164,30 +164,10 @@ const COMPOSES = (() => {
   return pairs;
 })();
 
-/** 1 for the units whose word isNfcWord must look at: non-starters, and marks that compose with a starter. */
+/** 1 for the units whose word the reader's isNfcWord (assembly/reader.ts) must look at: non-starters, and marks that compose with a starter. */
 export const NFC_CHECK = (() => {
   const table = new Uint8Array(0x10000);
   for (let c = 0; c < 0x10000; c++) if (NFC_RANK[c] !== 0) table[c] = 1;
   for (const pair of COMPOSES) table[pair & 0xffff] = 1;
   return table;
 })();
-
-/**
- * Whether text[start, end), a word of units none of which NFC_CHANGES or FOLD leaves to
- * context, is in NFC: its marks in canonical order, and none that NFC would compose with the
- * last starter before it (ICU's quick check, with its "maybe" answered exactly).
- */
-export function isNfcWord(text: string, start: number, end: number): boolean {
-  let starter = -1;
-  let lastRank = 0;
-  for (let k = start; k < end; k++) {
-    const c = text.charCodeAt(k);
-    const rank = NFC_RANK[c]!;
-    if (rank !== 0 && lastRank > rank) return false;
-    // A mark reaches the last starter unless a mark of its rank or more (or a starter) stands between.
-    if (NFC_CHECK[c] === 1 && starter >= 0 && (lastRank === 0 || lastRank < rank) && COMPOSES.has((text.charCodeAt(starter) << 16) | c)) return false;
-    if (rank === 0) starter = k;
-    lastRank = rank;
-  }
-  return true;
-}

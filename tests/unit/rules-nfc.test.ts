@@ -1,18 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FOLD, NEEDS_CONTEXT, NFC_CHANGES, NFC_CHECK, NFC_RANK, WORD_CHAR } from '../../src/rules/text.js';
-import { buildWordIndex, Hits, scanWords } from '../../src/rules/word-index.js';
+import { buildWordIndex, scanWords } from '../../src/rules/word-index.js';
 
 /*
  * The matcher reads a text unit by unit only when it is in NFC, and tells so word by word
- * (text.ts: isNfcWord) instead of normalizing the text. These tests hold that check to the
+ * (assembly/reader.ts: isNfcWord) instead of normalizing the text. These tests hold that check to the
  * runtime's own normalize().
  */
-const index = buildWordIndex([]);
-const hits = new Hits(new Uint8Array(0));
+const index = buildWordIndex([], new Uint8Array(0));
 const readsFast = (text: string) => {
-  const fast = scanWords(index, text, hits);
-  hits.clear();
+  const fast = scanWords(index, text);
+  index.hits.clear();
   return fast;
 };
 const foldsAlone = (text: string) => [...text].every((ch) => ch.length === 1 && FOLD[ch.charCodeAt(0)] !== NEEDS_CONTEXT);
