@@ -57,6 +57,18 @@ let phraseAt: usize = 0; // i32 per word of the longest phrase: scratch space
 let stateAt: usize = 0; // i32: count of touched, field being read
 let prefixLengths: i32 = 0;
 
+// The matcher's topics, for candidates (set by initTopics).
+let topicCount: i32 = 0;
+let termStartAt: usize = 0; // i32 per term + 1: where its (topic, group) pairs start
+let termTopicAt: usize = 0; // i32 per pair: the topic
+let termGroupAt: usize = 0; // i32 per pair: the bit of its required group in that topic
+let fullAt: usize = 0; // i32 per topic: the bits of all its groups
+let alwaysAt: usize = 0; // i32 per topic evaluated for every item
+let alwaysCount: i32 = 0;
+let marksAt: usize = 0; // i32 per topic: the serial of the item that last touched it
+let gotAt: usize = 0; // i32 per topic: the groups that item had
+let outAt: usize = 0; // i32 per topic: the candidates
+
 // One reading's.
 let textAt: usize = 0;
 let field: i32 = 0;
@@ -72,6 +84,49 @@ export function init(
   wholeAt = whole; prefixAt = prefix; filterShift = shift; gatesAt = gates; gatesMask = gatesSize - 1;
   slotsAt = slots; slotsMask = slotsSize - 1; recordsAt = records; termMaskAt = termMask;
   fieldsAt = fields; touchedAt = touched; phraseAt = phrase; stateAt = state; prefixLengths = lengths;
+}
+
+export function initTopics(
+  topics: i32, termStart: usize, termTopic: usize, termGroup: usize, full: usize, always: usize, always_: i32, marks: usize, got: usize, out: usize,
+): void {
+  topicCount = topics; termStartAt = termStart; termTopicAt = termTopic; termGroupAt = termGroup; fullAt = full;
+  alwaysAt = always; alwaysCount = always_; marksAt = marks; gotAt = got; outAt = out;
+}
+
+/**
+ * The topics worth evaluating for the item read so far: those whose every required group had a
+ * term that occurred, and those evaluated always; each once, at outAt, in no order. Returns
+ * their number. The state's third int numbers the items (stamped on the marks).
+ */
+export function candidates(): i32 {
+  let stamp = load<i32>(stateAt, 8) + 1;
+  if (stamp == 0x7fffffff) {
+    stamp = 1;
+    memory.fill(marksAt, 0, <usize>topicCount << 2);
+  }
+  store<i32>(stateAt, stamp, 8);
+  let count: i32 = 0;
+  for (; count < alwaysCount; count++) store<i32>(outAt + (<usize>count << 2), load<i32>(alwaysAt + (<usize>count << 2)));
+  const touched = load<i32>(stateAt);
+  for (let j = 0; j < touched; j++) {
+    const t = <usize>load<i32>(touchedAt + (<usize>j << 2));
+    const end = load<i32>(termStartAt + ((t + 1) << 2));
+    for (let k = load<i32>(termStartAt + (t << 2)); k < end; k++) {
+      const topic = <usize>load<i32>(termTopicAt + (<usize>k << 2)) << 2;
+      let got: i32 = 0;
+      if (load<i32>(marksAt + topic) == stamp) got = load<i32>(gotAt + topic);
+      else store<i32>(marksAt + topic, stamp);
+      const full = load<i32>(fullAt + topic);
+      if (got == full) continue;
+      got |= load<i32>(termGroupAt + (<usize>k << 2));
+      store<i32>(gotAt + topic, got);
+      if (got == full) {
+        store<i32>(outAt + (<usize>count << 2), <i32>(topic >> 2));
+        count++;
+      }
+    }
+  }
+  return count;
 }
 
 // @ts-ignore: decorator

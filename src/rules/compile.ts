@@ -112,13 +112,6 @@ export interface TopicMatcher {
   readonly astralClass: Map<number, number>;
   /** Per term: the fields it may match in, as a bit mask. */
   readonly termMask: Uint8Array;
-  /**
-   * Per term: the topics and required groups it belongs to (see requiredGroups). A topic is
-   * evaluated only when each of its groups has a term that occurred.
-   */
-  readonly termTopics: { start: Int32Array; topic: Int32Array; group: Int32Array };
-  /** Per topic: the bits of all its groups. */
-  readonly topicGroups: Int32Array;
   /** Topics without required groups (a rule like `a OR -b`): evaluated for every item. */
   readonly alwaysTopics: number[];
   /** The fields any term looks at, as a bit mask: the others are never read. */
@@ -129,8 +122,6 @@ export interface TopicMatcher {
    * arrays per item cost ~1.5 µs at T = 1000: typed arrays that large live outside the heap.)
    */
   readonly hits: Hits;
-  /** Scratch space of topicsToEvaluate, one slot per topic. */
-  readonly topicStamp: { marks: Int32Array; got: Int32Array; serial: number; out: Int32Array };
   /**
    * Per topic k, its expression in postfix (see toProgram) at programs[programStart[k],
    * programStart[k + 1]), evaluated without recursion or allocation.
@@ -252,11 +243,11 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
     explained.push(explainedTerms(expr));
   }
   const termMask = Uint8Array.from(masks);
-  const wordIndex = buildWordIndex(wordTerms, termMask);
+  // A topic is evaluated only when each of its required groups (see requiredGroups) has a term that occurred.
+  const wordIndex = buildWordIndex(wordTerms, termMask, { ...toPairs(termTopics), full: Int32Array.from(topicGroups), always: Int32Array.from(alwaysTopics) });
   return {
     topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: wordIndex,
-    classOf, astralClass, termMask, termTopics: toPairs(termTopics), topicGroups: Int32Array.from(topicGroups), alwaysTopics, usedFields, hasSpaceless, hits: wordIndex.hits,
-    topicStamp: { marks: new Int32Array(compiled.length), got: new Int32Array(compiled.length), serial: 0, out: new Int32Array(compiled.length) },
+    classOf, astralClass, termMask, alwaysTopics, usedFields, hasSpaceless, hits: wordIndex.hits,
     programs: Int32Array.from(programs.flat()), programStart: starts(programs),
     explainTerms: Int32Array.from(explained.flat().map((x) => x.term)), explainStart: starts(explained),
     explainLabels: explained.flat().map((x) => x.label), explanations: explained.flat().map(() => NO_EXPLANATION),
@@ -481,11 +472,10 @@ function matchFields(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
   if (hits.count === 0 && m.alwaysTopics.length === 0) return [];
 
   const found = hits.fields;
-  const count = topicsToEvaluate(m, hits.touched, hits.count);
-  const candidates = m.topicStamp.out;
+  const candidates = m.words.candidates();
   const matches: TopicMatch[] = [];
   const { explainTerms, explainStart, explanations, explanationFields } = m;
-  for (let k = 0; k < count; k++) {
+  for (let k = 0; k < candidates.length; k++) {
     const index = candidates[k]!;
     if (!run(m.programs, m.programStart[index]!, m.programStart[index + 1]!, found, m.stack)) continue;
     const terms: Readonly<MatchedTerm>[] = [];
@@ -502,39 +492,6 @@ function matchFields(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
     matches.push({ topicId: topic.id, slug: topic.slug, terms });
   }
   return matches;
-}
-
-/**
- * The topics whose every required group had a term that occurred (and those always evaluated),
- * each once, in topic order: the first `count` numbers of topicStamp.out.
- */
-function topicsToEvaluate(m: TopicMatcher, touched: Int32Array, touchedCount: number): number {
-  const stamps = m.topicStamp;
-  if (++stamps.serial === 0x7fffffff) {
-    stamps.serial = 1;
-    stamps.marks.fill(0);
-  }
-  const { marks, got, out, serial } = stamps;
-  let count = 0;
-  for (const index of m.alwaysTopics) out[count++] = index;
-  const { start, topic, group } = m.termTopics;
-  const full = m.topicGroups;
-  for (let j = 0; j < touchedCount; j++) {
-    const t = touched[j]!;
-    for (let k = start[t]!, end = start[t + 1]!; k < end; k++) {
-      const index = topic[k]!;
-      if (marks[index] !== serial) {
-        marks[index] = serial;
-        got[index] = 0;
-      }
-      const before = got[index]!;
-      if (before === full[index]) continue;
-      got[index] = before | group[k]!;
-      if (got[index] === full[index]) out[count++] = index;
-    }
-  }
-  if (count > 1) out.subarray(0, count).sort();
-  return count;
 }
 
 /** Runs the postfix program at program[from, to) over the hits; `stack` is scratch space as deep as any program needs. */

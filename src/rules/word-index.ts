@@ -30,7 +30,9 @@ export interface WordTerm {
 
 interface ReaderExports {
   init(...at: number[]): void;
+  initTopics(...at: number[]): void;
   scan(text: number, n: number): number;
+  candidates(): number;
   pairSlot(pair: number): number;
 }
 
@@ -157,9 +159,26 @@ function keyTable(terms: WordTerm[]): { slots: Int32Array; records: Int32Array }
   return { slots, records: Int32Array.from(records) };
 }
 
+/** The matcher's topics as WordIndex.candidates needs them (compile.ts: requiredGroups). */
+export interface TopicTerms {
+  /** Per term, where its (topic, group bit) pairs start in `topic` and `group`; one more at the end. */
+  start: Int32Array;
+  topic: Int32Array;
+  group: Int32Array;
+  /** Per topic: the bits of all its groups. */
+  full: Int32Array;
+  /** The topics evaluated for every item (rules like `a OR -b`). */
+  always: Int32Array;
+}
+
 export interface WordIndex {
   /** The terms found in the item being matched (in the readers' memory). */
   readonly hits: Hits;
+  /**
+   * The topics worth evaluating for the terms found so far, in topic order: those whose every
+   * required group had a term, and those always evaluated. A view, valid until the next call.
+   */
+  readonly candidates: () => Int32Array;
   /**
    * Lists (in hits) the terms of the index that occur in `text` and may match in the field
    * hits.field. False, having listed nothing of this field, when the text is not in NFC or has a
@@ -181,7 +200,7 @@ export function readerMemory(): ReaderMemory {
  * Builds the index of terms whose words are all of scripts written with spaces, with a reader of
  * its own. `termMask`: per term id (of every term of the matcher), the fields it may match in.
  */
-export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array): WordIndex {
+export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: TopicTerms = noTopics(termMask.length)): WordIndex {
   const bits = filterBits(terms.length);
   const shift = 32 - bits + 5;
   const wholeFilter = new Int32Array(1 << (bits - 5));
@@ -207,16 +226,20 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array): WordInd
 
   // The index's region: its tables, then the scratch space of its items.
   const mem = readerMemory();
-  const tables = [wholeFilter, prefixFilter, gates, slots, records, termMask];
-  const sizes = [...tables.map((t) => t.byteLength), termMask.length /* fields */, 4 * termMask.length /* touched */, 4 * maxWords /* phrase */, 8 /* state */];
+  const topicCount = topics.full.length;
+  const tables = [wholeFilter, prefixFilter, gates, slots, records, termMask, topics.start, topics.topic, topics.group, topics.full, topics.always];
+  const scratch = {
+    fields: termMask.length, touched: 4 * termMask.length, phrase: 4 * maxWords, state: 12 /* count, field, item */,
+    marks: 4 * topicCount, got: 4 * topicCount, out: 4 * topicCount,
+  };
+  const sizes = [...tables.map((t) => t.byteLength), ...Object.values(scratch)];
   const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((n, size) => n + ((size + 7) & ~7), 0));
   const bytes = offsets[offsets.length - 1]! + sizes[sizes.length - 1]!;
   const region = mem.alloc(bytes);
   const at = offsets.map((offset) => region + offset);
   tables.forEach((table, k) => mem.bytes.set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength), at[k]!));
-  const [whole, prefix, gatesAt, slotsAt, recordsAt, termMaskAt, fieldsAt, touchedAt, phraseAt, stateAt] = at as [
-    number, number, number, number, number, number, number, number, number, number,
-  ];
+  const [whole, prefix, gatesAt, slotsAt, recordsAt, termMaskAt, startAt, topicAt, groupAt, fullAt, alwaysAt] = at as Tuple<number, 11>;
+  const [fieldsAt, touchedAt, phraseAt, stateAt, marksAt, gotAt, outAt] = at.slice(tables.length) as Tuple<number, 7>;
 
   const reader = instantiate(mem.memory) as unknown as ReaderExports;
   const s = mem.at;
@@ -225,15 +248,25 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array): WordInd
     whole, prefix, shift, gatesAt, gates.length, slotsAt, slots.length / 2, recordsAt, termMaskAt, fieldsAt, touchedAt, phraseAt, stateAt,
     prefixLengths,
   );
-  const hits = new Hits(mem, termMask.length, termMaskAt, fieldsAt, touchedAt, stateAt);
+  reader.initTopics(topicCount, startAt, topicAt, groupAt, fullAt, alwaysAt, topics.always.length, marksAt, gotAt, outAt);
+  const hits = new Hits(mem, { terms: termMask.length, topics: topicCount, termMaskAt, fieldsAt, touchedAt, stateAt, outAt });
   mem.releaseWith(hits, region);
   const scan = (text: number, n: number) => reader.scan(text, n) === 1;
   return {
     hits,
     bytes,
     read: (text) => mem.withText(text, (at) => scan(at, text.length)),
+    candidates: () => hits.out.subarray(0, reader.candidates()).sort(),
   };
 }
+
+/** For an index read on its own (tests, benchmarks): no topic to evaluate. */
+function noTopics(terms: number): TopicTerms {
+  const none = new Int32Array(0);
+  return { start: new Int32Array(terms + 1), topic: none, group: none, full: none, always: none };
+}
+
+type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [T, ...R]>;
 
 /**
  * The terms found in one item: per term, the fields it occurred in (bits), and the terms with
@@ -246,26 +279,30 @@ export class Hits {
   private generation = -1;
   private fieldsView!: Uint8Array;
   private touchedView!: Int32Array;
+  private outView!: Int32Array;
   private termMask!: Uint8Array;
   /** count, field */
   private state!: Int32Array;
   constructor(
     private readonly mem: ReaderMemory,
-    private readonly terms: number,
-    private readonly termMaskAt: number,
-    private readonly fieldsAt: number,
-    private readonly touchedAt: number,
-    private readonly stateAt: number,
+    private readonly at: { terms: number; topics: number; termMaskAt: number; fieldsAt: number; touchedAt: number; stateAt: number; outAt: number },
   ) {}
   /** Makes the views again when the memory has grown (that detaches them). */
   private sync(): void {
     if (this.generation === this.mem.generation) return;
     const buffer = this.mem.memory.buffer;
-    this.termMask = new Uint8Array(buffer, this.termMaskAt, this.terms);
-    this.fieldsView = new Uint8Array(buffer, this.fieldsAt, this.terms);
-    this.touchedView = new Int32Array(buffer, this.touchedAt, this.terms);
-    this.state = new Int32Array(buffer, this.stateAt, 2);
+    const at = this.at;
+    this.termMask = new Uint8Array(buffer, at.termMaskAt, at.terms);
+    this.fieldsView = new Uint8Array(buffer, at.fieldsAt, at.terms);
+    this.touchedView = new Int32Array(buffer, at.touchedAt, at.terms);
+    this.outView = new Int32Array(buffer, at.outAt, at.topics);
+    this.state = new Int32Array(buffer, at.stateAt, 2);
     this.generation = this.mem.generation;
+  }
+  /** Where WordIndex.candidates lists the topics. */
+  get out(): Int32Array {
+    this.sync();
+    return this.outView;
   }
   get fields(): Uint8Array {
     this.sync();
