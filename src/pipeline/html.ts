@@ -38,15 +38,51 @@ export function htmlToText(html: string): string {
   return foldWhitespace(out.join(''));
 }
 
-/** Folds spaces within lines and blank lines between them; trims. */
+/** 1 for the UTF-16 units that /\s/ matches (all of them are in the BMP), taken from the runtime's own regex. */
+const SPACE = (() => {
+  const table = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) if (/\s/.test(String.fromCharCode(c))) table[c] = 1;
+  return table;
+})();
+/** Where whitespace may need folding: anything but one space between words (global: its lastIndex is set before each use). */
+const UNUSUAL_SPACE = /[^\S ]| {2}/g;
+
+/**
+ * Folds spaces within lines and blank lines between them; trims: each run of whitespace becomes
+ * one space, or, when it has line breaks (\n, \r\n or \r), one line break, or two when it has
+ * two or more (one blank line); none at either end. A regular expression finds the runs that
+ * may change (most are one space, left as they are); the text between them is copied in
+ * slices. (Four replacing regular expressions cost ~60 µs per 7 KB item, more than parsing the
+ * HTML; this ~13 µs.)
+ */
 export function foldWhitespace(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    // Only runs and other kinds of space: replacing each single space by itself cost ~40 µs per 7 KB.
-    .replace(/[^\S\n]{2,}|[^\S \n]/g, ' ')
-    .replace(/ ?\n ?/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  let start = 0;
+  let end = text.length;
+  while (start < end && SPACE[text.charCodeAt(start)] === 1) start++;
+  while (end > start && SPACE[text.charCodeAt(end - 1)] === 1) end--;
+  let out = '';
+  let from = start; // the text from here to `end` is not in `out` yet
+  UNUSUAL_SPACE.lastIndex = start;
+  for (let m = UNUSUAL_SPACE.exec(text); m !== null && m.index < end; m = UNUSUAL_SPACE.exec(text)) {
+    let i = m.index;
+    while (i > from && SPACE[text.charCodeAt(i - 1)] === 1) i--; // one space before a line break
+    let j = i;
+    let breaks = 0;
+    for (; SPACE[text.charCodeAt(j)] === 1; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 0x0a) breaks++;
+      else if (c === 0x0d) {
+        breaks++;
+        if (text.charCodeAt(j + 1) === 0x0a) j++;
+      }
+    }
+    UNUSUAL_SPACE.lastIndex = j;
+    const fold = breaks === 0 ? ' ' : breaks === 1 ? '\n' : '\n\n';
+    if (j - i === fold.length && text.slice(i, j) === fold) continue;
+    out += text.slice(from, i) + fold;
+    from = j;
+  }
+  return out + text.slice(from, end);
 }
 
 /** Plain text on one line (titles, authors, categories). */

@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { foldWhitespace, htmlToText } from '../../src/pipeline/html.js';
+
+/** What foldWhitespace does, said as plainly as possible (its first version: four replacements). */
+const plainFold = (text: string) =>
+  text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+
+const PIECES = ['a', 'word', 'रूस', '東京', ' ', '  ', '\n', '\r', '\r\n', '\t', '\u00a0', '\u2028', '\u3000', '\ufeff', '\v', 'x y'];
+const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 30 }).map((parts) => parts.join(''));
+
+describe('folding whitespace', () => {
+  it('agrees with the plain replacements on random texts of words, spaces and line breaks', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(foldWhitespace(t)).toBe(plainFold(t));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it.each([
+    ['one space between words stays', 'a b', 'a b'],
+    ['runs of spaces and tabs become one space', 'a  \t b', 'a b'],
+    ['other spaces become a space', 'a\u00a0b\u3000c', 'a b c'],
+    ['spaces around a line break go', 'a  \n\t b', 'a\nb'],
+    ['a line break of any kind is one', 'a\r\nb\rc\nd', 'a\nb\nc\nd'],
+    ['many line breaks are one blank line', 'a\n\n\n \n\r\nb', 'a\n\nb'],
+    ['ends are trimmed', ' \n\ufeff a b \r\n ', 'a b'],
+    ['all whitespace is nothing', ' \n\t ', ''],
+    ['empty', '', ''],
+  ])('%s', (_, input, want) => {
+    expect(foldWhitespace(input)).toBe(want);
+  });
+});
+
+describe('HTML to text', () => {
+  it('puts blocks on their own lines, drops scripts and decodes entities', () => {
+    expect(htmlToText('<p>Russia &amp; <b>North</b>\n  Korea</p><script>x()</script><p>  next  </p>')).toBe('Russia & North\nKorea\n\nnext');
+  });
+});
