@@ -60,8 +60,7 @@ let prefixLengths: i32 = 0;
 // The matcher's topics, for candidates (set by initTopics).
 let topicCount: i32 = 0;
 let termStartAt: usize = 0; // i32 per term + 1: where its (topic, group) pairs start
-let termTopicAt: usize = 0; // i32 per pair: the topic
-let termGroupAt: usize = 0; // i32 per pair: the bit of its required group in that topic
+let termPairsAt: usize = 0; // two i32 per pair: the topic, and the bit of the term's required group in it
 let fullAt: usize = 0; // i32 per topic: the bits of all its groups
 let alwaysAt: usize = 0; // i32 per topic evaluated for every item
 let alwaysCount: i32 = 0;
@@ -87,9 +86,9 @@ export function init(
 }
 
 export function initTopics(
-  topics: i32, termStart: usize, termTopic: usize, termGroup: usize, full: usize, always: usize, always_: i32, marks: usize, got: usize, out: usize,
+  topics: i32, termStart: usize, termPairs: usize, full: usize, always: usize, always_: i32, marks: usize, got: usize, out: usize,
 ): void {
-  topicCount = topics; termStartAt = termStart; termTopicAt = termTopic; termGroupAt = termGroup; fullAt = full;
+  topicCount = topics; termStartAt = termStart; termPairsAt = termPairs; fullAt = full;
   alwaysAt = always; alwaysCount = always_; marksAt = marks; gotAt = got; outAt = out;
 }
 
@@ -112,13 +111,14 @@ export function candidates(): i32 {
     const t = <usize>load<i32>(touchedAt + (<usize>j << 2));
     const end = load<i32>(termStartAt + ((t + 1) << 2));
     for (let k = load<i32>(termStartAt + (t << 2)); k < end; k++) {
-      const topic = <usize>load<i32>(termTopicAt + (<usize>k << 2)) << 2;
+      const pair = termPairsAt + (<usize>k << 3);
+      const topic = <usize>load<i32>(pair) << 2;
       let got: i32 = 0;
       if (load<i32>(marksAt + topic) == stamp) got = load<i32>(gotAt + topic);
       else store<i32>(marksAt + topic, stamp);
       const full = load<i32>(fullAt + topic);
       if (got == full) continue;
-      got |= load<i32>(termGroupAt + (<usize>k << 2));
+      got |= load<i32>(pair, 4);
       store<i32>(gotAt + topic, got);
       if (got == full) {
         store<i32>(outAt + (<usize>count << 2), <i32>(topic >> 2));

@@ -264,10 +264,8 @@ function starts(lists: unknown[][]): Int32Array {
 }
 
 /** Per-term lists of (topic, group bit) pairs as flat arrays (compressed sparse rows): no pointer chasing. */
-function toPairs(lists: number[][]): { start: Int32Array; topic: Int32Array; group: Int32Array } {
-  const start = starts(lists).map((n) => n / 2);
-  const flat = lists.flat();
-  return { start, topic: Int32Array.from(flat.filter((_, k) => k % 2 === 0)), group: Int32Array.from(flat.filter((_, k) => k % 2 === 1)) };
+function toPairs(lists: number[][]): { start: Int32Array; pairs: Int32Array } {
+  return { start: starts(lists).map((n) => n / 2), pairs: Int32Array.from(lists.flat()) };
 }
 
 /**

@@ -161,10 +161,10 @@ function keyTable(terms: WordTerm[]): { slots: Int32Array; records: Int32Array }
 
 /** The matcher's topics as WordIndex.candidates needs them (compile.ts: requiredGroups). */
 export interface TopicTerms {
-  /** Per term, where its (topic, group bit) pairs start in `topic` and `group`; one more at the end. */
+  /** Per term, where its pairs start in `pairs`; one more at the end. */
   start: Int32Array;
-  topic: Int32Array;
-  group: Int32Array;
+  /** Per term, its (topic, group bit) pairs: the topics it is in, and the bit of its required group there. */
+  pairs: Int32Array;
   /** Per topic: the bits of all its groups. */
   full: Int32Array;
   /** The topics evaluated for every item (rules like `a OR -b`). */
@@ -227,7 +227,7 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: 
   // The index's region: its tables, then the scratch space of its items.
   const mem = readerMemory();
   const topicCount = topics.full.length;
-  const tables = [wholeFilter, prefixFilter, gates, slots, records, termMask, topics.start, topics.topic, topics.group, topics.full, topics.always];
+  const tables = [wholeFilter, prefixFilter, gates, slots, records, termMask, topics.start, topics.pairs, topics.full, topics.always];
   const scratch = {
     fields: termMask.length, touched: 4 * termMask.length, phrase: 4 * maxWords, state: 12 /* count, field, item */,
     marks: 4 * topicCount, got: 4 * topicCount, out: 4 * topicCount,
@@ -238,7 +238,7 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: 
   const region = mem.alloc(bytes);
   const at = offsets.map((offset) => region + offset);
   tables.forEach((table, k) => mem.bytes.set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength), at[k]!));
-  const [whole, prefix, gatesAt, slotsAt, recordsAt, termMaskAt, startAt, topicAt, groupAt, fullAt, alwaysAt] = at as Tuple<number, 11>;
+  const [whole, prefix, gatesAt, slotsAt, recordsAt, termMaskAt, startAt, pairsAt, fullAt, alwaysAt] = at as Tuple<number, 10>;
   const [fieldsAt, touchedAt, phraseAt, stateAt, marksAt, gotAt, outAt] = at.slice(tables.length) as Tuple<number, 7>;
 
   const reader = instantiate(mem.memory) as unknown as ReaderExports;
@@ -248,7 +248,7 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: 
     whole, prefix, shift, gatesAt, gates.length, slotsAt, slots.length / 2, recordsAt, termMaskAt, fieldsAt, touchedAt, phraseAt, stateAt,
     prefixLengths,
   );
-  reader.initTopics(topicCount, startAt, topicAt, groupAt, fullAt, alwaysAt, topics.always.length, marksAt, gotAt, outAt);
+  reader.initTopics(topicCount, startAt, pairsAt, fullAt, alwaysAt, topics.always.length, marksAt, gotAt, outAt);
   const hits = new Hits(mem, { terms: termMask.length, topics: topicCount, termMaskAt, fieldsAt, touchedAt, stateAt, outAt });
   mem.releaseWith(hits, region);
   const scan = (text: number, n: number) => reader.scan(text, n) === 1;
@@ -263,7 +263,7 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: 
 /** For an index read on its own (tests, benchmarks): no topic to evaluate. */
 function noTopics(terms: number): TopicTerms {
   const none = new Int32Array(0);
-  return { start: new Int32Array(terms + 1), topic: none, group: none, full: none, always: none };
+  return { start: new Int32Array(terms + 1), pairs: none, full: none, always: none };
 }
 
 type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [T, ...R]>;
