@@ -109,6 +109,13 @@ export class ReaderMemory {
     if (prev && prev[0] + prev[1] === at) this.free.splice(k - 1, 2, [prev[0], prev[1] + this.free[k]![1]]);
   }
 
+  /** Bytes given out and not given back (shared tables, text, every live index's region). */
+  used(): number {
+    let bytes = 0;
+    for (const size of this.sizes.values()) bytes += size;
+    return bytes;
+  }
+
   /** Bytes the memory holds (shared tables, text, every live index's region, free blocks). */
   size(): number {
     return this.memory.buffer.byteLength;

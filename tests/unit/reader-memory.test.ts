@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { compileTopics, matchItem, type MatchableItem } from '../../src/rules/compile.js';
 import { ReaderMemory } from '../../src/rules/reader-memory.js';
@@ -69,5 +71,25 @@ describe('the readers memory', () => {
     } finally {
       mem.release(big);
     }
+  });
+
+  it('gets a matcher\'s region back once the matcher is garbage-collected', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const mem = readerMemory();
+    compileTopics([{ id: 0, slug: 'warm', rule: 'warm' }]); // the shared tables exist before counting
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const before = mem.used();
+    (() => {
+      const m = compileTopics(Array.from({ length: 200 }, (_, i) => ({ id: i, slug: `t${i}`, rule: `word${i} OR "phrase ${i}" OR pre${i}*` })));
+      expect(matchItem(m, item('word7 and phrase 9'))).toHaveLength(2);
+      expect(mem.used()).toBeGreaterThan(before);
+    })();
+    for (let k = 0; k < 20 && mem.used() > before; k++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(mem.used()).toBe(before);
   });
 });
