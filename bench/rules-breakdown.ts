@@ -6,7 +6,7 @@
  * matchItem (every field, topic evaluation, explanations).
  */
 import { compileTopics, matchItem } from '../src/rules/compile.js';
-import { buildWordIndex, scanWords, UNIT } from '../src/rules/word-index.js';
+import { buildWordIndex, UNIT } from '../src/rules/word-index.js';
 import { benchInputs } from './rules.js';
 
 const { items, rulesByT } = benchInputs();
@@ -16,7 +16,7 @@ const empty = buildWordIndex([], m.termMask);
 const read = (ix: typeof empty) => () => {
   for (const text of texts) {
     ix.hits.field = 4;
-    scanWords(ix, text);
+    ix.read(text);
     ix.hits.clear();
   }
 };

@@ -1,7 +1,7 @@
 import type { MatchedTerm } from '../db/schema.js';
 import { FIELDS, parseRule, type Field, type RuleNode } from './parse.js';
 import { foldText, isSpaceless, isWordCodePoint, SPACELESS_CODE_UNIT, words } from './text.js';
-import { buildWordIndex, type Hits, scanWords, SPACELESS_BIT, UNIT, WORD_BIT, type WordIndex, type WordTerm } from './word-index.js';
+import { buildWordIndex, type Hits, SPACELESS_BIT, UNIT, WORD_BIT, type WordIndex, type WordTerm } from './word-index.js';
 
 /**
  * All topics' rules compiled into one matcher. Each field of an item is read once, folded unit
@@ -364,7 +364,7 @@ function next(t: FlatTrie, node: number, cls: number): number {
  */
 function scanRaw(m: TopicMatcher, text: string): boolean {
   const found = m.hits;
-  if (!scanWords(m.words, text)) return false;
+  if (!m.words.read(text)) return false;
   if (!m.hasSpaceless) return true;
   let prevWord = false;
   for (let i = 0; i < text.length; i++) {

@@ -15,9 +15,9 @@ import { READER_WASM } from './reader-wasm.js';
  * The table is flat arrays laid out for few cache misses: a key's slot, then one record that
  * holds all its terms' data (measured at T = 1000: a lookup cost ~300 ns in objects and separate
  * arrays; now finding the slot costs ~50 ns, most lookups there find a term). The reading itself
- * runs in WebAssembly (assembly/reader.ts), over this index laid out in the module's memory:
- * this file builds the tables and puts each field's text there. docs/benchmarks.md lists the
- * layouts tried that did no better.
+ * runs in WebAssembly (assembly/reader.ts) over these tables, laid out in the readers' memory
+ * (reader-memory.ts): this file builds them and puts each field's text there.
+ * docs/benchmarks.md lists the layouts tried that did no better.
  */
 
 /** A term as the index stores it: its folded words, whether the last one is a prefix, and the fields it may match in (bits). */
@@ -341,9 +341,4 @@ export class Hits {
     for (let k = 0; k < state[0]!; k++) this.fieldsView[this.touchedView[k]!] = 0;
     state[0] = 0;
   }
-}
-
-/** WordIndex.read, for callers that hold the index. */
-export function scanWords(ix: WordIndex, text: string): boolean {
-  return ix.read(text);
 }
