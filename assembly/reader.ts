@@ -54,7 +54,7 @@ let termMaskAt: usize = 0; // u8 per term: the fields it may match in
 let fieldsAt: usize = 0; // u8 per term: the fields it was found in
 let touchedAt: usize = 0; // i32 per term found, in order
 let phraseAt: usize = 0; // i32 per word of the longest phrase: scratch space
-let stateAt: usize = 0; // i32: count of touched, field being read
+let stateAt: usize = 0; // i32: count of touched, field being read, number of the item (for candidates' marks)
 let prefixLengths: i32 = 0;
 
 // The matcher's topics, for candidates (set by initTopics).
@@ -64,7 +64,7 @@ let termPairsAt: usize = 0; // two i32 per pair: the topic, and the bit of the t
 let fullAt: usize = 0; // i32 per topic: the bits of all its groups
 let alwaysAt: usize = 0; // i32 per topic evaluated for every item
 let alwaysCount: i32 = 0;
-let marksAt: usize = 0; // i32 per topic: the serial of the item that last touched it
+let marksAt: usize = 0; // i32 per topic: the number of the item that last touched it
 let gotAt: usize = 0; // i32 per topic: the groups that item had
 let outAt: usize = 0; // i32 per topic: the candidates
 
@@ -86,10 +86,10 @@ export function init(
 }
 
 export function initTopics(
-  topics: i32, termStart: usize, termPairs: usize, full: usize, always: usize, always_: i32, marks: usize, got: usize, out: usize,
+  topics: i32, termStart: usize, termPairs: usize, full: usize, always: usize, alwaysSize: i32, marks: usize, got: usize, out: usize,
 ): void {
   topicCount = topics; termStartAt = termStart; termPairsAt = termPairs; fullAt = full;
-  alwaysAt = always; alwaysCount = always_; marksAt = marks; gotAt = got; outAt = out;
+  alwaysAt = always; alwaysCount = alwaysSize; marksAt = marks; gotAt = got; outAt = out;
 }
 
 /**
