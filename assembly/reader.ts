@@ -50,7 +50,6 @@ let gatesMask: i32 = 0;
 let slotsAt: usize = 0; // two i32 per slot: key, record offset (in i32) or FREE
 let slotsMask: i32 = 0;
 let recordsAt: usize = 0;
-let termMaskAt: usize = 0; // u8 per term: the fields it may match in
 let fieldsAt: usize = 0; // u8 per term: the fields it was found in
 let touchedAt: usize = 0; // i32 per term found, in order
 let phraseAt: usize = 0; // i32 per word of the longest phrase: scratch space
@@ -76,12 +75,12 @@ let serial: i32 = 0;
 export function init(
   unit: usize, nfc: usize, composes: usize, composesSize: i32, cache: usize, heads: usize, serialCell: usize,
   whole: usize, prefix: usize, shift: i32, gates: usize, gatesSize: i32, slots: usize, slotsSize: i32, records: usize,
-  termMask: usize, fields: usize, touched: usize, phrase: usize, state: usize, lengths: i32,
+  fields: usize, touched: usize, phrase: usize, state: usize, lengths: i32,
 ): void {
   unitAt = unit; nfcAt = nfc; composesAt = composes; composesMask = composesSize - 1;
   doneKeysAt = cache; doneStampsAt = cache + (<usize>CACHE << 2); headsAt = heads; serialAt = serialCell;
   wholeAt = whole; prefixAt = prefix; filterShift = shift; gatesAt = gates; gatesMask = gatesSize - 1;
-  slotsAt = slots; slotsMask = slotsSize - 1; recordsAt = records; termMaskAt = termMask;
+  slotsAt = slots; slotsMask = slotsSize - 1; recordsAt = records;
   fieldsAt = fields; touchedAt = touched; phraseAt = phrase; stateAt = state; prefixLengths = lengths;
 }
 
@@ -268,7 +267,7 @@ function lookupRecord(at: i32, start: i32, end: i32): bool {
     const term = record(p);
     const count = record(p + 2);
     const words = p + 4;
-    const wanted = ((<i32>load<u8>(fieldsAt + <usize>term) | ~<i32>load<u8>(termMaskAt + <usize>term)) & field) == 0;
+    const wanted = ((<i32>load<u8>(fieldsAt + <usize>term) | ~record(p + 1)) & field) == 0;
     p = words + record(p + 3);
     if (!wanted) continue;
     let last = words;

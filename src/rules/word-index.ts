@@ -245,7 +245,7 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: 
   const s = mem.at;
   reader.init(
     s.unit, s.nfc, s.composes, COMPOSES_TABLE.length, s.cache, s.heads, s.serial,
-    whole, prefix, shift, gatesAt, gates.length, slotsAt, slots.length / 2, recordsAt, termMaskAt, fieldsAt, touchedAt, phraseAt, stateAt,
+    whole, prefix, shift, gatesAt, gates.length, slotsAt, slots.length / 2, recordsAt, fieldsAt, touchedAt, phraseAt, stateAt,
     prefixLengths,
   );
   reader.initTopics(topicCount, startAt, pairsAt, fullAt, alwaysAt, topics.always.length, marksAt, gotAt, outAt);
