@@ -308,10 +308,6 @@ export class Hits {
     this.sync();
     return this.fieldsView;
   }
-  get touched(): Int32Array {
-    this.sync();
-    return this.touchedView;
-  }
   get count(): number {
     this.sync();
     return this.state[0]!;
