@@ -128,12 +128,12 @@ export function benchRules(): string[] {
   const out: string[] = [];
   for (const [t, rules] of rulesByT) {
     const matcher = compileTopics(rules.map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
-    // The matcher's memory: its typed arrays (the tries, the class table, per-term data) and its
-    // word index's region of the readers' memory (not the tables every reader shares).
+    // The matcher's memory: its typed arrays (the tries, the class table) and its word index's
+    // region of the readers' memory (per-term data; not the tables every reader shares).
     const trie = matcher.trie;
     const arrays: ArrayBufferView[] = [
       ...[trie, matcher.spacelessTrie].flatMap((t) => [t.nodes, t.denseTargets, t.children, t.terms]),
-      matcher.classOf, matcher.termMask,
+      matcher.classOf,
     ];
     const bytes = arrays.reduce((n, a) => n + a.byteLength, matcher.words.bytes);
     const naive = naiveMatcher(rules);

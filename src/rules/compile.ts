@@ -105,23 +105,16 @@ export interface TopicMatcher {
   readonly trie: FlatTrie;
   /** Terms with characters of scripts written without spaces: what the fast path walks. */
   readonly spacelessTrie: FlatTrie;
-  /** Terms of words: what the fast path looks up by hash. */
+  /** Terms of words: what the fast path looks up by hash; its `hits` are the terms an item has. */
   readonly words: WordIndex;
   /** Class of each folded BMP code unit that occurs in some term (0: in none, so no walk goes on). */
   readonly classOf: Uint16Array;
   readonly astralClass: Map<number, number>;
-  /** Per term: the fields it may match in, as a bit mask. */
-  readonly termMask: Uint8Array;
   /** Topics without required groups (a rule like `a OR -b`): evaluated for every item. */
   readonly alwaysTopics: number[];
   /** The fields any term looks at, as a bit mask: the others are never read. */
   readonly usedFields: number;
   readonly hasSpaceless: boolean;
-  /**
-   * Scratch space of matchItem: the terms found and their fields; empty between calls. (Fresh
-   * arrays per item cost ~1.5 µs at T = 1000: typed arrays that large live outside the heap.)
-   */
-  readonly hits: Hits;
   /**
    * Per topic k, its expression in postfix (see toProgram) at programs[programStart[k],
    * programStart[k + 1]), evaluated without recursion or allocation.
@@ -242,12 +235,12 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
     programs.push(toProgram(expr));
     explained.push(explainedTerms(expr));
   }
-  const termMask = Uint8Array.from(masks);
-  // A topic is evaluated only when each of its required groups (see requiredGroups) has a term that occurred.
-  const wordIndex = buildWordIndex(wordTerms, termMask, { ...toPairs(termTopics), full: Int32Array.from(topicGroups), always: Int32Array.from(alwaysTopics) });
+  // Per term, the fields it may match in (bits). A topic is evaluated only when each of its
+  // required groups (see requiredGroups) has a term that occurred.
+  const wordIndex = buildWordIndex(wordTerms, Uint8Array.from(masks), { ...toPairs(termTopics), full: Int32Array.from(topicGroups), always: Int32Array.from(alwaysTopics) });
   return {
     topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: wordIndex,
-    classOf, astralClass, termMask, alwaysTopics, usedFields, hasSpaceless, hits: wordIndex.hits,
+    classOf, astralClass, alwaysTopics, usedFields, hasSpaceless,
     programs: Int32Array.from(programs.flat()), programStart: starts(programs),
     explainTerms: Int32Array.from(explained.flat().map((x) => x.term)), explainStart: starts(explained),
     explainLabels: explained.flat().map((x) => x.label), explanations: explained.flat().map(() => NO_EXPLANATION),
@@ -358,12 +351,12 @@ function next(t: FlatTrie, node: number, cls: number): number {
 }
 
 /**
- * Reads one raw field, folding it unit by unit, and adds every term that occurs in it to m.hits;
+ * Reads one raw field, folding it unit by unit, and adds every term that occurs in it to m.words.hits;
  * false, having added nothing, when the text is not in NFC or some unit folds only in context
  * (the caller then folds the whole text and uses scanFolded).
  */
 function scanRaw(m: TopicMatcher, text: string): boolean {
-  const found = m.hits;
+  const found = m.words.hits;
   if (!m.words.read(text)) return false;
   if (!m.hasSpaceless) return true;
   let prevWord = false;
@@ -402,7 +395,7 @@ function walkRaw(t: FlatTrie, classOf: Uint16Array, text: string, start: number,
 
 /** The same reading over a text folded already (by foldText), code point by code point. */
 function scanFolded(m: TopicMatcher, text: string): void {
-  const found = m.hits;
+  const found = m.words.hits;
   let prevWord = false;
   for (let i = 0; i < text.length; ) {
     const cp = text.codePointAt(i)!;
@@ -453,12 +446,12 @@ export function matchItem(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
   try {
     return matchFields(m, item);
   } finally {
-    m.hits.clear();
+    m.words.hits.clear();
   }
 }
 
 function matchFields(m: TopicMatcher, item: MatchableItem): TopicMatch[] {
-  const hits = m.hits;
+  const hits = m.words.hits;
   for (const field of FIELDS) {
     const bit = FIELD_BIT[field];
     if (!(m.usedFields & bit)) continue;

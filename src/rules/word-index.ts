@@ -172,7 +172,10 @@ export interface TopicTerms {
 }
 
 export interface WordIndex {
-  /** The terms found in the item being matched (in the readers' memory). */
+  /**
+   * Scratch space of matching: the terms found in the item being matched (in the readers'
+   * memory); empty between items. (Fresh arrays per item cost ~1.5 µs at T = 1000.)
+   */
   readonly hits: Hits;
   /**
    * The topics worth evaluating for the terms found so far, in topic order: those whose every
