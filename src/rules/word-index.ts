@@ -254,11 +254,10 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: 
   reader.initTopics(topicCount, startAt, pairsAt, fullAt, alwaysAt, topics.always.length, marksAt, gotAt, outAt);
   const hits = new Hits(mem, { terms: termMask.length, topics: topicCount, termMaskAt, fieldsAt, touchedAt, stateAt, outAt });
   mem.releaseWith(hits, region);
-  const scan = (text: number, n: number) => reader.scan(text, n) === 1;
   return {
     hits,
     bytes,
-    read: (text) => mem.withText(text, (at) => scan(at, text.length)),
+    read: (text) => mem.withText(text, (at) => reader.scan(at, text.length) === 1),
     candidates: () => hits.out.subarray(0, reader.candidates()).sort(),
   };
 }
