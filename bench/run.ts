@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { compareBuilds } from './compare.js';
 import { feedToTopicLatency } from './latency.js';
 import { benchRules } from './rules.js';
 import { benchStoryGrouping } from './stories.js';
@@ -13,6 +14,12 @@ if (!only || only === 'rules') {
 if (!only || only === 'latency') {
   const latency = await feedToTopicLatency(100, 5);
   console.log(`feed added → all ${latency.items} items tagged and the topic feed serving them: median ${latency.medianMs} ms (runs: ${latency.runsMs.join(', ')} ms)`);
+}
+if (only === 'compare') {
+  // Not part of a plain `npm run bench`: it needs another build to compare with.
+  const [rootA, rootB = process.cwd(), t = '1000'] = process.argv.slice(3);
+  if (!rootA) throw new Error('usage: npm run bench -- compare <root A> [<root B, default .>] [<T, default 1000>]');
+  for (const line of await compareBuilds(rootA, rootB, Number(t))) console.log('  ' + line);
 }
 if (!only || only === 'stories') {
   console.log('story grouping, a poll of 500 new items in one feed, with items already stored:');
