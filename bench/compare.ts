@@ -44,7 +44,7 @@ const quantile = (values: number[], q: number) => [...values].sort((a, b) => a -
 /** µs per item of each build (best and median round), and the quartiles of B's time over A's, round by round. */
 export async function compareBuilds(rootA: string, rootB: string, t = 1000, rounds = 300): Promise<string[]> {
   const builds = [await load(rootA, t), await load(rootB, t)] as const;
-  // Warm-up: V8 compiles the hot code in tiers as it runs; a few seconds of both before measuring.
+  // Warm-up (~1 s): V8 compiles the hot code in tiers as it runs.
   for (let k = 0; k < 30; k++) builds.forEach((b) => b.run());
   const times: [number[], number[]] = [[], []];
   const ratios: number[] = [];
