@@ -127,7 +127,15 @@ export function benchRules(): string[] {
   const { items, rulesByT } = benchInputs();
   const out: string[] = [];
   for (const [t, rules] of rulesByT) {
-    const matcher = compileTopics(rules.map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
+    // Compiling is what every worker does when a topic changes: the best of three.
+    const topics = rules.map((rule, i) => ({ id: i, slug: `t${i}`, rule }));
+    let compileMs = Infinity;
+    for (let k = 0; k < 3; k++) {
+      const start = performance.now();
+      compileTopics(topics);
+      compileMs = Math.min(compileMs, performance.now() - start);
+    }
+    const matcher = compileTopics(topics);
     // The matcher's memory: its typed arrays (the tries, the class table) and its word index's
     // region of the readers' memory (per-term data; not the tables every reader shares).
     const trie = matcher.trie;
@@ -151,7 +159,8 @@ export function benchRules(): string[] {
     const tagged = items.reduce((n, x) => n + matchItem(matcher, x.item).length, 0);
     out.push(
       `T=${String(t).padEnd(5)} naive ${a.toFixed(0).padStart(7)} items/s | compiled ${b.toFixed(0).padStart(7)} items/s (${(b / a).toFixed(0)}× naive; ${best(compiled!)}) | ` +
-        `HTML→tags ${c.toFixed(0).padStart(6)} items/s (${best(whole!)}) | matcher ${(bytes / 2 ** 20).toFixed(1)} MiB, ${trie.nodes.length / 8} trie nodes | ` +
+        `HTML→tags ${c.toFixed(0).padStart(6)} items/s (${best(whole!)}) | matcher ${(bytes / 2 ** 20).toFixed(1)} MiB, ${trie.nodes.length / 8} trie nodes, ` +
+        `compiled in ${compileMs.toFixed(0)} ms | ` +
         `${(tagged / items.length).toFixed(1)} tags/item`,
     );
   }

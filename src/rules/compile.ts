@@ -303,39 +303,49 @@ function triggerTerms(e: Expr): Set<number> | null {
 
 /** Numbers the nodes breadth-first and writes the trie into typed arrays; nodes with many children get a dense row. */
 function flatten(root: TrieNode, width: number): FlatTrie {
+  // Breadth-first, each node's children (then its separator) numbered right after those of the
+  // nodes before it: so writing the nodes in that order can count the numbers as it goes, and no
+  // map from node to number is needed (it made compiling T = 1000 topics ~40% slower).
   const order: TrieNode[] = [root];
-  const index = new Map<TrieNode, number>([[root, 0]]);
+  let denseRows = 0, childInts = 0, termCount = 0;
   for (let i = 0; i < order.length; i++) {
     const node = order[i]!;
-    for (const kid of node.sep ? [...node.kids, node.sep] : node.kids) {
-      index.set(kid, order.length);
-      order.push(kid);
-    }
+    for (const kid of node.kids) order.push(kid);
+    if (node.sep) order.push(node.sep);
+    if (node.keys.length >= DENSE_FROM) denseRows++;
+    else childInts += 2 * node.keys.length;
+    termCount += (node.whole?.length ?? 0) + (node.open?.length ?? 0);
   }
   const nodes = new Int32Array(order.length * NODE_SIZE);
-  const dense: number[] = [], children: number[] = [], terms: number[] = [];
+  const denseTargets = new Int32Array(denseRows * width).fill(-1);
+  const children = new Int32Array(childInts);
+  const terms = new Int32Array(termCount);
+  let next = 1, row = 0, child = 0, term = 0;
   order.forEach((node, i) => {
     const at = i * NODE_SIZE;
-    nodes[at + DENSE] = -1;
-    if (node.keys.length >= DENSE_FROM) {
-      nodes[at + DENSE] = dense.length;
-      const row = new Array<number>(width).fill(-1);
-      node.keys.forEach((cls, k) => (row[cls] = index.get(node.kids[k]!)! * NODE_SIZE));
-      dense.push(...row);
+    const keys = node.keys;
+    if (keys.length >= DENSE_FROM) {
+      nodes[at + DENSE] = row;
+      for (const cls of keys) denseTargets[row + cls] = next++ * NODE_SIZE;
+      row += width;
     } else {
-      nodes[at + CHILD_START] = children.length;
-      nodes[at + CHILD_COUNT] = node.keys.length;
-      node.keys.forEach((cls, k) => children.push(cls, index.get(node.kids[k]!)! * NODE_SIZE));
+      nodes[at + DENSE] = -1;
+      nodes[at + CHILD_START] = child;
+      nodes[at + CHILD_COUNT] = keys.length;
+      for (const cls of keys) {
+        children[child++] = cls;
+        children[child++] = next++ * NODE_SIZE;
+      }
     }
-    nodes[at + SEP] = node.sep ? index.get(node.sep)! * NODE_SIZE : -1;
-    nodes[at + WHOLE_START] = terms.length;
+    nodes[at + SEP] = node.sep ? next++ * NODE_SIZE : -1;
+    nodes[at + WHOLE_START] = term;
     nodes[at + WHOLE_COUNT] = node.whole?.length ?? 0;
-    terms.push(...(node.whole ?? []));
-    nodes[at + OPEN_START] = terms.length;
+    if (node.whole) for (const t of node.whole) terms[term++] = t;
+    nodes[at + OPEN_START] = term;
     nodes[at + OPEN_COUNT] = node.open?.length ?? 0;
-    terms.push(...(node.open ?? []));
+    if (node.open) for (const t of node.open) terms[term++] = t;
   });
-  return { nodes, denseTargets: Int32Array.from(dense), children: Int32Array.from(children), terms: Int32Array.from(terms), width };
+  return { nodes, denseTargets, children, terms, width };
 }
 
 /** The child of `node` (an offset into t.nodes) for a character class, or -1. */

@@ -105,11 +105,10 @@ function hashWord(word: string): number {
   return h;
 }
 
-/** A word's UTF-16 units, two per int, low half first. */
-function packUnits(word: string): number[] {
-  const out: number[] = [];
+/** Appends a word as the reader compares it: its length, then its UTF-16 units two per int, low half first. */
+function pushUnits(out: number[], word: string): void {
+  out.push(word.length);
   for (let k = 0; k < word.length; k += 2) out.push(word.charCodeAt(k) | (k + 1 < word.length ? word.charCodeAt(k + 1) << 16 : 0));
-  return out;
 }
 
 /**
@@ -138,7 +137,9 @@ function keyTable(terms: WordTerm[]): { slots: Int32Array; records: Int32Array }
   for (const term of terms) {
     const last = hashWord(term.words[term.words.length - 1]!);
     const key = term.prefix ? last ^ K.PREFIX_KEY : last;
-    byKey.set(key, [...(byKey.get(key) ?? []), term]);
+    const list = byKey.get(key);
+    if (list) list.push(term);
+    else byKey.set(key, [term]);
   }
   let size = 16;
   while (size * 0.6 < byKey.size) size *= 2;
@@ -152,8 +153,9 @@ function keyTable(terms: WordTerm[]): { slots: Int32Array; records: Int32Array }
     slots[2 * s + 1] = records.length;
     records.push(list.length);
     for (const term of list) {
-      const units = term.words.flatMap((w) => [w.length, ...packUnits(w)]);
-      records.push(term.id, term.fields, term.words.length, units.length, ...units);
+      const size = term.words.reduce((n, w) => n + 1 + ((w.length + 1) >> 1), 0);
+      records.push(term.id, term.fields, term.words.length, size);
+      for (const w of term.words) pushUnits(records, w);
     }
   }
   return { slots, records: Int32Array.from(records) };
