@@ -153,9 +153,10 @@ function keyTable(terms: WordTerm[]): { slots: Int32Array; records: Int32Array }
     slots[2 * s + 1] = records.length;
     records.push(list.length);
     for (const term of list) {
-      const size = term.words.reduce((n, w) => n + 1 + ((w.length + 1) >> 1), 0);
-      records.push(term.id, term.fields, term.words.length, size);
+      records.push(term.id, term.fields, term.words.length, 0);
+      const sizeAt = records.length - 1;
       for (const w of term.words) pushUnits(records, w);
+      records[sizeAt] = records.length - sizeAt - 1;
     }
   }
   return { slots, records: Int32Array.from(records) };
