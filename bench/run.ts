@@ -2,6 +2,7 @@ import os from 'node:os';
 import { compareBuilds } from './compare.js';
 import { feedToTopicLatency } from './latency.js';
 import { benchRules } from './rules.js';
+import { benchSearch } from './search.js';
 import { benchStoryGrouping } from './stories.js';
 
 /** `npm run bench`: every benchmark, printing its figures and the machine it ran on. */
@@ -20,6 +21,10 @@ if (only === 'compare') {
   const [rootA, rootB = process.cwd(), t = '1000'] = process.argv.slice(3);
   if (!rootA) throw new Error('usage: npm run bench -- compare <root A> [<root B, default .>] [<T, default 1000>]');
   for (const line of await compareBuilds(rootA, rootB, Number(t))) console.log('  ' + line);
+}
+if (!only || only === 'search') {
+  console.log('items API text search (q):');
+  for (const line of await benchSearch()) console.log('  ' + line);
 }
 if (!only || only === 'stories') {
   console.log('story grouping, a poll of 500 new items in one feed, with items already stored:');

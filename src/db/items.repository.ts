@@ -120,6 +120,11 @@ export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedT
  * have seen: one from a preferred feed first, then one in `preferLang`, then the earliest.
  */
 export async function listItems(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null): Promise<ItemWithTopics[]> {
+  return withTopicsAndSources(db, await listItemsQuery(db, filter, limit, cursor).execute());
+}
+
+/** listItems' query, unexecuted: the tests read its plan. */
+export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null) {
   // A topic's timeline is read from item_topics' own (topic_id, sort_at, item_id) index.
   const byTopic = filter.topicId !== undefined;
   const sortCol = sql.ref<Date>(byTopic ? 'it.sort_at' : 'items.sort_at');
@@ -143,8 +148,7 @@ export async function listItems(db: Db, filter: ItemFilter, limit: number, curso
       ${same.length ? sql.join(same.map((c) => sql`AND ${c}`), sql` `) : sql``})`);
   }
   if (cursor) query = query.where(sql<SqlBool>`(${sortCol}, ${idCol}) < (${cursor.sortAt}, ${cursor.id})`);
-  const rows = await query.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(limit).execute();
-  return withTopicsAndSources(db, rows);
+  return query.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(limit);
 }
 
 /** The filter as SQL conditions on the items table known as `table` (the listing, or its story check). */

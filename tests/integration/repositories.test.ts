@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db } from '../../src/db/database.js';
 import { claimDueFeeds, insertFeed } from '../../src/db/feeds.repository.js';
-import { upsertItems } from '../../src/db/items.repository.js';
+import { listItems, listItemsQuery, upsertItems } from '../../src/db/items.repository.js';
 import type { NewItem } from '../../src/db/schema.js';
 import { createTestDb } from '../helpers/test-db.js';
 
@@ -40,5 +40,30 @@ describe('repositories against Postgres', () => {
     expect(claimed.length).toBeGreaterThanOrEqual(30);
     expect(await claimDueFeeds(db, 100, 600)).toHaveLength(41 - claimed.length);
     expect(await claimDueFeeds(db, 100, 600)).toEqual([]);
+  });
+
+  it('when items are searched by text, then trigram indexes find them without reading every stored text', async () => {
+    const { feed } = await insertFeed(db, 'https://search.example/feed', 900);
+    await upsertItems(db, [
+      { ...row(feed.id, 1), title: 'Talks in Geneva', content_text: 'Negotiators met.' },
+      { ...row(feed.id, 2), title: 'Weather', content_text: 'Rain over GENEVA and Zürich.' },
+      { ...row(feed.id, 3), title: 'Markets', content_text: 'Nothing of note.' },
+    ]);
+    for (const stories of [true, false]) {
+      const found = await listItems(db, { feedId: feed.id, q: 'geneva', stories }, 50, null);
+      expect(found.map((i) => i.title).sort()).toEqual(['Talks in Geneva', 'Weather']);
+      // With scans of a whole table or of the time index ruled out, only an index that answers
+      // ILIKE '%…%' is left: a plan still scanning items means the search reads every text.
+      const query = listItemsQuery(db, { q: 'zürich', stories }, 50, null).compile();
+      const plan = await db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        await sql`SET LOCAL enable_indexscan = off`.execute(trx);
+        const { rows } = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${query.sql}`, [...query.parameters]));
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toContain('Bitmap Index Scan on items_title_trgm');
+      expect(plan).toContain('Bitmap Index Scan on items_content_text_trgm');
+      expect(plan).not.toMatch(/Seq Scan on items\b/);
+    }
   });
 });

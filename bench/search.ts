@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { createDb, type Db } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { listItems, upsertItems } from '../src/db/items.repository.js';
+import type { NewItem } from '../src/db/schema.js';
+import { prng } from './rules.js';
+
+const VOCABULARY = 20_000;
+const WORDS_PER_ITEM = 350; // ~2.2 KB of text
+const LETTERS = 'abcdefghijklmnoprstuvwy'; // no q, x or z: "zqxzq" is in no item
+const GAP_MS = 30_000;
+
+/**
+ * The items API's text search (`q`, a case-insensitive substring of title or text) over `size`
+ * stored items, without and with the trigram indexes of migration 7: the first page (50 items,
+ * one per story, as the API asks by default) for a short and a long word in most items, a word
+ * in ~1%, the rarest word and one in no item; building the indexes on what is stored (an upgrade's cost); and what they add to storing
+ * a poll's new items. Own database, dropped afterwards.
+ */
+export async function benchSearch(size = 100_000, batch = 500, runs = 5): Promise<string[]> {
+  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  const name = `topicwire_bench_${randomBytes(4).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const db = createDb(`postgres://postgres@127.0.0.1:5432/${name}`);
+  const lines: string[] = [];
+  try {
+    await migrateToLatest(db);
+    await dropIndexes(db);
+    await sql`INSERT INTO feeds (id, url, interval_seconds) VALUES (1, 'https://site.example/feed', 900)`.execute(db);
+    const rand = prng(11);
+    const vocab = Array.from({ length: VOCABULARY }, (_, i) => Array.from({ length: 3 + (i % 6) }, () => LETTERS[Math.floor(rand() * LETTERS.length)]).join(''));
+    const text = () => Array.from({ length: WORDS_PER_ITEM }, () => Math.floor(VOCABULARY * rand() ** 4));
+    const start = Date.now() - size * GAP_MS;
+    const item = (key: string, words: number[], at: number): NewItem => ({
+      feed_id: 1, identity_hash: key, guid: '', url: `https://site.example/${key}`, canonical_url: `https://site.example/${key}`,
+      title: `Story ${key}`, summary: '', content_html: '', content_text: words.map((w) => vocab[w]).join(' '), author: '',
+      categories: [], language: 'en', enclosures: '[]', sort_at: new Date(at), fetched_at: new Date(at), content_hash: key,
+    });
+
+    // Stored items, counting in how many items each word occurs to choose the searched words.
+    const itemsWith = new Int32Array(VOCABULARY);
+    for (let lo = 0; lo < size; lo += 2000) {
+      const rows = Array.from({ length: Math.min(2000, size - lo) }, (_, k) => {
+        const words = text();
+        for (const w of new Set(words)) itemsWith[w]!++;
+        return item(String(lo + k), words, start + (lo + k) * GAP_MS);
+      });
+      await db.insertInto('items').values(rows).execute();
+    }
+    await sql`VACUUM ANALYZE items`.execute(db);
+    // The word in about n items (of at least `letters` letters): short common words are where a
+    // planner walks the newest items, long ones where it trusts the index.
+    const closest = (n: number, letters = 3) =>
+      vocab[itemsWith.reduce((best, c, w) => (vocab[w]!.length >= letters && Math.abs(c - n) < Math.abs(itemsWith[best]! - n) ? w : best), VOCABULARY - 1)]!;
+    const searches = [closest(size), closest(size, 8), closest(size / 100), closest(0), 'zqxzq'];
+    const label = (q: string) => `"${q}" (in ${itemsWith[vocab.indexOf(q)] ?? 0} items)`;
+
+    const timeSearches = async () => {
+      const out: string[] = [];
+      for (const q of searches) {
+        const ms: number[] = [];
+        for (let r = 0; r < runs; r++) {
+          const started = performance.now();
+          await listItems(db, { q, stories: true }, 50, null);
+          ms.push(performance.now() - started);
+        }
+        out.push(`${label(q)} ${median(ms).toFixed(1)} ms`);
+      }
+      return out.join(', ');
+    };
+    let round = 0;
+    const timeStoring = async () => {
+      const perItem: number[] = [];
+      for (let r = 0; r < 3; r++, round++) {
+        const rows = Array.from({ length: batch }, (_, k) => item(`new-${round}-${k}`, text(), Date.now()));
+        const started = performance.now();
+        await upsertItems(db, rows);
+        perItem.push((performance.now() - started) / batch);
+        await db.deleteFrom('items').where('identity_hash', 'like', 'new-%').execute();
+        await sql`VACUUM ANALYZE items`.execute(db);
+      }
+      return `${median(perItem).toFixed(2)} ms per item`;
+    };
+
+    lines.push(`${size.toLocaleString('en')} items stored (~2.2 KB of text each), first page of 50 (median of ${runs}):`);
+    lines.push(`  without trigram indexes: ${await timeSearches()}; storing ${batch} new items ${await timeStoring()}`);
+    const built = performance.now();
+    await migrateIndexes(db);
+    const { rows } = await sql<{ items: string; indexes: string }>`
+      SELECT pg_total_relation_size('items') - pg_relation_size('items_title_trgm') - pg_relation_size('items_content_text_trgm') AS items,
+             pg_relation_size('items_title_trgm') + pg_relation_size('items_content_text_trgm') AS indexes`.execute(db);
+    const mib = (bytes: string) => `${(Number(bytes) / 2 ** 20).toFixed(0)} MiB`;
+    lines.push(`  building the indexes: ${((performance.now() - built) / 1000).toFixed(0)} s; ${mib(rows[0]!.indexes)} beside the items' ${mib(rows[0]!.items)}`);
+    await sql`VACUUM ANALYZE items`.execute(db);
+    lines.push(`  with trigram indexes: ${await timeSearches()}; storing ${batch} new items ${await timeStoring()}`);
+  } finally {
+    await db.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+  return lines;
+}
+
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function dropIndexes(db: Db): Promise<void> {
+  const { down } = await import('../migrations/20261128_000007_add_item_search_indexes.js');
+  await down(db);
+}
+
+async function migrateIndexes(db: Db): Promise<void> {
+  const { up } = await import('../migrations/20261128_000007_add_item_search_indexes.js');
+  await db.transaction().execute((trx) => up(trx));
+}
