@@ -120,23 +120,45 @@ export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedT
  * have seen: one from a preferred feed first, then one in `preferLang`, then the earliest.
  */
 export async function listItems(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null): Promise<ItemWithTopics[]> {
-  return withTopicsAndSources(db, await listItemsQuery(db, filter, limit, cursor).execute());
+  // A text search looks among the newest items first: PostgreSQL cannot tell how many texts hold
+  // a word and takes a long word for a rare one, so the indexed query alone checks every item
+  // that has a common word, newest or not (docs/benchmarks.md, "Text search").
+  let rows = filter.q ? await listItemsQuery(db, filter, limit, cursor, SEARCH_NEWEST_FIRST).execute() : [];
+  if (rows.length < limit) rows = await listItemsQuery(db, filter, limit, cursor).execute();
+  return withTopicsAndSources(db, rows);
 }
 
-/** listItems' query, unexecuted: the tests read its plan. */
-export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null) {
+/** How many of the newest items a text search reads before it asks the trigram indexes. */
+export const SEARCH_NEWEST_FIRST = 1000;
+
+/**
+ * listItems' query, unexecuted (the tests read its plan). With `newest`, only the `newest` newest
+ * items before the cursor that pass the filter's other conditions are searched for its text: the
+ * page is the right one when it comes back full, as every item left out is older than all of it.
+ */
+export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null, newest?: number) {
   // A topic's timeline is read from item_topics' own (topic_id, sort_at, item_id) index.
   const byTopic = filter.topicId !== undefined;
   const sortCol = sql.ref<Date>(byTopic ? 'it.sort_at' : 'items.sort_at');
   const idCol = sql.ref<number>(byTopic ? 'it.item_id' : 'items.id');
-  let query = db.selectFrom('items').selectAll('items');
+  let timeline = db.selectFrom('items').selectAll('items');
   if (byTopic) {
-    query = query.innerJoin('item_topics as it', 'it.item_id', 'items.id').where('it.topic_id', '=', filter.topicId!);
+    timeline = timeline.innerJoin('item_topics as it', 'it.item_id', 'items.id').where('it.topic_id', '=', filter.topicId!);
   }
-  for (const condition of filterConditions(filter, 'items', sortCol)) query = query.where(condition);
+  if (cursor) timeline = timeline.where(sql<SqlBool>`(${sortCol}, ${idCol}) < (${cursor.sortAt}, ${cursor.id})`);
+  for (const condition of filterConditions(filter, 'items', sortCol)) timeline = timeline.where(condition);
+  let query = timeline;
+  let [outerSort, outerId] = [sortCol, idCol];
+  if (newest !== undefined) {
+    // Same columns under the same name: only conditions written in SQL are added below.
+    query = db.selectFrom(timeline.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(newest).as('items')).selectAll('items') as unknown as typeof timeline;
+    // item_topics.sort_at is a copy of the item's, so the outer order is the timeline's.
+    [outerSort, outerId] = [sql.ref<Date>('items.sort_at'), sql.ref<number>('items.id')];
+  }
+  for (const condition of textCondition(filter, 'items')) query = query.where(condition);
   if (filter.stories) {
     const topicJoin = byTopic ? sql`JOIN item_topics ot ON ot.item_id = o.id AND ot.topic_id = ${filter.topicId}` : sql``;
-    const same = filterConditions(filter, 'o', sql.ref<Date>('o.sort_at'));
+    const same = [...filterConditions(filter, 'o', sql.ref<Date>('o.sort_at')), ...textCondition(filter, 'o')];
     const rank = (table: string) => {
       const langMatch = filter.preferLang ? sql`${sql.ref(`${table}.language`)} ILIKE ${`${escapeLike(filter.preferLang)}%`}` : sql`true`;
       // Ascending order of "better": preferred feed, preferred language, then earliest.
@@ -147,11 +169,10 @@ export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor
       WHERE o.story_id = items.story_id AND o.id <> items.id AND ${rank('o')} < ${rank('items')}
       ${same.length ? sql.join(same.map((c) => sql`AND ${c}`), sql` `) : sql``})`);
   }
-  if (cursor) query = query.where(sql<SqlBool>`(${sortCol}, ${idCol}) < (${cursor.sortAt}, ${cursor.id})`);
-  return query.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(limit);
+  return query.orderBy(outerSort, 'desc').orderBy(outerId, 'desc').limit(limit);
 }
 
-/** The filter as SQL conditions on the items table known as `table` (the listing, or its story check). */
+/** The filter as SQL conditions on the items table known as `table` (the listing, or its story check), its text apart. */
 function filterConditions(filter: ItemFilter, table: string, sortCol: RawBuilder<Date>): RawBuilder<SqlBool>[] {
   const col = (name: string) => sql.ref(`${table}.${name}`);
   const out: RawBuilder<SqlBool>[] = [];
@@ -159,11 +180,14 @@ function filterConditions(filter: ItemFilter, table: string, sortCol: RawBuilder
   if (filter.since) out.push(sql<SqlBool>`${sortCol} >= ${filter.since}`);
   if (filter.until) out.push(sql<SqlBool>`${sortCol} < ${filter.until}`);
   if (filter.lang) out.push(sql<SqlBool>`${col('language')} ILIKE ${`${escapeLike(filter.lang)}%`}`);
-  if (filter.q) {
-    const pattern = `%${escapeLike(filter.q)}%`;
-    out.push(sql<SqlBool>`(${col('title')} ILIKE ${pattern} OR ${col('content_text')} ILIKE ${pattern})`);
-  }
   return out;
+}
+
+/** The filter's text (`q`) as a condition, in the form the trigram indexes serve (migration 7). */
+function textCondition(filter: ItemFilter, table: string): RawBuilder<SqlBool>[] {
+  if (!filter.q) return [];
+  const pattern = `%${escapeLike(filter.q)}%`;
+  return [sql<SqlBool>`(${sql.ref(`${table}.title`)} ILIKE ${pattern} OR ${sql.ref(`${table}.content_text`)} ILIKE ${pattern})`];
 }
 
 /** The times of a feed's newest items, for its observed rhythm. */

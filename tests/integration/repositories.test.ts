@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery, sql } from 'kysely';
 import type { Db } from '../../src/db/database.js';
 import { claimDueFeeds, insertFeed } from '../../src/db/feeds.repository.js';
-import { listItems, listItemsQuery, upsertItems } from '../../src/db/items.repository.js';
-import type { NewItem } from '../../src/db/schema.js';
+import { listItems, listItemsQuery, upsertItems, type Cursor, type ItemFilter } from '../../src/db/items.repository.js';
+import { createTopic, replaceItemTags } from '../../src/db/topics.repository.js';
+import type { ItemRow, NewItem } from '../../src/db/schema.js';
 import { createTestDb } from '../helpers/test-db.js';
 
 const row = (feedId: number, n: number, hash = 'c1'): NewItem => ({
@@ -65,5 +66,44 @@ describe('repositories against Postgres', () => {
       expect(plan).toContain('Bitmap Index Scan on items_content_text_trgm');
       expect(plan).not.toMatch(/Seq Scan on items\b/);
     }
+  });
+
+  it('when a text search reads the newest items first, then every page is the one the indexed search gives', async () => {
+    const { feed } = await insertFeed(db, 'https://newest-first.example/feed', 900);
+    const topic = (await createTopic(db, { slug: 'newest-first', name: 'Newest first', rule: 'common' }))!;
+    // 40 items a minute apart: "common" in four of five, "rare" in the three oldest only.
+    const base = Date.parse('2025-03-01T00:00:00Z');
+    const stored = await upsertItems(db, Array.from({ length: 40 }, (_, n) => ({
+      ...row(feed.id, 1000 + n), title: `Item ${n}`, sort_at: new Date(base + n * 60_000),
+      content_text: `${n % 5 ? 'common' : 'other'} words${n < 3 ? ', a rare one' : ''}`,
+    })));
+    const ids = stored.map((s) => s.id).sort((a, b) => a - b);
+    // Items two by two in one story (so `stories` leaves one of each), every third one in the topic.
+    for (let k = 0; k < ids.length; k += 2) await sql`UPDATE items SET story_id = ${ids[k]} WHERE id IN (${ids[k]}, ${ids[k + 1]})`.execute(db);
+    const tagged = stored.filter((_, k) => k % 3 === 0);
+    await replaceItemTags(db, tagged.map((s) => s.id), tagged.map((s) => ({ itemId: s.id, topicId: topic.id, sortAt: s.sortAt, terms: [] })));
+
+    const outcomes = { fromNewest: 0, fellBack: 0 };
+    for (const q of ['common', 'RARE', 'absent'])
+      for (const stories of [true, false])
+        for (const topicId of [undefined, topic.id]) {
+          const filter: ItemFilter = { feedId: feed.id, q, stories, topicId };
+          let cursor: Cursor | null = null;
+          for (let page = 0; page < 20; page++) {
+            const indexed: ItemRow[] = await listItemsQuery(db, filter, 4, cursor).execute();
+            const newest = await listItemsQuery(db, filter, 4, cursor, 6).execute();
+            if (newest.length === 4) {
+              expect(newest.map((i) => i.id), `${q} ${stories} ${topicId} page ${page}`).toEqual(indexed.map((i) => i.id));
+              outcomes.fromNewest++;
+            } else outcomes.fellBack++;
+            expect((await listItems(db, filter, 4, cursor)).map((i) => i.id)).toEqual(indexed.map((i) => i.id));
+            if (indexed.length < 4) break;
+            const last = indexed[indexed.length - 1]!;
+            cursor = { sortAt: last.sort_at, id: last.id };
+          }
+        }
+    // Both ways were taken: pages the newest items filled, and pages that needed the indexes.
+    expect(outcomes.fromNewest).toBeGreaterThan(10);
+    expect(outcomes.fellBack).toBeGreaterThan(10);
   });
 });
