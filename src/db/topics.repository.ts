@@ -94,9 +94,16 @@ export async function replaceItemTags(db: Db, itemIds: number[], tags: TagRow[],
   if (onlyTopicId !== undefined) del = del.where('topic_id', '=', onlyTopicId);
   await del.execute();
   if (tags.length === 0) return;
+  // Re-tagging reads items before it tags them: one deleted since (its feed removed) failed the
+  // whole job on the foreign key. The items still there are locked until the tags are in; the
+  // others are not tagged.
+  const live = await db.selectFrom('items').select('id').where('id', 'in', [...new Set(tags.map((t) => t.itemId))]).forKeyShare().execute();
+  const kept = new Set(live.map((r) => r.id));
+  const rows = tags.filter((t) => kept.has(t.itemId));
+  if (rows.length === 0) return;
   await db
     .insertInto('item_topics')
-    .values(tags.map((t) => ({ item_id: t.itemId, topic_id: t.topicId, sort_at: t.sortAt, matched_terms: JSON.stringify(t.terms) })))
+    .values(rows.map((t) => ({ item_id: t.itemId, topic_id: t.topicId, sort_at: t.sortAt, matched_terms: JSON.stringify(t.terms) })))
     .onConflict((oc) => oc.columns(['topic_id', 'item_id']).doUpdateSet((eb) => ({ matched_terms: eb.ref('excluded.matched_terms') })))
     .execute();
 }

@@ -123,4 +123,15 @@ describe('repositories against Postgres', () => {
       expect(await getFeed(db, feed.id)).toBeUndefined();
     }
   });
+
+  it('when an item read for re-tagging is deleted before its tags are written, then the others are tagged and nothing fails', async () => {
+    const { feed } = await insertFeed(db, 'https://retag-race.example/feed', 900);
+    const topic = (await createTopic(db, { slug: 'retag-race', name: 'Retag race', rule: 'words' }))!;
+    const [kept, gone] = await upsertItems(db, [row(feed.id, 1), row(feed.id, 2)]);
+    await db.deleteFrom('items').where('id', '=', gone!.id).execute();
+    const tag = (itemId: number) => ({ itemId, topicId: topic.id, sortAt: new Date(), terms: [{ term: 'words', fields: ['content'] }] });
+    await replaceItemTags(db, [kept!.id, gone!.id], [tag(kept!.id), tag(gone!.id)], topic.id);
+    const tagged = await db.selectFrom('item_topics').select('item_id').where('topic_id', '=', topic.id).execute();
+    expect(tagged.map((t) => t.item_id)).toEqual([kept!.id]);
+  });
 });
