@@ -24,7 +24,7 @@ if (only === 'compare') {
 }
 if (!only || only === 'search') {
   console.log('items API text search (q):');
-  for (const line of await benchSearch()) console.log('  ' + line);
+  for (const line of await benchSearch(Number(process.argv[3] ?? 100_000))) console.log('  ' + line);
 }
 if (!only || only === 'stories') {
   console.log('story grouping, a poll of 500 new items in one feed, with items already stored:');

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { MatchableItem } from '../rules/compile.js';
 import type { Db } from './database.js';
+import { searchWalkLength } from './search-walk.js';
 import type { ItemRow, MatchedTerm, NewItem } from './schema.js';
 
 export interface StoredItem {
@@ -123,9 +124,20 @@ export async function listItems(db: Db, filter: ItemFilter, limit: number, curso
   // A text search looks among the newest items first: PostgreSQL cannot tell how many texts hold
   // a word and takes a long word for a rare one, so the indexed query alone checks every item
   // that has a common word, newest or not (docs/benchmarks.md, "Text search").
-  let rows = filter.q ? await listItemsQuery(db, filter, limit, cursor, SEARCH_NEWEST_FIRST).execute() : [];
+  let rows: ItemRow[] = [];
+  if (filter.q) {
+    rows = await listItemsQuery(db, filter, limit, cursor, SEARCH_NEWEST_FIRST).execute();
+    const walk = rows.length < limit ? searchWalkLength(limit, rows.length, SEARCH_NEWEST_FIRST, await storedItemsEstimate(db)) : null;
+    if (walk !== null) rows = await listItemsQuery(db, filter, limit, cursor, walk).execute();
+  }
   if (rows.length < limit) rows = await listItemsQuery(db, filter, limit, cursor).execute();
   return withTopicsAndSources(db, rows);
+}
+
+/** About how many items are stored: PostgreSQL's own count, kept by (auto)vacuum and ANALYZE, read without a scan. */
+async function storedItemsEstimate(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT reltuples AS n FROM pg_class WHERE oid = 'items'::regclass`.execute(db);
+  return Math.max(0, Number(rows[0]?.n ?? 0));
 }
 
 /** How many of the newest items a text search reads before it asks the trigram indexes. */
