@@ -48,20 +48,38 @@ export async function upsertItems(db: Db, items: NewItem[]): Promise<StoredItem[
   return rows.map((r) => ({ id: r.id, identityHash: r.identity_hash, sortAt: r.sort_at, inserted: r.inserted }));
 }
 
+// A poll checks the pruned identities and then stores its items: a prune batch committing in
+// between would see its items stored again. Polls hold this lock shared while they store, a
+// prune batch holds it alone.
+const PRUNE_LOCK = 0x70_72_75_6e; // "prun"
+
+/** Taken by a poll before it reads the pruned identities, until its items are stored. */
+export async function lockPruningShared(trx: Db): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock_shared(${PRUNE_LOCK})`.execute(trx);
+}
+
+/** Taken by a prune batch: no poll is between its pruned-identities check and its writes. */
+export async function lockPruning(trx: Db): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${PRUNE_LOCK})`.execute(trx);
+}
+
 /**
  * Deletes up to `limit` items older than `before`, keeping their identities so that the feed
  * does not bring them back; returns how many went. One statement, so a crash loses nothing.
  */
 export async function pruneItemsBefore(db: Db, before: Date, limit: number): Promise<number> {
-  const res = await sql<{ n: number }>`
-    WITH gone AS (
-      DELETE FROM items WHERE id IN (SELECT id FROM items WHERE sort_at < ${before} ORDER BY sort_at LIMIT ${limit})
-      RETURNING feed_id, identity_hash),
-    kept AS (
-      INSERT INTO pruned_identities (feed_id, identity_hash) SELECT feed_id, identity_hash FROM gone
-      ON CONFLICT DO NOTHING)
-    SELECT count(*)::int AS n FROM gone`.execute(db);
-  return res.rows[0]?.n ?? 0;
+  return db.transaction().execute(async (trx) => {
+    await lockPruning(trx);
+    const res = await sql<{ n: number }>`
+      WITH gone AS (
+        DELETE FROM items WHERE id IN (SELECT id FROM items WHERE sort_at < ${before} ORDER BY sort_at LIMIT ${limit})
+        RETURNING feed_id, identity_hash),
+      kept AS (
+        INSERT INTO pruned_identities (feed_id, identity_hash) SELECT feed_id, identity_hash FROM gone
+        ON CONFLICT DO NOTHING)
+      SELECT count(*)::int AS n FROM gone`.execute(trx);
+    return res.rows[0]?.n ?? 0;
+  });
 }
 
 /** Of these identities of a feed, the ones retention removed (not to be stored again). */

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { HostBusyError, hostOf } from '../queue/host-limiter.js';
 import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
-import { prunedIdentities, recentItemTimes, upsertItems } from '../db/items.repository.js';
+import { lockPruningShared, prunedIdentities, recentItemTimes, upsertItems } from '../db/items.repository.js';
 import type { FeedRow, NewItem } from '../db/schema.js';
 import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
 import { addToOutbox } from '../db/websub.repository.js';
@@ -57,13 +57,16 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
     const parsed = await readFeed(fetched.body, { contentType: fetched.contentType, documentUrl: fetched.finalUrl });
     const fetchedAt = new Date();
     const fresh = dedupeItems(parsed.items).map((item) => ({ item, row: toItemRow(feedId, item, fetchedAt) }));
-    // Items that retention removed stay removed, however long the feed keeps listing them.
-    const pruned = await prunedIdentities(db, feedId, fresh.map((f) => f.row.identity_hash));
-    const kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
-    const itemOf = new Map(kept.map((f) => [f.row.identity_hash, f.item]));
+    let kept = fresh;
     let pushes = 0;
     const stored = await db.transaction().execute(async (trx) => {
       await lockTopicsShared(trx);
+      // Items that retention removed stay removed, however long the feed keeps listing them:
+      // checked under the lock that keeps prune batches out until these items are stored.
+      await lockPruningShared(trx);
+      const pruned = await prunedIdentities(trx, feedId, fresh.map((f) => f.row.identity_hash));
+      kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
+      const itemOf = new Map(kept.map((f) => [f.row.identity_hash, f.item]));
       const matcher = await deps.topics.current(trx);
       const written = await upsertItems(trx, kept.map((f) => f.row));
       const nextPollAt = await nextPoll(trx, parsed.hints);
@@ -78,9 +81,9 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
       });
       await replaceItemTags(trx, written.map((w) => w.id), tags);
       // New items (not edits) of each topic, for its WebSub subscribers: committed with the items.
-      const fresh = new Set(written.filter((w) => w.inserted).map((w) => w.id));
+      const inserted = new Set(written.filter((w) => w.inserted).map((w) => w.id));
       const newByTopic = new Map<number, number[]>();
-      for (const tag of tags) if (fresh.has(tag.itemId)) newByTopic.set(tag.topicId, [...(newByTopic.get(tag.topicId) ?? []), tag.itemId]);
+      for (const tag of tags) if (inserted.has(tag.itemId)) newByTopic.set(tag.topicId, [...(newByTopic.get(tag.topicId) ?? []), tag.itemId]);
       pushes = await addToOutbox(trx, newByTopic);
       await markFeedPolled(trx, feedId, {
         nextPollAt,
