@@ -1,5 +1,5 @@
 import { itemsAfter, matchableItem } from '../db/items.repository.js';
-import { getTopicRule, replaceItemTags, setRetagProgress } from '../db/topics.repository.js';
+import { getTopicRule, lockTopicsShared, replaceItemTags, setRetagProgress } from '../db/topics.repository.js';
 import { compileTopics, matchItem } from '../rules/compile.js';
 import type { WorkerDeps } from './deps.js';
 
@@ -8,12 +8,13 @@ const BATCH = 500;
 /**
  * Applies one topic's rule to the stored items of the window, in batches by id. Each batch
  * replaces that topic's tags of its items, so running it again (after a crash, or twice) gives
- * the same tags. It stops early when the topic's rule changes again: the newer job takes over.
+ * the same tags. It stops when the topic's rule changes again (the newer job takes over) or the
+ * topic is deleted.
  */
 export async function retagTopic(
   { topicId, version }: { topicId: number; version: number },
   { db, log, config }: Pick<WorkerDeps, 'db' | 'log' | 'config'>,
-  onProgress: (itemsDone: number) => void = () => {},
+  onProgress: (itemsDone: number) => void | Promise<void> = () => {},
 ): Promise<void> {
   const topic = await getTopicRule(db, topicId);
   if (!topic || topic.version !== version) return;
@@ -33,12 +34,20 @@ export async function retagTopic(
         terms: m.terms,
       })),
     );
-    await db.transaction().execute((trx) => replaceItemTags(trx, batch.map((i) => i.id), tags, topicId));
+    // Under the topics lock and for this job's version only: a topic changed or deleted since gets
+    // no tags from the old rule (the newer job writes its own; a deleted topic failed the job on
+    // the foreign key).
+    const current = await db.transaction().execute(async (trx) => {
+      await lockTopicsShared(trx);
+      if ((await getTopicRule(trx, topicId))?.version !== version) return false;
+      await replaceItemTags(trx, batch.map((i) => i.id), tags, topicId);
+      return true;
+    });
+    if (!current) return;
     afterId = batch[batch.length - 1]!.id;
     done += batch.length;
     await setRetagProgress(db, topicId, version, 'running', done);
-    onProgress(done);
-    if ((await getTopicRule(db, topicId))?.version !== version) return;
+    await onProgress(done);
   }
   await setRetagProgress(db, topicId, version, 'done', done);
   log.info({ topicId, items: done }, 'topic re-tagged');
