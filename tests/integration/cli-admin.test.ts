@@ -8,6 +8,7 @@ import { feedsCommand, opmlCommand, retagCommand, topicsCommand, UsageError, typ
 import { loadConfig } from '../../src/config.js';
 import { upsertItems } from '../../src/db/items.repository.js';
 import { createLogger } from '../../src/logger.js';
+import { itemRow } from '../helpers/item-rows.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { createTestDb } from '../helpers/test-db.js';
 
@@ -47,10 +48,7 @@ describe('the admin commands of the CLI (design §2)', () => {
     await expect(topicsCommand(['add', 'Bad Slug', 'x', 'korea'], ctx)).rejects.toThrow(/slug/);
     await feedsCommand(['add', 'https://93.184.215.14/other.xml'], ctx);
     const feedId = Number(/feed (\d+)/.exec(said())![1]);
-    const item = (n: number, title: string) => ({
-      feed_id: feedId, identity_hash: `h${n}`, guid: `g${n}`, url: '', canonical_url: '', title, summary: '', content_html: '', content_text: '',
-      author: '', categories: [], language: 'en', enclosures: '[]', published_at: null, updated_at: null, sort_at: new Date(), fetched_at: new Date(), content_hash: `c${n}`,
-    });
+    const item = (n: number, title: string) => itemRow(feedId, n, { title, language: 'en' });
     await upsertItems(ctx.db, [item(1, 'Korea festival'), item(2, 'Chip prices'), item(3, 'North Korea treaty')]);
     expect(await topicsCommand(['add', 'korea', 'Korea', 'korea'], ctx)).toBe(0);
     expect(said()).toMatch(/added topic korea[\s\S]*3 items examined[\s\S]*re-tagged korea: 3 items/);

@@ -5,16 +5,11 @@ import type { Db } from '../../src/db/database.js';
 import { claimDueFeeds, deleteFeed, getFeed, insertFeed } from '../../src/db/feeds.repository.js';
 import { listItems, listItemsQuery, upsertItems, type Cursor, type ItemFilter } from '../../src/db/items.repository.js';
 import { createTopic, replaceItemTags } from '../../src/db/topics.repository.js';
-import type { ItemRow, NewItem } from '../../src/db/schema.js';
+import type { ItemRow } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { groupFeedStories } from '../../src/workers/group-stories.js';
+import { itemRow } from '../helpers/item-rows.js';
 import { createTestDb } from '../helpers/test-db.js';
-
-const row = (feedId: number, n: number, hash = 'c1'): NewItem => ({
-  feed_id: feedId, identity_hash: `id-${n}`, guid: `g${n}`, url: '', canonical_url: '', title: `T${n}`, summary: '',
-  content_html: '', content_text: '', author: '', categories: [], language: '', enclosures: '[]', published_at: null,
-  updated_at: null, sort_at: new Date(), fetched_at: new Date(), content_hash: hash,
-});
 
 describe('repositories against Postgres', () => {
   let db: Db;
@@ -24,10 +19,10 @@ describe('repositories against Postgres', () => {
 
   it('when the same items are written twice, then the database stores them once and the second write returns nothing', async () => {
     const { feed } = await insertFeed(db, 'https://dedupe.example/feed', 900);
-    const batch = [row(feed.id, 1), row(feed.id, 2)];
+    const batch = [itemRow(feed.id, 1), itemRow(feed.id, 2)];
     expect((await upsertItems(db, batch)).map((r) => r.inserted)).toEqual([true, true]);
     expect(await upsertItems(db, batch)).toEqual([]);
-    const changed = await upsertItems(db, [row(feed.id, 1, 'c2')]);
+    const changed = await upsertItems(db, [itemRow(feed.id, 1, { content_hash: 'c2' })]);
     expect(changed).toMatchObject([{ inserted: false, identityHash: 'id-1' }]);
     const { count } = await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('count')).where('feed_id', '=', feed.id).executeTakeFirstOrThrow();
     expect(Number(count)).toBe(2);
@@ -49,9 +44,9 @@ describe('repositories against Postgres', () => {
   it('when items are searched by text, then trigram indexes find them without reading every stored text', async () => {
     const { feed } = await insertFeed(db, 'https://search.example/feed', 900);
     await upsertItems(db, [
-      { ...row(feed.id, 1), title: 'Talks in Geneva', content_text: 'Negotiators met.' },
-      { ...row(feed.id, 2), title: 'Weather', content_text: 'Rain over GENEVA and Zürich.' },
-      { ...row(feed.id, 3), title: 'Markets', content_text: 'Nothing of note.' },
+      { ...itemRow(feed.id, 1), title: 'Talks in Geneva', content_text: 'Negotiators met.' },
+      { ...itemRow(feed.id, 2), title: 'Weather', content_text: 'Rain over GENEVA and Zürich.' },
+      { ...itemRow(feed.id, 3), title: 'Markets', content_text: 'Nothing of note.' },
     ]);
     for (const stories of [true, false]) {
       const found = await listItems(db, { feedId: feed.id, q: 'geneva', stories }, 50, null);
@@ -77,7 +72,7 @@ describe('repositories against Postgres', () => {
     // 40 items a minute apart: "common" in four of five, "rare" in the three oldest only.
     const base = Date.parse('2025-03-01T00:00:00Z');
     const stored = await upsertItems(db, Array.from({ length: 40 }, (_, n) => ({
-      ...row(feed.id, 1000 + n), title: `Item ${n}`, sort_at: new Date(base + n * 60_000),
+      ...itemRow(feed.id, 1000 + n), title: `Item ${n}`, sort_at: new Date(base + n * 60_000),
       content_text: `${n % 5 ? 'common' : 'other'} words${n < 3 ? ', a rare one' : ''}`,
     })));
     const ids = stored.map((s) => s.id).sort((a, b) => a - b);
@@ -117,7 +112,7 @@ describe('repositories against Postgres', () => {
     const deps = { db, config: loadConfig({ DATABASE_URL: 'postgres://unused/db' }), log: createLogger('silent') };
     for (let round = 0; round < 15; round++) {
       const { feed } = await insertFeed(db, `https://deleted-${round}.example/feed`, 900);
-      await upsertItems(db, Array.from({ length: 30 }, (_, n) => ({ ...row(feed.id, n), url: `https://deleted.example/${round}/${n}`, canonical_url: `https://deleted.example/${round}/${n}`, content_text: `story ${n} of round ${round}` })));
+      await upsertItems(db, Array.from({ length: 30 }, (_, n) => ({ ...itemRow(feed.id, n), url: `https://deleted.example/${round}/${n}`, canonical_url: `https://deleted.example/${round}/${n}`, content_text: `story ${n} of round ${round}` })));
       const grouping = groupFeedStories(feed.id, deps);
       await new Promise((resolve) => setTimeout(resolve, round % 5));
       expect(await deleteFeed(db, feed.id)).toBe(true);
@@ -129,7 +124,7 @@ describe('repositories against Postgres', () => {
   it('when an item read for re-tagging is deleted before its tags are written, then the others are tagged and nothing fails', async () => {
     const { feed } = await insertFeed(db, 'https://retag-race.example/feed', 900);
     const topic = (await createTopic(db, { slug: 'retag-race', name: 'Retag race', rule: 'words' }))!;
-    const [kept, gone] = await upsertItems(db, [row(feed.id, 1), row(feed.id, 2)]);
+    const [kept, gone] = await upsertItems(db, [itemRow(feed.id, 1), itemRow(feed.id, 2)]);
     await db.deleteFrom('items').where('id', '=', gone!.id).execute();
     const tag = (itemId: number) => ({ itemId, topicId: topic.id, sortAt: new Date(), terms: [{ term: 'words', fields: ['content'] }] });
     await replaceItemTags(db, [kept!.id, gone!.id], [tag(kept!.id), tag(gone!.id)], topic.id);

@@ -6,6 +6,7 @@ import { upsertItems } from '../../src/db/items.repository.js';
 import { createTopic, deleteTopic, updateTopic } from '../../src/db/topics.repository.js';
 import { createLogger } from '../../src/logger.js';
 import { retagTopic } from '../../src/workers/retag-topic.job.js';
+import { itemRow } from '../helpers/item-rows.js';
 import { createTestDb } from '../helpers/test-db.js';
 
 describe('re-tagging a topic while it changes', () => {
@@ -16,11 +17,7 @@ describe('re-tagging a topic while it changes', () => {
     ({ db, drop } = await createTestDb());
     // More than one batch (500) of items, every one holding the topic's word.
     const { feed } = await insertFeed(db, 'https://retag.example/feed', 900);
-    await upsertItems(db, Array.from({ length: 1200 }, (_, n) => ({
-      feed_id: feed.id, identity_hash: `i${n}`, guid: `g${n}`, url: '', canonical_url: '', title: `Alpha ${n}`, summary: '',
-      content_html: '', content_text: '', author: '', categories: [], language: '', enclosures: '[]', published_at: null,
-      updated_at: null, sort_at: new Date(), fetched_at: new Date(), content_hash: `c${n}`,
-    })));
+    await upsertItems(db, Array.from({ length: 1200 }, (_, n) => itemRow(feed.id, n, { title: `Alpha ${n}` })));
   });
   afterAll(async () => drop?.());
 
