@@ -12,6 +12,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { quantile } from './quantile.js';
 
 interface Build {
   root: string;
@@ -39,7 +40,6 @@ async function load(root: string, t: number): Promise<Build> {
   return { root, items: items.length, run: () => items.forEach((x) => matchItem(matcher, x.item)) };
 }
 
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]!;
 
 /** µs per item of each build (best and median round), and the quartiles of B's time over A's, round by round. */
 export async function compareBuilds(rootA: string, rootB: string, t = 1000, rounds = 300): Promise<string[]> {

@@ -7,6 +7,7 @@ import { createDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { startService } from '../src/service.js';
+import { quantile } from './quantile.js';
 
 /**
  * Time from "feed added" (POST /api/v1/feeds) to "all its items visible in a topic feed"
@@ -64,6 +65,5 @@ export async function feedToTopicLatency(items = 100, runs = 5): Promise<{ items
     await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
     await admin.end();
   }
-  const sorted = [...runsMs].sort((a, b) => a - b);
-  return { items, runsMs, medianMs: sorted[Math.floor(sorted.length / 2)]! };
+  return { items, runsMs, medianMs: quantile(runsMs, 0.5) };
 }

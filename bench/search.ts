@@ -5,6 +5,7 @@ import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { listItems, listItemsQuery, upsertItems } from '../src/db/items.repository.js';
 import type { NewItem } from '../src/db/schema.js';
+import { quantile } from './quantile.js';
 import { prng } from './rules.js';
 
 const VOCABULARY = 20_000;
@@ -70,7 +71,7 @@ export async function benchSearch(size = 100_000, batch = 500, runs = 5): Promis
           await search(q);
           ms.push(performance.now() - started);
         }
-        out.push(`${label(q)} ${median(ms).toFixed(1)} ms`);
+        out.push(`${label(q)} ${quantile(ms, 0.5).toFixed(1)} ms`);
       }
       return out.join(', ');
     };
@@ -85,7 +86,7 @@ export async function benchSearch(size = 100_000, batch = 500, runs = 5): Promis
         await db.deleteFrom('items').where('identity_hash', 'like', 'new-%').execute();
         await sql`VACUUM ANALYZE items`.execute(db);
       }
-      return `${median(perItem).toFixed(2)} ms per item`;
+      return `${quantile(perItem, 0.5).toFixed(2)} ms per item`;
     };
 
     lines.push(`${size.toLocaleString('en')} items stored (~2.2 KB of text each), first page of 50 (median of ${runs}):`);
@@ -107,8 +108,6 @@ export async function benchSearch(size = 100_000, batch = 500, runs = 5): Promis
   }
   return lines;
 }
-
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function dropIndexes(db: Db): Promise<void> {
   const { down } = await import('../migrations/20261128_000007_add_item_search_indexes.js');

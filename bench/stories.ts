@@ -7,6 +7,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { BAND_BITS, BAND_COUNT } from '../src/stories/simhash.js';
 import { groupFeedStories } from '../src/workers/group-stories.js';
+import { quantile } from './quantile.js';
 
 const FEEDS = 1000;
 // One stored item every 31.5 s: a year of a busy install is 1M items, and the 72 h window holds ~8,200.
@@ -47,7 +48,7 @@ export async function benchStoryGrouping(sizes = [10_000, 100_000, 1_000_000], b
         // Untimed: the next round must not pay for this one's dead rows (autovacuum would, at random).
         await sql`VACUUM ANALYZE items, item_bands`.execute(db);
       }
-      const median = perItem.sort((a, b) => a - b)[Math.floor(perItem.length / 2)]!;
+      const median = quantile(perItem, 0.5);
       base ??= median;
       lines.push(
         `${size.toLocaleString('en')} stored: ${median.toFixed(2)} ms per item (${(1000 / median).toFixed(0)} items/s; rounds ${perItem.map((v) => v.toFixed(2)).join(', ')} ms), ` +
