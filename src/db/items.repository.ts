@@ -159,7 +159,7 @@ async function storedItemsEstimate(db: Db): Promise<number> {
 }
 
 /** How many of the newest items a text search reads before it asks the trigram indexes. */
-export const SEARCH_NEWEST_FIRST = 1000;
+const SEARCH_NEWEST_FIRST = 1000;
 
 /**
  * listItems' query, unexecuted (the tests read its plan). With `newest`, only the `newest` newest
