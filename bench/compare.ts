@@ -35,11 +35,11 @@ async function load(root: string, t: number): Promise<Build> {
   const { benchInputs } = (await import(from('bench/rules.js'))) as RulesModule;
   const { items, rulesByT } = benchInputs();
   const rules = rulesByT.get(t);
-  if (!rules) throw new Error(`no rules for T = ${t} in ${root} (bench/rules.ts has ${[...rulesByT.keys()].join(', ')})`);
+  if (!rules)
+    throw new Error(`no rules for T = ${t} in ${root} (bench/rules.ts has ${[...rulesByT.keys()].join(', ')})`);
   const matcher = compileTopics(rules.map((rule, i) => ({ id: i, slug: `t${i}`, rule })));
   return { root, items: items.length, run: () => items.forEach((x) => matchItem(matcher, x.item)) };
 }
-
 
 /** µs per item of each build (best and median round), and the quartiles of B's time over A's, round by round. */
 export async function compareBuilds(rootA: string, rootB: string, t = 1000, rounds = 300): Promise<string[]> {
@@ -59,7 +59,8 @@ export async function compareBuilds(rootA: string, rootB: string, t = 1000, roun
     times[1].push(round[1]!);
     ratios.push(round[1]! / round[0]!);
   }
-  const us = (k: 0 | 1) => `${builds[k].root}: best ${quantile(times[k], 0).toFixed(1)} µs/item, median ${quantile(times[k], 0.5).toFixed(1)}`;
+  const us = (k: 0 | 1) =>
+    `${builds[k].root}: best ${quantile(times[k], 0).toFixed(1)} µs/item, median ${quantile(times[k], 0.5).toFixed(1)}`;
   return [
     `T=${t}, ${rounds} paired rounds of ${builds[0].items} items`,
     `A ${us(0)}`,

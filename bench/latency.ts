@@ -14,7 +14,10 @@ import { quantile } from './quantile.js';
  * (GET /topics/:slug/feed.json), for a local feed of N items, with the whole service in one
  * process at its default scheduler tick. Its own database and Redis prefix; dropped afterwards.
  */
-export async function feedToTopicLatency(items = 100, runs = 5): Promise<{ items: number; runsMs: number[]; medianMs: number }> {
+export async function feedToTopicLatency(
+  items = 100,
+  runs = 5,
+): Promise<{ items: number; runsMs: number[]; medianMs: number }> {
   const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
   await admin.connect();
   const name = `topicwire_bench_${randomBytes(4).toString('hex')}`;
@@ -34,14 +37,23 @@ export async function feedToTopicLatency(items = 100, runs = 5): Promise<{ items
   const feedServer = http.createServer((req, res) => {
     const run = req.url!.slice(1);
     res.writeHead(200, { 'content-type': 'application/rss+xml' });
-    res.end(`<rss version="2.0"><channel><title>Bench ${run}</title>${Array.from({ length: items }, (_, i) =>
-      `<item><guid>${run}-${i}</guid><title>Story ${i} about the benchmark</title><link>https://bench.example/${run}/${i}</link>` +
-      `<description>${'Some words about the news of the day. '.repeat(40)}</description></item>`).join('')}</channel></rss>`);
+    res.end(
+      `<rss version="2.0"><channel><title>Bench ${run}</title>${Array.from(
+        { length: items },
+        (_, i) =>
+          `<item><guid>${run}-${i}</guid><title>Story ${i} about the benchmark</title><link>https://bench.example/${run}/${i}</link>` +
+          `<description>${'Some words about the news of the day. '.repeat(40)}</description></item>`,
+      ).join('')}</channel></rss>`,
+    );
   });
   await new Promise<void>((r) => feedServer.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(feedServer.address() as AddressInfo).port}`;
   const post = (path: string, body: unknown) =>
-    fetch(api + path, { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(api + path, {
+      method: 'POST',
+      headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   const runsMs: number[] = [];
   try {
@@ -51,7 +63,9 @@ export async function feedToTopicLatency(items = 100, runs = 5): Promise<{ items
       await post('/api/v1/feeds', { url: `${origin}/${run}` });
       // Every item tagged (the API lists them all), and the topic feed serving its newest page.
       for (;;) {
-        const listed = (await (await fetch(`${api}/api/v1/items?topic=bench-${run}&limit=200`)).json()) as { items: unknown[] };
+        const listed = (await (await fetch(`${api}/api/v1/items?topic=bench-${run}&limit=200`)).json()) as {
+          items: unknown[];
+        };
         const doc = (await (await fetch(`${api}/topics/bench-${run}/feed.json`)).json()) as { items: unknown[] };
         if (listed.items.length === items && doc.items.length === Math.min(items, 50)) break;
         await new Promise((r) => setTimeout(r, 5));

@@ -21,11 +21,14 @@ const read = (ix: typeof empty) => () => {
   }
 };
 const parts: [string, () => void][] = [
-  ['bare loop', () => {
-    let x = 0;
-    for (const t of texts) for (let i = 0; i < t.length; i++) x += UNIT[t.charCodeAt(i)]! & 1;
-    if (x < 0) console.log(x);
-  }],
+  [
+    'bare loop',
+    () => {
+      let x = 0;
+      for (const t of texts) for (let i = 0; i < t.length; i++) x += UNIT[t.charCodeAt(i)]! & 1;
+      if (x < 0) console.log(x);
+    },
+  ],
   ['reader, no terms', read(empty)],
   ['reader, 10,000 terms', read(m.words)],
   ['matchItem', () => items.forEach((x) => matchItem(m, x.item))],

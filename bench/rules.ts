@@ -31,7 +31,9 @@ export function prng(seed: number): () => number {
 
 const hindi = readFileSync(path.join(CORPUS, 'seed/article-hi.txt'), 'utf8');
 const FEEDS = path.join(CORPUS, 'codehollow-feedreader/FeedReader.Tests/Feeds');
-const english = readdirSync(FEEDS).map((f) => htmlToText(readFileSync(path.join(FEEDS, f), 'utf8'))).join(' ');
+const english = readdirSync(FEEDS)
+  .map((f) => htmlToText(readFileSync(path.join(FEEDS, f), 'utf8')))
+  .join(' ');
 
 // Real words first, in order of first use; then made-up words in the same scripts, so that the
 // vocabulary is large (~20,000 words each) and a rule's terms are as rare in items as in real news.
@@ -39,14 +41,21 @@ function vocabulary(realText: string, keep: (w: string) => boolean, letters: str
   const real = [...new Set(words(foldText(realText)))].filter(keep);
   const made = new Set<string>();
   while (real.length + made.size < 20_000) {
-    made.add(Array.from({ length: 3 + Math.floor(rand() * 6) }, () => letters[Math.floor(rand() * letters.length)]).join(''));
+    made.add(
+      Array.from({ length: 3 + Math.floor(rand() * 6) }, () => letters[Math.floor(rand() * letters.length)]).join(''),
+    );
   }
   return [...real, ...made];
 }
 const vrand = prng(7);
 const vocab = {
   en: vocabulary(english, (w) => /^[a-z]{3,}$/.test(w), [...'abcdefghijklmnoprstuvwy'], vrand),
-  hi: vocabulary(hindi, (w) => w.length > 1, [...'कखगघचछजझटठडढणतथदधनपफबभमयरलवशषसह'].flatMap((c) => [c, c + 'ा', c + 'ि', c + 'ी', c + 'ु', c + 'े', c + 'ो']), vrand),
+  hi: vocabulary(
+    hindi,
+    (w) => w.length > 1,
+    [...'कखगघचछजझटठडढणतथदधनपफबभमयरलवशषसह'].flatMap((c) => [c, c + 'ा', c + 'ि', c + 'ी', c + 'ु', c + 'े', c + 'ो']),
+    vrand,
+  ),
 };
 
 /** A word with a Zipf-like skew: common words are common, most of the vocabulary is rare. */
@@ -65,9 +74,25 @@ export function makeItems(n: number, rand: () => number): { html: string; item: 
       paragraphs.push(p);
       size += Buffer.byteLength(p);
     }
-    const html = paragraphs.map((p, k) => (k % 3 ? `<p>${p}</p>` : `<p><a href="https://x.example/${k}">${p.slice(0, 30)}</a> ${p.slice(30)}</p>`)).join('\n');
+    const html = paragraphs
+      .map((p, k) =>
+        k % 3 ? `<p>${p}</p>` : `<p><a href="https://x.example/${k}">${p.slice(0, 30)}</a> ${p.slice(30)}</p>`,
+      )
+      .join('\n');
     const text = htmlToText(html).normalize('NFC');
-    return { html, item: { title: paragraphs[0]!.slice(0, 80), summary: paragraphs[1]!.slice(0, 200), contentText: text, author: '', categories: [], url: '', feedTitle: '', language: lang } };
+    return {
+      html,
+      item: {
+        title: paragraphs[0]!.slice(0, 80),
+        summary: paragraphs[1]!.slice(0, 200),
+        contentText: text,
+        author: '',
+        categories: [],
+        url: '',
+        feedTitle: '',
+        language: lang,
+      },
+    };
   });
 }
 
@@ -78,7 +103,9 @@ export function makeRules(t: number, rand: () => number): string[] {
     return pool[200 + Math.floor(rand() ** 2 * (pool.length - 200))]!;
   };
   return Array.from({ length: t }, () => {
-    const any = Array.from({ length: 6 }, (_, k) => (k === 5 ? `"${pick()} ${pick()}"` : k === 4 ? `${pick()}*` : pick())).join(' OR ');
+    const any = Array.from({ length: 6 }, (_, k) =>
+      k === 5 ? `"${pick()} ${pick()}"` : k === 4 ? `${pick()}*` : pick(),
+    ).join(' OR ');
     const all = Array.from({ length: 3 }, pick).join(' OR ');
     return `(${any}) AND (${all}) -${pick()}`;
   });

@@ -6,7 +6,9 @@ import { benchSearch } from './search.js';
 import { benchStoryGrouping } from './stories.js';
 
 /** `npm run bench`: every benchmark, printing its figures and the machine it ran on. */
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}`);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}`,
+);
 const only = process.argv[2];
 if (!only || only === 'rules') {
   console.log('topic matching, items of ~7 KB (half Hindi, half English), topics of ~10 terms:');
@@ -14,7 +16,9 @@ if (!only || only === 'rules') {
 }
 if (!only || only === 'latency') {
   const latency = await feedToTopicLatency(100, 5);
-  console.log(`feed added → all ${latency.items} items tagged and the topic feed serving them: median ${latency.medianMs} ms (runs: ${latency.runsMs.join(', ')} ms)`);
+  console.log(
+    `feed added → all ${latency.items} items tagged and the topic feed serving them: median ${latency.medianMs} ms (runs: ${latency.runsMs.join(', ')} ms)`,
+  );
 }
 if (only === 'compare') {
   // Not part of a plain `npm run bench`: it needs another build to compare with.

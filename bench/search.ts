@@ -32,13 +32,28 @@ export async function benchSearch(size = 100_000, batch = 500, runs = 5): Promis
     await dropIndexes(db);
     await sql`INSERT INTO feeds (id, url, interval_seconds) VALUES (1, 'https://site.example/feed', 900)`.execute(db);
     const rand = prng(11);
-    const vocab = Array.from({ length: VOCABULARY }, (_, i) => Array.from({ length: 3 + (i % 6) }, () => LETTERS[Math.floor(rand() * LETTERS.length)]).join(''));
+    const vocab = Array.from({ length: VOCABULARY }, (_, i) =>
+      Array.from({ length: 3 + (i % 6) }, () => LETTERS[Math.floor(rand() * LETTERS.length)]).join(''),
+    );
     const text = () => Array.from({ length: WORDS_PER_ITEM }, () => Math.floor(VOCABULARY * rand() ** 4));
     const start = Date.now() - size * GAP_MS;
     const item = (key: string, words: number[], at: number): NewItem => ({
-      feed_id: 1, identity_hash: key, guid: '', url: `https://site.example/${key}`, canonical_url: `https://site.example/${key}`,
-      title: `Story ${key}`, summary: '', content_html: '', content_text: words.map((w) => vocab[w]).join(' '), author: '',
-      categories: [], language: 'en', enclosures: '[]', sort_at: new Date(at), fetched_at: new Date(at), content_hash: key,
+      feed_id: 1,
+      identity_hash: key,
+      guid: '',
+      url: `https://site.example/${key}`,
+      canonical_url: `https://site.example/${key}`,
+      title: `Story ${key}`,
+      summary: '',
+      content_html: '',
+      content_text: words.map((w) => vocab[w]).join(' '),
+      author: '',
+      categories: [],
+      language: 'en',
+      enclosures: '[]',
+      sort_at: new Date(at),
+      fetched_at: new Date(at),
+      content_hash: key,
     });
 
     // Stored items, counting in how many items each word occurs to choose the searched words.
@@ -55,8 +70,21 @@ export async function benchSearch(size = 100_000, batch = 500, runs = 5): Promis
     // The word in about n items (of at least `letters` letters): short common words are where a
     // planner walks the newest items, long ones where it trusts the index.
     const closest = (n: number, letters = 3) =>
-      vocab[itemsWith.reduce((best, c, w) => (vocab[w]!.length >= letters && Math.abs(c - n) < Math.abs(itemsWith[best]! - n) ? w : best), VOCABULARY - 1)]!;
-    const searches = [closest(size), closest(size, 8), closest(size * 0.03, 8), closest(size / 100, 8), closest(size * 0.003, 8), closest(0), 'zqxzq'];
+      vocab[
+        itemsWith.reduce(
+          (best, c, w) => (vocab[w]!.length >= letters && Math.abs(c - n) < Math.abs(itemsWith[best]! - n) ? w : best),
+          VOCABULARY - 1,
+        )
+      ]!;
+    const searches = [
+      closest(size),
+      closest(size, 8),
+      closest(size * 0.03, 8),
+      closest(size / 100, 8),
+      closest(size * 0.003, 8),
+      closest(0),
+      'zqxzq',
+    ];
     const label = (q: string) => `"${q}" (in ${itemsWith[vocab.indexOf(q)] ?? 0} items)`;
 
     // The listing's one query (all there was before the first passes), or listItems with them.
@@ -89,18 +117,26 @@ export async function benchSearch(size = 100_000, batch = 500, runs = 5): Promis
       return `${quantile(perItem, 0.5).toFixed(2)} ms per item`;
     };
 
-    lines.push(`${size.toLocaleString('en')} items stored (~2.2 KB of text each), first page of 50 (median of ${runs}):`);
-    lines.push(`  without trigram indexes, one query: ${await timeSearches(oneQuery)}; storing ${batch} new items ${await timeStoring()}`);
+    lines.push(
+      `${size.toLocaleString('en')} items stored (~2.2 KB of text each), first page of 50 (median of ${runs}):`,
+    );
+    lines.push(
+      `  without trigram indexes, one query: ${await timeSearches(oneQuery)}; storing ${batch} new items ${await timeStoring()}`,
+    );
     const built = performance.now();
     await migrateIndexes(db);
     const { rows } = await sql<{ items: string; indexes: string }>`
       SELECT pg_total_relation_size('items') - pg_relation_size('items_title_trgm') - pg_relation_size('items_content_text_trgm') AS items,
              pg_relation_size('items_title_trgm') + pg_relation_size('items_content_text_trgm') AS indexes`.execute(db);
     const mib = (bytes: string) => `${(Number(bytes) / 2 ** 20).toFixed(0)} MiB`;
-    lines.push(`  building the indexes: ${((performance.now() - built) / 1000).toFixed(0)} s; ${mib(rows[0]!.indexes)} beside the items' ${mib(rows[0]!.items)}`);
+    lines.push(
+      `  building the indexes: ${((performance.now() - built) / 1000).toFixed(0)} s; ${mib(rows[0]!.indexes)} beside the items' ${mib(rows[0]!.items)}`,
+    );
     await sql`VACUUM ANALYZE items`.execute(db);
     lines.push(`  with trigram indexes, one query: ${await timeSearches(oneQuery)}`);
-    lines.push(`  with trigram indexes, listItems (newest first, a walk if cheaper, then the indexes): ${await timeSearches(withPasses)}; storing ${batch} new items ${await timeStoring()}`);
+    lines.push(
+      `  with trigram indexes, listItems (newest first, a walk if cheaper, then the indexes): ${await timeSearches(withPasses)}; storing ${batch} new items ${await timeStoring()}`,
+    );
   } finally {
     await db.destroy();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -20,7 +20,11 @@ const START = Date.parse('2025-01-01T00:00:00Z');
  * of new items in a new feed (~250-word texts; one in ten a copy, by URL, of a stored item) and
  * times groupFeedStories over them. Own database, dropped afterwards.
  */
-export async function benchStoryGrouping(sizes = [10_000, 100_000, 1_000_000], batch = 500, rounds = 3): Promise<string[]> {
+export async function benchStoryGrouping(
+  sizes = [10_000, 100_000, 1_000_000],
+  batch = 500,
+  rounds = 3,
+): Promise<string[]> {
   const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
   await admin.connect();
   const name = `topicwire_bench_${randomBytes(4).toString('hex')}`;
@@ -30,7 +34,9 @@ export async function benchStoryGrouping(sizes = [10_000, 100_000, 1_000_000], b
   const lines: string[] = [];
   try {
     await migrateToLatest(db);
-    await sql`INSERT INTO feeds (url, interval_seconds) SELECT 'https://site' || f || '.example/feed', 900 FROM generate_series(1, ${FEEDS + 1}) f`.execute(db);
+    await sql`INSERT INTO feeds (url, interval_seconds) SELECT 'https://site' || f || '.example/feed', 900 FROM generate_series(1, ${FEEDS + 1}) f`.execute(
+      db,
+    );
     let stored = 0;
     let base: number | null = null;
     for (const size of sizes) {
@@ -44,7 +50,10 @@ export async function benchStoryGrouping(sizes = [10_000, 100_000, 1_000_000], b
         const started = performance.now();
         const grouped = await groupFeedStories(FEEDS + 1, { db, config, log: createLogger('silent') });
         perItem.push((performance.now() - started) / grouped);
-        await db.deleteFrom('items').where('feed_id', '=', FEEDS + 1).execute();
+        await db
+          .deleteFrom('items')
+          .where('feed_id', '=', FEEDS + 1)
+          .execute();
         // Untimed: the next round must not pay for this one's dead rows (autovacuum would, at random).
         await sql`VACUUM ANALYZE items, item_bands`.execute(db);
       }
@@ -79,7 +88,9 @@ async function fillTo(db: Db, from: number, to: number): Promise<void> {
       INSERT INTO item_bands (band_key, sort_at, item_id)
       SELECT (((i.simhash >> (b * ${BAND_BITS})) & ${(1 << BAND_BITS) - 1}) | (b << ${BAND_BITS}))::int, i.sort_at, i.id
       FROM items i CROSS JOIN generate_series(0, ${BAND_COUNT - 1}) b
-      WHERE i.content_hash IN (SELECT md5(g::text) FROM generate_series(${lo}::bigint, ${hi - 1}::bigint) g)`.execute(db);
+      WHERE i.content_hash IN (SELECT md5(g::text) FROM generate_series(${lo}::bigint, ${hi - 1}::bigint) g)`.execute(
+      db,
+    );
   }
   await sql`VACUUM ANALYZE items, item_bands`.execute(db);
 }
@@ -91,12 +102,26 @@ async function storeNewBatch(db: Db, feedId: number, batch: number, stored: numb
   const at = new Date(START + stored * GAP_SECONDS * 1000);
   const rows = Array.from({ length: batch }, (_, i) => {
     const copyOf = i % 10 === 0 ? Math.floor(Math.random() * stored) : -1;
-    const url = copyOf >= 0 ? `https://site${1 + (copyOf % FEEDS)}.example/story/${copyOf}` : `https://new.example/${round}/${i}`;
+    const url =
+      copyOf >= 0 ? `https://site${1 + (copyOf % FEEDS)}.example/story/${copyOf}` : `https://new.example/${round}/${i}`;
     const text = Array.from({ length: 250 }, () => WORDS[Math.floor(Math.random() ** 2 * WORDS.length)]).join(' ');
     return {
-      feed_id: feedId, identity_hash: `new-${round}-${i}`, guid: '', url, canonical_url: url, title: copyOf >= 0 ? `Stored story ${copyOf}` : `New story ${i}`,
-      summary: '', content_html: '', content_text: text, author: '', categories: [], language: 'en', enclosures: '[]',
-      sort_at: at, fetched_at: at, content_hash: `new-${round}-${i}`,
+      feed_id: feedId,
+      identity_hash: `new-${round}-${i}`,
+      guid: '',
+      url,
+      canonical_url: url,
+      title: copyOf >= 0 ? `Stored story ${copyOf}` : `New story ${i}`,
+      summary: '',
+      content_html: '',
+      content_text: text,
+      author: '',
+      categories: [],
+      language: 'en',
+      enclosures: '[]',
+      sort_at: at,
+      fetched_at: at,
+      content_hash: `new-${round}-${i}`,
     };
   });
   await db.insertInto('items').values(rows).execute();

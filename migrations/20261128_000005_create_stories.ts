@@ -13,11 +13,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('credited_urls', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .execute();
   // A story is shown as its item from a preferred feed, if it has one.
-  await db.schema.alterTable('feeds').addColumn('preferred', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+  await db.schema
+    .alterTable('feeds')
+    .addColumn('preferred', 'boolean', (c) => c.notNull().defaultTo(false))
+    .execute();
   await sql`CREATE INDEX items_story_idx ON items (story_id, sort_at, id)`.execute(db);
   await sql`CREATE INDEX items_ungrouped_idx ON items (feed_id, id) WHERE story_id IS NULL`.execute(db);
   // Without fastupdate: GIN's pending list is scanned whole by every lookup (~1.3 ms at 50k items, measured).
-  await sql`CREATE INDEX items_credited_urls_idx ON items USING gin (credited_urls) WITH (fastupdate = off)`.execute(db);
+  await sql`CREATE INDEX items_credited_urls_idx ON items USING gin (credited_urls) WITH (fastupdate = off)`.execute(
+    db,
+  );
 
   // One row per band of an item's SimHash: near-duplicates are found by equal bands in a time range.
   await db.schema
@@ -33,5 +38,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('item_bands').execute();
   await db.schema.alterTable('feeds').dropColumn('preferred').execute();
-  await db.schema.alterTable('items').dropColumn('story_id').dropColumn('story_pinned').dropColumn('simhash').dropColumn('credited_urls').execute();
+  await db.schema
+    .alterTable('items')
+    .dropColumn('story_id')
+    .dropColumn('story_pinned')
+    .dropColumn('simhash')
+    .dropColumn('credited_urls')
+    .execute();
 }

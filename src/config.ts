@@ -26,7 +26,12 @@ const schema = z.object({
   FETCH_ALLOW_ADDRESSES: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
     .refine((list) => list.every((c) => isCidr(c)), 'comma-separated addresses or CIDR ranges'),
   RETENTION_DAYS: int(0).default(0),
   RETAG_WINDOW_DAYS: z.coerce.number().positive().default(30),
@@ -54,7 +59,9 @@ export type Config = Readonly<z.infer<typeof schema>>;
 
 /** Reads and validates the environment once; every invalid key is named in one error. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  const result = schema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);

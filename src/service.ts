@@ -34,13 +34,30 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   const connection = runs('worker') || runs('scheduler') ? workerConnection(config.REDIS_URL) : null;
   if (connection) {
     connection.on('error', () => {});
-    const hosts = new HostLimiter(connection, config.QUEUE_PREFIX, config.HOST_CONCURRENCY, config.FETCH_TIMEOUT_MS + 5000);
+    const hosts = new HostLimiter(
+      connection,
+      config.QUEUE_PREFIX,
+      config.HOST_CONCURRENCY,
+      config.FETCH_TIMEOUT_MS + 5000,
+    );
     const handlers = createHandlers({ db, queues, config, log, topics: new TopicMatcherCache(), hosts });
     if (runs('scheduler')) {
-      await queues.schedule.upsertJobScheduler('poll-due-feeds', { every: config.SCHEDULER_EVERY_MS }, { name: 'poll-due-feeds', data: {} });
-      await queues.schedule.upsertJobScheduler('prune-items', { pattern: '17 3 * * *', tz: 'UTC' }, { name: 'prune-items', data: {} });
+      await queues.schedule.upsertJobScheduler(
+        'poll-due-feeds',
+        { every: config.SCHEDULER_EVERY_MS },
+        { name: 'poll-due-feeds', data: {} },
+      );
+      await queues.schedule.upsertJobScheduler(
+        'prune-items',
+        { pattern: '17 3 * * *', tz: 'UTC' },
+        { name: 'prune-items', data: {} },
+      );
       // Pushes are queued right after each poll; this picks up what a crash left in the outbox.
-      await queues.push.upsertJobScheduler('websub-fanout', { every: config.SCHEDULER_EVERY_MS * 6 }, { name: 'websub-fanout', data: {} });
+      await queues.push.upsertJobScheduler(
+        'websub-fanout',
+        { every: config.SCHEDULER_EVERY_MS * 6 },
+        { name: 'websub-fanout', data: {} },
+      );
       workers.push(createWorker('schedule', handlers, connection, config.QUEUE_PREFIX, 1));
     }
     if (runs('worker')) {
@@ -50,7 +67,9 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
     }
     for (const w of workers) {
       w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
-      w.on('failed', (job, err) => log.debug({ queue: w.name, job: job?.name, jobId: job?.id, err: err.message }, 'job failed'));
+      w.on('failed', (job, err) =>
+        log.debug({ queue: w.name, job: job?.name, jobId: job?.id, err: err.message }, 'job failed'),
+      );
     }
   }
 

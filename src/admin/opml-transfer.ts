@@ -18,7 +18,12 @@ export interface OpmlImport {
  * with the reason. New feeds are due at once; `onAdded` may poll them sooner. Throws FeedError
  * ("invalid_opml") for a file that is not OPML. The API (POST /api/v1/opml) and the CLI share it.
  */
-export async function importOpml(db: Db, config: Config, text: string, onAdded: (feedId: number) => Promise<void> = async () => {}): Promise<OpmlImport> {
+export async function importOpml(
+  db: Db,
+  config: Config,
+  text: string,
+  onAdded: (feedId: number) => Promise<void> = async () => {},
+): Promise<OpmlImport> {
   const listed = parseOpml(text);
   const result: OpmlImport = { added: [], skipped: [], refused: [] };
   const seen = new Set<string>();
@@ -36,7 +41,11 @@ export async function importOpml(db: Db, config: Config, text: string, onAdded: 
       continue;
     }
     seen.add(url);
-    const { feed, created } = await insertFeed(db, url, config.POLL_INTERVAL_SECONDS, { title: entry.title, siteUrl: entry.siteUrl, tags: entry.tags });
+    const { feed, created } = await insertFeed(db, url, config.POLL_INTERVAL_SECONDS, {
+      title: entry.title,
+      siteUrl: entry.siteUrl,
+      tags: entry.tags,
+    });
     if (!created) {
       result.skipped.push({ url, reason: `already subscribed as feed ${feed.id}` });
       continue;
@@ -50,5 +59,8 @@ export async function importOpml(db: Db, config: Config, text: string, onAdded: 
 /** Every feed as OPML 2.0, one folder per first tag (re-imports to the same set). */
 export async function exportOpml(db: Db): Promise<string> {
   const feeds = await listFeeds(db);
-  return buildOpml(feeds.map((f) => ({ url: f.url, title: f.title, siteUrl: f.site_url, tags: f.tags })), 'topicwire subscriptions');
+  return buildOpml(
+    feeds.map((f) => ({ url: f.url, title: f.title, siteUrl: f.site_url, tags: f.tags })),
+    'topicwire subscriptions',
+  );
 }

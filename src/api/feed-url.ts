@@ -7,7 +7,8 @@ export async function acceptUrl(text: string, policy: AddressPolicy): Promise<UR
   try {
     return await acceptableUrl(text, policy);
   } catch (err) {
-    if (err instanceof FeedError) throw new HttpError(400, err.code === 'invalid_url' ? 'invalid_url' : 'url_refused', err.message);
+    if (err instanceof FeedError)
+      throw new HttpError(400, err.code === 'invalid_url' ? 'invalid_url' : 'url_refused', err.message);
     throw err;
   }
 }

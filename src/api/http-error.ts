@@ -21,14 +21,22 @@ export const notFound: RequestHandler = (req) => {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (err instanceof HttpError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+      res
+        .status(err.status)
+        .json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
       return;
     }
-    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+    const status =
+      (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       // body-parser's errors: malformed JSON, too large, wrong charset.
-      const message = (err as { type?: string }).type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (err as Error).message;
-      res.status(status).json({ error: { code: (err as { type?: string }).type?.replace(/\./g, '_') ?? 'bad_request', message } });
+      const message =
+        (err as { type?: string }).type === 'entity.parse.failed'
+          ? 'the request body is not valid JSON'
+          : (err as Error).message;
+      res
+        .status(status)
+        .json({ error: { code: (err as { type?: string }).type?.replace(/\./g, '_') ?? 'bad_request', message } });
       return;
     }
     log.error({ err, method: req.method, path: req.path }, 'request failed');

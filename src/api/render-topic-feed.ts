@@ -49,7 +49,9 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
       author: item.author ? [{ name: item.author }] : undefined,
       category: item.categories.map((name) => ({ name })),
       // JSON Feed extension (https://www.jsonfeed.org/version/1.1/#extensions): the story's other sources.
-      extensions: item.sources.length ? [{ name: '_topicwire', objects: { sources: item.sources.map(sourceToJson) } }] : undefined,
+      extensions: item.sources.length
+        ? [{ name: '_topicwire', objects: { sources: item.sources.map(sourceToJson) } }]
+        : undefined,
     });
   }
   if (format === 'atom') return withRelatedLinks(feed.atom1(), items);
@@ -80,9 +82,16 @@ function withRelatedLinks(atom: string, items: ItemWithTopics[]): string {
   DomUtils.getElementsByTagName('entry', doc).forEach((entry, i) => {
     for (const source of items[i]?.sources ?? []) {
       if (!source.url) continue;
-      const attribs: Record<string, string> = { rel: 'related', href: source.url, title: source.feedTitle || source.title };
+      const attribs: Record<string, string> = {
+        rel: 'related',
+        href: source.url,
+        title: source.feedTitle || source.title,
+      };
       if (source.language) attribs.hreflang = source.language;
-      DomUtils.appendChild(entry, new Element('link', Object.fromEntries(Object.entries(attribs).map(([k, v]) => [k, escapeUTF8(v)]))));
+      DomUtils.appendChild(
+        entry,
+        new Element('link', Object.fromEntries(Object.entries(attribs).map(([k, v]) => [k, escapeUTF8(v)]))),
+      );
     }
   });
   return declaration + render(doc, { xmlMode: true, encodeEntities: false });

@@ -13,5 +13,8 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 
 // Query parameters that several routes read (the items API, topic feeds).
 
 /** `?stories=false` lists every item; by default each story appears once. */
-export const storiesParam = z.enum(['true', 'false']).default('true').transform((v) => v === 'true');
+export const storiesParam = z
+  .enum(['true', 'false'])
+  .default('true')
+  .transform((v) => v === 'true');
 export const langParam = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/, 'a language tag such as en or hi-IN');

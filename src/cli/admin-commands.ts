@@ -28,7 +28,10 @@ export class UsageError extends Error {}
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export async function feedsCommand([action = 'list', ...args]: string[], { db, config, out }: CliContext): Promise<number> {
+export async function feedsCommand(
+  [action = 'list', ...args]: string[],
+  { db, config, out }: CliContext,
+): Promise<number> {
   if (action === 'list') {
     for (const f of await listFeeds(db)) out([f.id, f.status, f.url, f.title, f.last_error ?? ''].join('\t'));
     return 0;
@@ -42,7 +45,11 @@ export async function feedsCommand([action = 'list', ...args]: string[], { db, c
       throw err;
     }
     const { feed, created } = await insertFeed(db, url.href, config.POLL_INTERVAL_SECONDS);
-    out(created ? `added feed ${feed.id}: ${feed.url} (polled by the service's next tick)` : `already subscribed as feed ${feed.id}`);
+    out(
+      created
+        ? `added feed ${feed.id}: ${feed.url} (polled by the service's next tick)`
+        : `already subscribed as feed ${feed.id}`,
+    );
     return 0;
   }
   if (action === 'remove' && args.length === 1 && /^\d+$/.test(args[0]!)) {
@@ -56,7 +63,8 @@ export async function feedsCommand([action = 'list', ...args]: string[], { db, c
 export async function topicsCommand([action = 'list', ...args]: string[], ctx: CliContext): Promise<number> {
   const { db, out } = ctx;
   if (action === 'list') {
-    for (const t of await listTopics(db)) out([t.slug, t.name, t.rule, `retag ${t.retag_status} (${t.retagged_items} items)`].join('\t'));
+    for (const t of await listTopics(db))
+      out([t.slug, t.name, t.rule, `retag ${t.retag_status} (${t.retagged_items} items)`].join('\t'));
     return 0;
   }
   if (action === 'add' && args.length === 3) {
@@ -87,7 +95,8 @@ export async function opmlCommand([action, file, ...rest]: string[], { db, confi
     try {
       result = await importOpml(db, config, await readFile(file, 'utf8'));
     } catch (err) {
-      if (err instanceof FeedError || (err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`${file}: ${(err as Error).message}`);
+      if (err instanceof FeedError || (err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new UsageError(`${file}: ${(err as Error).message}`);
       throw err;
     }
     for (const a of result.added) out(`added\t${a.id}\t${a.url}`);
@@ -115,8 +124,12 @@ export async function retagCommand(args: string[], { db, config, log, out }: Cli
   const topic = await getTopicBySlug(db, args[0]!);
   if (!topic) throw new UsageError(`no topic "${args[0]}"`);
   const started = Date.now();
-  await retagTopic({ topicId: topic.id, version: topic.version }, { db, config, log }, (done) => out(`  ${done} items examined`));
+  await retagTopic({ topicId: topic.id, version: topic.version }, { db, config, log }, (done) =>
+    out(`  ${done} items examined`),
+  );
   const after = await getTopicBySlug(db, topic.slug);
-  out(`re-tagged ${topic.slug}: ${after?.retagged_items ?? 0} items of the last ${config.RETAG_WINDOW_DAYS} days in ${Date.now() - started} ms`);
+  out(
+    `re-tagged ${topic.slug}: ${after?.retagged_items ?? 0} items of the last ${config.RETAG_WINDOW_DAYS} days in ${Date.now() - started} ms`,
+  );
   return 0;
 }

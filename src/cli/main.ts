@@ -3,7 +3,14 @@ import { createDb } from '../db/database.js';
 import { ensureDatabase } from '../db/ensure-database.js';
 import { migrateToLatest, migrationsAreCurrent } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
-import { feedsCommand, opmlCommand, retagCommand, topicsCommand, UsageError, type CliContext } from './admin-commands.js';
+import {
+  feedsCommand,
+  opmlCommand,
+  retagCommand,
+  topicsCommand,
+  UsageError,
+  type CliContext,
+} from './admin-commands.js';
 import { fetchFeed } from '../pipeline/fetch-feed.js';
 import { fetchOptions } from '../fetch-options.js';
 import { parseCommand } from './parse-command.js';
@@ -43,11 +50,11 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<
     run: (args) => withDatabase((ctx) => topicsCommand(args, ctx)),
   },
   opml: {
-    help: 'opml import <file> | opml export [file]   subscribe to an OPML file\'s feeds (folders become tags); write every feed as OPML 2.0',
+    help: "opml import <file> | opml export [file]   subscribe to an OPML file's feeds (folders become tags); write every feed as OPML 2.0",
     run: (args) => withDatabase((ctx) => opmlCommand(args, ctx)),
   },
   retag: {
-    help: 'retag <slug>                   apply a topic\'s rule to the stored items of the last RETAG_WINDOW_DAYS now, with progress',
+    help: "retag <slug>                   apply a topic's rule to the stored items of the last RETAG_WINDOW_DAYS now, with progress",
     run: (args) => withDatabase((ctx) => retagCommand(args, ctx)),
   },
 };
@@ -58,8 +65,14 @@ async function withDatabase(run: (ctx: CliContext) => Promise<number>): Promise<
   await ensureDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL, 2);
   try {
-    if (!(await migrationsAreCurrent(db))) throw new UsageError('the database is not migrated: run "npm run cli -- migrate" (or start the service) first');
-    return await run({ db, config, log: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL), out: (line) => process.stdout.write(line + '\n') });
+    if (!(await migrationsAreCurrent(db)))
+      throw new UsageError('the database is not migrated: run "npm run cli -- migrate" (or start the service) first');
+    return await run({
+      db,
+      config,
+      log: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
+      out: (line) => process.stdout.write(line + '\n'),
+    });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(err.message + '\n');
@@ -70,7 +83,9 @@ async function withDatabase(run: (ctx: CliContext) => Promise<number>): Promise<
 }
 
 function usage(): string {
-  return `usage: npm run cli -- <command>\n\n${Object.values(COMMANDS).map((c) => `  ${c.help}`).join('\n')}\n`;
+  return `usage: npm run cli -- <command>\n\n${Object.values(COMMANDS)
+    .map((c) => `  ${c.help}`)
+    .join('\n')}\n`;
 }
 
 const [name, ...args] = process.argv.slice(2);

@@ -6,7 +6,10 @@ import type { NormalizedFeed } from '../pipeline/types.js';
  * `parse <file-or-url> …`: one file prints its normalized feed (design §4); several print one
  * JSON line each, errors included, so that a batch goes on past bad files. Returns the exit code.
  */
-export async function parseCommand(args: string[], fetchUrl: (url: string) => Promise<{ body: Uint8Array; contentType: string }>): Promise<number> {
+export async function parseCommand(
+  args: string[],
+  fetchUrl: (url: string) => Promise<{ body: Uint8Array; contentType: string }>,
+): Promise<number> {
   if (args.length === 0) {
     process.stderr.write('usage: cli parse <file-or-url> [more …]\n');
     return 2;

@@ -23,7 +23,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   } catch (err) {
-    if ((err as { code?: string }).code !== '42P04') throw new Error(`cannot create database "${name}": ${(err as Error).message}`);
+    if ((err as { code?: string }).code !== '42P04')
+      throw new Error(`cannot create database "${name}": ${(err as Error).message}`);
   } finally {
     await admin.end().catch(() => {});
   }

@@ -4,7 +4,6 @@ import { lockStories } from './stories.repository.js';
 import type { FeedHints } from '../pipeline/types.js';
 import type { FeedRow, FeedUpdate } from './schema.js';
 
-
 /** Subscribes to a URL; an existing subscription to the same URL is returned instead of a duplicate. */
 export async function insertFeed(
   db: Db,
@@ -15,14 +14,24 @@ export async function insertFeed(
   const inserted = await db
     .insertInto('feeds')
     .values({
-      url, interval_seconds: intervalSeconds, etag: null, last_modified: null, last_error: null, disabled_reason: null,
-      title: extra.title ?? '', site_url: extra.siteUrl ?? '', tags: extra.tags ?? [],
+      url,
+      interval_seconds: intervalSeconds,
+      etag: null,
+      last_modified: null,
+      last_error: null,
+      disabled_reason: null,
+      title: extra.title ?? '',
+      site_url: extra.siteUrl ?? '',
+      tags: extra.tags ?? [],
     })
     .onConflict((oc) => oc.column('url').doNothing())
     .returningAll()
     .executeTakeFirst();
   if (inserted) return { feed: inserted, created: true };
-  return { feed: await db.selectFrom('feeds').selectAll().where('url', '=', url).executeTakeFirstOrThrow(), created: false };
+  return {
+    feed: await db.selectFrom('feeds').selectAll().where('url', '=', url).executeTakeFirstOrThrow(),
+    created: false,
+  };
 }
 
 export async function findFeedByUrl(db: Db, url: string): Promise<FeedRow | undefined> {
@@ -64,7 +73,11 @@ export async function updateFeed(db: Db, id: number, changes: FeedUpdate): Promi
  * scheduler claims them while their job is queued or running. SKIP LOCKED lets several schedulers
  * run at once; if the job is lost (Redis restarted), the lease runs out and the feed is claimed again.
  */
-export async function claimDueFeeds(db: Db, limit: number, leaseSeconds: number): Promise<{ id: number; url: string }[]> {
+export async function claimDueFeeds(
+  db: Db,
+  limit: number,
+  leaseSeconds: number,
+): Promise<{ id: number; url: string }[]> {
   const rows = await sql<{ id: number; url: string }>`
     UPDATE feeds SET next_poll_at = now() + make_interval(secs => ${leaseSeconds})
     WHERE id IN (
@@ -142,7 +155,12 @@ export async function recordFeedError(
 export async function requestPoll(db: Db, id: number): Promise<FeedRow | undefined> {
   return db
     .updateTable('feeds')
-    .set({ next_poll_at: sql<Date>`now()`, disabled_reason: null, status: sql`CASE WHEN status = 'disabled' THEN 'failing' ELSE status END`, updated_at: sql<Date>`now()` })
+    .set({
+      next_poll_at: sql<Date>`now()`,
+      disabled_reason: null,
+      status: sql`CASE WHEN status = 'disabled' THEN 'failing' ELSE status END`,
+      updated_at: sql<Date>`now()`,
+    })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();

@@ -97,8 +97,14 @@ export async function prunedIdentities(db: Db, feedId: number, identities: strin
 /** A stored item as topic rules read it (one mapping for re-tagging and previews). */
 export function matchableItem(row: ItemRow, feedTitle: string): MatchableItem {
   return {
-    title: row.title, summary: row.summary, contentText: row.content_text, author: row.author,
-    categories: row.categories, url: row.url, feedTitle, language: row.language,
+    title: row.title,
+    summary: row.summary,
+    contentText: row.content_text,
+    author: row.author,
+    categories: row.categories,
+    url: row.url,
+    feedTitle,
+    language: row.language,
   };
 }
 
@@ -138,14 +144,22 @@ export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedT
  * every story appears once, as an item that a reader of this topic (or feed, or search) could
  * have seen: one from a preferred feed first, then one in `preferLang`, then the earliest.
  */
-export async function listItems(db: Db, filter: ItemFilter, limit: number, cursor: Cursor | null): Promise<ItemWithTopics[]> {
+export async function listItems(
+  db: Db,
+  filter: ItemFilter,
+  limit: number,
+  cursor: Cursor | null,
+): Promise<ItemWithTopics[]> {
   // A text search looks among the newest items first: PostgreSQL cannot tell how many texts hold
   // a word and takes a long word for a rare one, so the indexed query alone checks every item
   // that has a common word, newest or not (docs/benchmarks.md, "Text search").
   let rows: ItemRow[] = [];
   if (filter.q) {
     rows = await listItemsQuery(db, filter, limit, cursor, SEARCH_NEWEST_FIRST).execute();
-    const walk = rows.length < limit ? searchWalkLength(limit, rows.length, SEARCH_NEWEST_FIRST, await storedItemsEstimate(db)) : null;
+    const walk =
+      rows.length < limit
+        ? searchWalkLength(limit, rows.length, SEARCH_NEWEST_FIRST, await storedItemsEstimate(db))
+        : null;
     if (walk !== null) rows = await listItemsQuery(db, filter, limit, cursor, walk).execute();
   }
   if (rows.length < limit) rows = await listItemsQuery(db, filter, limit, cursor).execute();
@@ -154,7 +168,9 @@ export async function listItems(db: Db, filter: ItemFilter, limit: number, curso
 
 /** About how many items are stored: PostgreSQL's own count, kept by (auto)vacuum and ANALYZE, read without a scan. */
 async function storedItemsEstimate(db: Db): Promise<number> {
-  const { rows } = await sql<{ n: number }>`SELECT reltuples AS n FROM pg_class WHERE oid = 'items'::regclass`.execute(db);
+  const { rows } = await sql<{ n: number }>`SELECT reltuples AS n FROM pg_class WHERE oid = 'items'::regclass`.execute(
+    db,
+  );
   return Math.max(0, Number(rows[0]?.n ?? 0));
 }
 
@@ -173,7 +189,9 @@ export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor
   const idCol = sql.ref<number>(byTopic ? 'it.item_id' : 'items.id');
   let timeline = db.selectFrom('items').selectAll('items');
   if (byTopic) {
-    timeline = timeline.innerJoin('item_topics as it', 'it.item_id', 'items.id').where('it.topic_id', '=', filter.topicId!);
+    timeline = timeline
+      .innerJoin('item_topics as it', 'it.item_id', 'items.id')
+      .where('it.topic_id', '=', filter.topicId!);
   }
   if (cursor) timeline = timeline.where(sql<SqlBool>`(${sortCol}, ${idCol}) < (${cursor.sortAt}, ${cursor.id})`);
   for (const condition of filterConditions(filter, 'items', sortCol)) timeline = timeline.where(condition);
@@ -181,23 +199,36 @@ export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor
   let [outerSort, outerId] = [sortCol, idCol];
   if (newest !== undefined) {
     // Same columns under the same name: only conditions written in SQL are added below.
-    query = db.selectFrom(timeline.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(newest).as('items')).selectAll('items') as unknown as typeof timeline;
+    query = db
+      .selectFrom(timeline.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(newest).as('items'))
+      .selectAll('items') as unknown as typeof timeline;
     // item_topics.sort_at is a copy of the item's, so the outer order is the timeline's.
     [outerSort, outerId] = [sql.ref<Date>('items.sort_at'), sql.ref<number>('items.id')];
   }
   for (const condition of textCondition(filter, 'items')) query = query.where(condition);
   if (filter.stories) {
-    const topicJoin = byTopic ? sql`JOIN item_topics ot ON ot.item_id = o.id AND ot.topic_id = ${filter.topicId}` : sql``;
+    const topicJoin = byTopic
+      ? sql`JOIN item_topics ot ON ot.item_id = o.id AND ot.topic_id = ${filter.topicId}`
+      : sql``;
     const same = [...filterConditions(filter, 'o', sql.ref<Date>('o.sort_at')), ...textCondition(filter, 'o')];
     const rank = (table: string) => {
-      const langMatch = filter.preferLang ? sql`${sql.ref(`${table}.language`)} ILIKE ${`${escapeLike(filter.preferLang)}%`}` : sql`true`;
+      const langMatch = filter.preferLang
+        ? sql`${sql.ref(`${table}.language`)} ILIKE ${`${escapeLike(filter.preferLang)}%`}`
+        : sql`true`;
       // Ascending order of "better": preferred feed, preferred language, then earliest.
       return sql`(NOT (SELECT preferred FROM feeds WHERE feeds.id = ${sql.ref(`${table}.feed_id`)}), NOT (${langMatch}), ${sql.ref(`${table}.sort_at`)}, ${sql.ref(`${table}.id`)})`;
     };
     query = query.where(sql<SqlBool>`NOT EXISTS (
       SELECT 1 FROM items o ${topicJoin}
       WHERE o.story_id = items.story_id AND o.id <> items.id AND ${rank('o')} < ${rank('items')}
-      ${same.length ? sql.join(same.map((c) => sql`AND ${c}`), sql` `) : sql``})`);
+      ${
+        same.length
+          ? sql.join(
+              same.map((c) => sql`AND ${c}`),
+              sql` `,
+            )
+          : sql``
+      })`);
   }
   return query.orderBy(outerSort, 'desc').orderBy(outerId, 'desc').limit(limit);
 }
@@ -217,12 +248,20 @@ function filterConditions(filter: ItemFilter, table: string, sortCol: RawBuilder
 function textCondition(filter: ItemFilter, table: string): RawBuilder<SqlBool>[] {
   if (!filter.q) return [];
   const pattern = `%${escapeLike(filter.q)}%`;
-  return [sql<SqlBool>`(${sql.ref(`${table}.title`)} ILIKE ${pattern} OR ${sql.ref(`${table}.content_text`)} ILIKE ${pattern})`];
+  return [
+    sql<SqlBool>`(${sql.ref(`${table}.title`)} ILIKE ${pattern} OR ${sql.ref(`${table}.content_text`)} ILIKE ${pattern})`,
+  ];
 }
 
 /** The times of a feed's newest items, for its observed rhythm. */
 export async function recentItemTimes(db: Db, feedId: number, limit = 20): Promise<Date[]> {
-  const rows = await db.selectFrom('items').select('sort_at').where('feed_id', '=', feedId).orderBy('sort_at', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('items')
+    .select('sort_at')
+    .where('feed_id', '=', feedId)
+    .orderBy('sort_at', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.sort_at);
 }
 
@@ -253,7 +292,11 @@ async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<ItemWithTo
     .selectFrom('item_topics')
     .innerJoin('topics', 'topics.id', 'item_topics.topic_id')
     .select(['item_topics.item_id', 'topics.slug', 'item_topics.matched_terms'])
-    .where('item_topics.item_id', 'in', rows.map((r) => r.id))
+    .where(
+      'item_topics.item_id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .orderBy('topics.slug')
     .execute();
   const byItem = new Map<number, { slug: string; terms: MatchedTerm[] }[]>();
@@ -272,7 +315,15 @@ const MAX_SOURCES = 50;
 async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => StorySource[]> {
   const storyIds = [...new Set(rows.map((r) => r.story_id).filter((s): s is number => s !== null))];
   if (storyIds.length === 0) return () => [];
-  const members = await sql<{ id: number; story_id: number; feed_id: number; feed_title: string; url: string; title: string; language: string }>`
+  const members = await sql<{
+    id: number;
+    story_id: number;
+    feed_id: number;
+    feed_title: string;
+    url: string;
+    title: string;
+    language: string;
+  }>`
     SELECT m.id, m.story_id, m.feed_id, f.title AS feed_title, m.url, m.title, m.language
     FROM (SELECT i.id, i.story_id, i.feed_id, i.url, i.title, i.language, i.sort_at,
                  row_number() OVER (PARTITION BY i.story_id ORDER BY i.sort_at, i.id) AS n
@@ -283,14 +334,26 @@ async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => 
   const byStory = new Map<number, StorySource[]>();
   for (const m of members.rows) {
     const list = byStory.get(m.story_id) ?? [];
-    list.push({ id: m.id, feedId: m.feed_id, feedTitle: m.feed_title, url: m.url, title: m.title, language: m.language });
+    list.push({
+      id: m.id,
+      feedId: m.feed_id,
+      feedTitle: m.feed_title,
+      url: m.url,
+      title: m.title,
+      language: m.language,
+    });
     byStory.set(m.story_id, list);
   }
   return (row) => (byStory.get(row.story_id!) ?? []).filter((s) => s.id !== row.id).slice(0, MAX_SOURCES);
 }
 
 /** A batch of stored items for re-tagging, in id order after `afterId`, stored since `since`, with their feed's title. */
-export async function itemsAfter(db: Db, afterId: number, since: Date, limit: number): Promise<(ItemRow & { feed_title: string })[]> {
+export async function itemsAfter(
+  db: Db,
+  afterId: number,
+  since: Date,
+  limit: number,
+): Promise<(ItemRow & { feed_title: string })[]> {
   return db
     .selectFrom('items')
     .innerJoin('feeds', 'feeds.id', 'items.feed_id')

@@ -15,7 +15,9 @@ class FolderMigrationProvider implements MigrationProvider {
     const files = (await fs.readdir(MIGRATIONS_FOLDER)).filter((f) => /^\d{8}_\d{6}_[\w-]+\.(ts|js)$/.test(f)).sort();
     const migrations: Record<string, Migration> = {};
     for (const file of files) {
-      migrations[file.replace(/\.(ts|js)$/, '')] = (await import(pathToFileURL(path.join(MIGRATIONS_FOLDER, file)).href)) as Migration;
+      migrations[file.replace(/\.(ts|js)$/, '')] = (await import(
+        pathToFileURL(path.join(MIGRATIONS_FOLDER, file)).href
+      )) as Migration;
     }
     return migrations;
   }
@@ -41,4 +43,3 @@ export async function migrationsAreCurrent(db: Kysely<any>): Promise<boolean> {
   const migrations = await migrator(db).getMigrations();
   return migrations.every((m) => m.executedAt !== undefined);
 }
-

@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import { bandKeys } from '../stories/simhash.js';
-import { headline, type CandidateQuery, type StoryCandidate, type StoryItem, type StoryStore } from '../stories/group-item.js';
+import {
+  headline,
+  type CandidateQuery,
+  type StoryCandidate,
+  type StoryItem,
+  type StoryStore,
+} from '../stories/group-item.js';
 import type { Db } from './database.js';
 
 // Grouping is serialized: two workers grouping copies of one article at once would each found a story.
@@ -31,7 +37,15 @@ export async function ungroupedItems(db: Db, feedId: number, limit: number): Pro
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ id: r.id, feedId: r.feed_id, sortAt: r.sort_at, title: r.title, canonicalUrl: r.canonical_url, creditedUrls: r.credited_urls, contentText: r.content_text }));
+  return rows.map((r) => ({
+    id: r.id,
+    feedId: r.feed_id,
+    sortAt: r.sort_at,
+    title: r.title,
+    canonicalUrl: r.canonical_url,
+    creditedUrls: r.credited_urls,
+    contentText: r.content_text,
+  }));
 }
 
 /** Feeds that have items not grouped yet (read from the partial index of ungrouped items). */
@@ -42,7 +56,13 @@ export async function feedsWithUngroupedItems(db: Db): Promise<number[]> {
 
 /** The texts of a feed's newest items: what its boilerplate is learnt from. */
 export async function recentFeedTexts(db: Db, feedId: number, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('items').select('content_text').where('feed_id', '=', feedId).orderBy('sort_at', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('items')
+    .select('content_text')
+    .where('feed_id', '=', feedId)
+    .orderBy('sort_at', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.content_text);
 }
 
@@ -56,7 +76,17 @@ export function postgresStoryStore(trx: Db): StoryStore {
       // Each branch is one index lookup: canonical URL, credited URLs (GIN), SimHash bands in the window.
       // The ids go in as an array so that the items are read by primary key: on a small table the
       // planner would otherwise hash-join a scan of all items (measured: 2 ms at 10k items).
-      const res = await sql<{ id: number; feed_id: number; story_id: number; sort_at: Date; title: string; opening: string; canonical_url: string; credited_urls: string[]; simhash: string | null }>`
+      const res = await sql<{
+        id: number;
+        feed_id: number;
+        story_id: number;
+        sort_at: Date;
+        title: string;
+        opening: string;
+        canonical_url: string;
+        credited_urls: string[];
+        simhash: string | null;
+      }>`
         SELECT i.id, i.feed_id, i.story_id, i.sort_at, i.title, left(i.content_text, 400) AS opening, i.canonical_url, i.credited_urls, i.simhash::text AS simhash
         FROM items i
         WHERE i.id = ANY(ARRAY(
@@ -80,7 +110,12 @@ export function postgresStoryStore(trx: Db): StoryStore {
     async storyFeeds(storyIds: number[]): Promise<Map<number, Set<number>>> {
       const out = new Map<number, Set<number>>();
       if (storyIds.length === 0) return out;
-      const rows = await trx.selectFrom('items').select(['story_id', 'feed_id']).distinct().where('story_id', 'in', storyIds).execute();
+      const rows = await trx
+        .selectFrom('items')
+        .select(['story_id', 'feed_id'])
+        .distinct()
+        .where('story_id', 'in', storyIds)
+        .execute();
       for (const r of rows) {
         const feeds = out.get(r.story_id!) ?? new Set<number>();
         feeds.add(r.feed_id);
@@ -90,7 +125,12 @@ export function postgresStoryStore(trx: Db): StoryStore {
     },
 
     async mergeStory(from: number, into: number): Promise<void> {
-      await trx.updateTable('items').set({ story_id: into }).where('story_id', '=', from).where('story_pinned', '=', false).execute();
+      await trx
+        .updateTable('items')
+        .set({ story_id: into })
+        .where('story_id', '=', from)
+        .where('story_pinned', '=', false)
+        .execute();
     },
 
     async assign(item: StoryItem, storyId: number): Promise<void> {
@@ -118,8 +158,19 @@ export async function splitItem(db: Db, itemId: number): Promise<boolean> {
     if (!item) return false;
     await trx.updateTable('items').set({ story_id: itemId, story_pinned: true }).where('id', '=', itemId).execute();
     if (item.story_id === itemId) {
-      const next = await trx.selectFrom('items').select((eb) => eb.fn.min('id').as('id')).where('story_id', '=', itemId).where('id', '<>', itemId).executeTakeFirst();
-      if (next?.id) await trx.updateTable('items').set({ story_id: Number(next.id) }).where('story_id', '=', itemId).where('id', '<>', itemId).execute();
+      const next = await trx
+        .selectFrom('items')
+        .select((eb) => eb.fn.min('id').as('id'))
+        .where('story_id', '=', itemId)
+        .where('id', '<>', itemId)
+        .executeTakeFirst();
+      if (next?.id)
+        await trx
+          .updateTable('items')
+          .set({ story_id: Number(next.id) })
+          .where('story_id', '=', itemId)
+          .where('id', '<>', itemId)
+          .execute();
     }
     return true;
   });

@@ -19,7 +19,10 @@ function withTopicsLocked<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   });
 }
 
-export async function createTopic(db: Db, topic: { slug: string; name: string; rule: string }): Promise<TopicRow | undefined> {
+export async function createTopic(
+  db: Db,
+  topic: { slug: string; name: string; rule: string },
+): Promise<TopicRow | undefined> {
   return withTopicsLocked(db, (trx) =>
     trx
       .insertInto('topics')
@@ -43,20 +46,26 @@ export async function getTopicBySlug(db: Db, slug: string): Promise<TopicRow | u
 }
 
 /** Changes a topic; a changed rule bumps its version, so a re-tag in progress for the old rule can tell it is stale. */
-export async function updateTopic(db: Db, slug: string, changes: { name: string; rule: string }): Promise<TopicRow | undefined> {
-  return withTopicsLocked(db, (trx) => trx
-    .updateTable('topics')
-    .set({
-      name: changes.name,
-      rule: changes.rule,
-      version: sql<number>`CASE WHEN rule = ${changes.rule} THEN version ELSE version + 1 END`,
-      retag_status: sql<RetagStatus>`CASE WHEN rule = ${changes.rule} THEN retag_status ELSE 'pending' END`,
-      retagged_items: sql<number>`CASE WHEN rule = ${changes.rule} THEN retagged_items ELSE 0 END`,
-      updated_at: sql<Date>`now()`,
-    })
-    .where('slug', '=', slug)
-    .returningAll()
-    .executeTakeFirst());
+export async function updateTopic(
+  db: Db,
+  slug: string,
+  changes: { name: string; rule: string },
+): Promise<TopicRow | undefined> {
+  return withTopicsLocked(db, (trx) =>
+    trx
+      .updateTable('topics')
+      .set({
+        name: changes.name,
+        rule: changes.rule,
+        version: sql<number>`CASE WHEN rule = ${changes.rule} THEN version ELSE version + 1 END`,
+        retag_status: sql<RetagStatus>`CASE WHEN rule = ${changes.rule} THEN retag_status ELSE 'pending' END`,
+        retagged_items: sql<number>`CASE WHEN rule = ${changes.rule} THEN retagged_items ELSE 0 END`,
+        updated_at: sql<Date>`now()`,
+      })
+      .where('slug', '=', slug)
+      .returningAll()
+      .executeTakeFirst(),
+  );
 }
 
 export async function deleteTopic(db: Db, slug: string): Promise<boolean> {
@@ -70,13 +79,20 @@ export async function listTopicRules(db: Db): Promise<{ id: number; slug: string
 }
 
 /** One topic's rule and version, by id. */
-export async function getTopicRule(db: Db, id: number): Promise<{ id: number; slug: string; rule: string; version: number } | undefined> {
+export async function getTopicRule(
+  db: Db,
+  id: number,
+): Promise<{ id: number; slug: string; rule: string; version: number } | undefined> {
   return db.selectFrom('topics').select(['id', 'slug', 'rule', 'version']).where('id', '=', id).executeTakeFirst();
 }
 
 /** A cheap fingerprint of all rules: changes whenever a topic is added, changed or removed. */
 export async function topicsFingerprint(db: Db): Promise<string> {
-  const row = await sql<{ f: string }>`SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(updated_at)::text, '') || ':' || coalesce(sum(id), 0) AS f FROM topics`.execute(db);
+  const row = await sql<{
+    f: string;
+  }>`SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(updated_at)::text, '') || ':' || coalesce(sum(id), 0) AS f FROM topics`.execute(
+    db,
+  );
   return row.rows[0]?.f ?? '';
 }
 
@@ -97,18 +113,38 @@ export async function replaceItemTags(db: Db, itemIds: number[], tags: TagRow[],
   // Re-tagging reads items before it tags them: one deleted since (its feed removed) failed the
   // whole job on the foreign key. The items still there are locked until the tags are in; the
   // others are not tagged.
-  const live = await db.selectFrom('items').select('id').where('id', 'in', [...new Set(tags.map((t) => t.itemId))]).forKeyShare().execute();
+  const live = await db
+    .selectFrom('items')
+    .select('id')
+    .where('id', 'in', [...new Set(tags.map((t) => t.itemId))])
+    .forKeyShare()
+    .execute();
   const kept = new Set(live.map((r) => r.id));
   const rows = tags.filter((t) => kept.has(t.itemId));
   if (rows.length === 0) return;
   await db
     .insertInto('item_topics')
-    .values(rows.map((t) => ({ item_id: t.itemId, topic_id: t.topicId, sort_at: t.sortAt, matched_terms: JSON.stringify(t.terms) })))
-    .onConflict((oc) => oc.columns(['topic_id', 'item_id']).doUpdateSet((eb) => ({ matched_terms: eb.ref('excluded.matched_terms') })))
+    .values(
+      rows.map((t) => ({
+        item_id: t.itemId,
+        topic_id: t.topicId,
+        sort_at: t.sortAt,
+        matched_terms: JSON.stringify(t.terms),
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['topic_id', 'item_id']).doUpdateSet((eb) => ({ matched_terms: eb.ref('excluded.matched_terms') })),
+    )
     .execute();
 }
 
-export async function setRetagProgress(db: Db, topicId: number, version: number, status: RetagStatus, items: number): Promise<void> {
+export async function setRetagProgress(
+  db: Db,
+  topicId: number,
+  version: number,
+  status: RetagStatus,
+  items: number,
+): Promise<void> {
   await db
     .updateTable('topics')
     .set({ retag_status: status, retagged_items: items })

@@ -40,11 +40,18 @@ export function isAllowedAddress(address: string, policy: AddressPolicy): boolea
   if (policy.allowPrivate || isPublicAddress(address)) return true;
   if (!policy.allowList?.length || !ipaddr.isValid(address)) return false;
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  return parseAllowList(policy.allowList).some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits));
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  return parseAllowList(policy.allowList).some(
+    ([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits),
+  );
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
 
 /**
  * A `lookup` for sockets that refuses names resolving to non-public addresses. The socket then
@@ -67,7 +74,10 @@ export function guardedLookup(policy: AddressPolicy) {
 }
 
 export function blockedAddress(hostname: string, address: string): FeedError {
-  return new FeedError(`refused: ${hostname} resolves to ${address}, a private or reserved address (FETCH_ALLOW_PRIVATE or FETCH_ALLOW_ADDRESSES allow it)`, 'blocked_address');
+  return new FeedError(
+    `refused: ${hostname} resolves to ${address}, a private or reserved address (FETCH_ALLOW_PRIVATE or FETCH_ALLOW_ADDRESSES allow it)`,
+    'blocked_address',
+  );
 }
 
 /** Checks a URL before any connection: scheme, and the host when it is an IP literal (sockets skip lookup for those). */

@@ -69,7 +69,8 @@ function canonicalCharset(label: string): string | null {
 }
 
 // A UTF-8 lead byte read as windows-1252, then one or more continuation bytes read the same way.
-const CP1252_CONTINUATION = '\u0080-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201A\u201C-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122';
+const CP1252_CONTINUATION =
+  '\u0080-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201A\u201C-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122';
 const DOUBLE_ENCODED = new RegExp(`[\u00C2-\u00F4][${CP1252_CONTINUATION}]+`, 'g');
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 // The characters windows-1252 puts at 0x80–0x9F, back to their bytes (the other bytes read as Latin-1).

@@ -7,7 +7,15 @@ export interface DiscoveredFeed {
   type: string;
 }
 
-const FEED_TYPES = new Set(['application/rss+xml', 'application/atom+xml', 'application/feed+json', 'application/json', 'application/rdf+xml', 'text/xml', 'application/xml']);
+const FEED_TYPES = new Set([
+  'application/rss+xml',
+  'application/atom+xml',
+  'application/feed+json',
+  'application/json',
+  'application/rdf+xml',
+  'text/xml',
+  'application/xml',
+]);
 
 /**
  * The feeds an HTML page advertises (`<link rel="alternate" type="application/rss+xml" href>`
@@ -28,7 +36,8 @@ export function discoverFeeds(html: string, pageUrl: string): DiscoveredFeed[] {
         const type = (attrs.type ?? '').toLowerCase().split(';')[0]!.trim();
         if (!rels.includes('alternate') || !FEED_TYPES.has(type) || !attrs.href) return;
         const url = resolveUrl(attrs.href, base);
-        if (url && /^https?:/.test(url) && !found.some((f) => f.url === url)) found.push({ url, title: (attrs.title ?? '').trim(), type });
+        if (url && /^https?:/.test(url) && !found.some((f) => f.url === url))
+          found.push({ url, title: (attrs.title ?? '').trim(), type });
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },

@@ -15,7 +15,16 @@ export interface FetchOptions {
 }
 
 export type FetchResult =
-  | { kind: 'ok'; body: Uint8Array; contentType: string; etag: string | null; lastModified: string | null; finalUrl: string; movedTo: string | null; maxAgeSeconds: number | null }
+  | {
+      kind: 'ok';
+      body: Uint8Array;
+      contentType: string;
+      etag: string | null;
+      lastModified: string | null;
+      finalUrl: string;
+      movedTo: string | null;
+      maxAgeSeconds: number | null;
+    }
   | { kind: 'not-modified'; finalUrl: string; movedTo: string | null; maxAgeSeconds: number | null };
 
 /** A fetch failure; `retryable` says whether trying again later can help, `retryAfterSeconds` when the server said so. */
@@ -65,7 +74,9 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
       checkUrlAllowed(target, opts.addresses);
       const headers: Record<string, string> = {
         'user-agent': opts.userAgent,
-        accept: opts.accept ?? 'application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5',
+        accept:
+          opts.accept ??
+          'application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5',
         'accept-encoding': 'gzip, deflate, br',
       };
       if (opts.etag) headers['if-none-match'] = opts.etag;
@@ -75,8 +86,10 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
       if (res.status >= 300 && res.status < 400 && res.status !== 304) {
         await res.body?.cancel();
         const location = res.headers.get('location');
-        if (!location) throw new FetchError(`HTTP ${res.status} without a Location header`, 'bad_redirect', false, null, res.status);
-        if (hop >= opts.maxRedirects) throw new FetchError(`more than ${opts.maxRedirects} redirects`, 'too_many_redirects', false);
+        if (!location)
+          throw new FetchError(`HTTP ${res.status} without a Location header`, 'bad_redirect', false, null, res.status);
+        if (hop >= opts.maxRedirects)
+          throw new FetchError(`more than ${opts.maxRedirects} redirects`, 'too_many_redirects', false);
         current = new URL(location, target).href;
         permanentSoFar &&= res.status === 301 || res.status === 308;
         if (permanentSoFar) movedTo = current;
@@ -128,7 +141,11 @@ export async function readLimited(res: Response, maxBytes: number): Promise<Uint
       total += chunk.byteLength;
       if (total > maxBytes) {
         await res.body.cancel().catch(() => {});
-        throw new FetchError(`response is over the limit of ${maxBytes} bytes (after decompression)`, 'too_large', false);
+        throw new FetchError(
+          `response is over the limit of ${maxBytes} bytes (after decompression)`,
+          'too_large',
+          false,
+        );
       }
       chunks.push(chunk);
     }
@@ -140,7 +157,13 @@ function statusError(res: Response): FetchError {
   const s = res.status;
   if (s === 410) return new FetchError('HTTP 410 Gone: the feed was removed', 'gone', false, null, s);
   if (s === 429 || s === 503) {
-    return new FetchError(`HTTP ${s}: the server asks us to wait`, 'rate_limited', true, retryAfter(res.headers.get('retry-after')), s);
+    return new FetchError(
+      `HTTP ${s}: the server asks us to wait`,
+      'rate_limited',
+      true,
+      retryAfter(res.headers.get('retry-after')),
+      s,
+    );
   }
   if (s >= 500) return new FetchError(`HTTP ${s} from the server`, 'server_error', true, null, s);
   return new FetchError(`HTTP ${s}`, 'client_error', s === 408, null, s);
@@ -175,5 +198,9 @@ function toFetchError(err: unknown, opts: FetchOptions): FeedError {
     return new FetchError(`no complete response within ${opts.timeoutMs} ms`, 'timeout', true);
   }
   const code = cause.code ?? 'network_error';
-  return new FetchError(`network error: ${cause.message || code}`, code === 'ENOTFOUND' ? 'dns_error' : 'network_error', true);
+  return new FetchError(
+    `network error: ${cause.message || code}`,
+    code === 'ENOTFOUND' ? 'dns_error' : 'network_error',
+    true,
+  );
 }

@@ -3,8 +3,29 @@ import type { NormalizedItem } from './types.js';
 
 // Parameters that only say where a click came from (documented in docs/dedupe.md).
 const TRACKING_PARAMS = new Set([
-  'fbclid', 'gclid', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'mc_cid', 'mc_eid', 'igshid', 'yclid', '_hsenc', '_hsmi',
-  'mkt_tok', 'ref', 'ref_src', 'ref_url', 'cmpid', 'ito', 'ncid', 'sr_share', 'at_medium', 'at_campaign', 'spm',
+  'fbclid',
+  'gclid',
+  'dclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
+  'mc_cid',
+  'mc_eid',
+  'igshid',
+  'yclid',
+  '_hsenc',
+  '_hsmi',
+  'mkt_tok',
+  'ref',
+  'ref_src',
+  'ref_url',
+  'cmpid',
+  'ito',
+  'ncid',
+  'sr_share',
+  'at_medium',
+  'at_campaign',
+  'spm',
 ]);
 
 /**
@@ -60,7 +81,9 @@ function parseHttpUrl(url: string): URL | null {
 }
 
 function keptQuery(u: URL): string {
-  const kept = [...u.searchParams].filter(([k]) => !k.toLowerCase().startsWith('utm_') && !TRACKING_PARAMS.has(k.toLowerCase()));
+  const kept = [...u.searchParams].filter(
+    ([k]) => !k.toLowerCase().startsWith('utm_') && !TRACKING_PARAMS.has(k.toLowerCase()),
+  );
   return kept.length ? '?' + new URLSearchParams(kept).toString() : '';
 }
 
@@ -69,14 +92,29 @@ function keptQuery(u: URL): string {
  * canonical URL, else its title and date. Hashed so that the unique key stays short.
  */
 export function itemIdentity(item: NormalizedItem): string {
-  const key = item.guid ? `guid:${item.guid}` : identityUrl(item.url) ? `url:${identityUrl(item.url)}` : `title:${item.title}|${item.published ?? ''}`;
+  const key = item.guid
+    ? `guid:${item.guid}`
+    : identityUrl(item.url)
+      ? `url:${identityUrl(item.url)}`
+      : `title:${item.title}|${item.published ?? ''}`;
   return sha256(key);
 }
 
 /** What decides that a stored item changed: everything the API serves of it. */
 export function contentHash(item: NormalizedItem): string {
   return sha256(
-    JSON.stringify([item.url, item.title, item.summary, item.contentHtml, item.author, item.categories, item.language, item.published, item.updated, item.enclosures]),
+    JSON.stringify([
+      item.url,
+      item.title,
+      item.summary,
+      item.contentHtml,
+      item.author,
+      item.categories,
+      item.language,
+      item.published,
+      item.updated,
+      item.enclosures,
+    ]),
   );
 }
 

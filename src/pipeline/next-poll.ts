@@ -26,9 +26,18 @@ export interface PollBounds {
  * than the feed's ttl, its syndication period or the server's cache lifetime say; clamped to
  * [min, max], with ±10% jitter so that feeds added together drift apart.
  */
-export function nextPollAfterSuccess(now: Date, hints: PollHints, bounds: PollBounds, random: () => number = Math.random): Date {
+export function nextPollAfterSuccess(
+  now: Date,
+  hints: PollHints,
+  bounds: PollBounds,
+  random: () => number = Math.random,
+): Date {
   let seconds = hints.observedGapSeconds !== null ? hints.observedGapSeconds / 2 : bounds.defaultSeconds;
-  for (const floor of [hints.ttlMinutes !== null ? hints.ttlMinutes * 60 : null, hints.syndicationSeconds, hints.maxAgeSeconds]) {
+  for (const floor of [
+    hints.ttlMinutes !== null ? hints.ttlMinutes * 60 : null,
+    hints.syndicationSeconds,
+    hints.maxAgeSeconds,
+  ]) {
     if (floor !== null && floor > seconds) seconds = floor;
   }
   seconds = Math.min(bounds.maxSeconds, Math.max(bounds.minSeconds, seconds));
@@ -39,7 +48,10 @@ export function nextPollAfterSuccess(now: Date, hints: PollHints, bounds: PollBo
 export function medianGapSeconds(times: Date[]): number | null {
   if (times.length < 2) return null;
   const sorted = times.map((t) => t.getTime()).sort((a, b) => a - b);
-  const gaps = sorted.slice(1).map((t, i) => (t - sorted[i]!) / 1000).sort((a, b) => a - b);
+  const gaps = sorted
+    .slice(1)
+    .map((t, i) => (t - sorted[i]!) / 1000)
+    .sort((a, b) => a - b);
   return gaps[Math.floor(gaps.length / 2)]!;
 }
 

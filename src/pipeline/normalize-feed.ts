@@ -1,6 +1,14 @@
 import { canonicalLinkIn, htmlToText, resolveUrl, sanitizeHtml, toOneLine } from './html.js';
 import { parseDate } from './parse-date.js';
-import type { Enclosure, NormalizedFeed, NormalizedItem, ParsedFeed, ParsedItem, ParsedLink, TextValue } from './types.js';
+import type {
+  Enclosure,
+  NormalizedFeed,
+  NormalizedItem,
+  ParsedFeed,
+  ParsedItem,
+  ParsedLink,
+  TextValue,
+} from './types.js';
 
 /**
  * The feed as written → the contract of design §4: plain text where text is promised, sanitized
@@ -20,7 +28,10 @@ export function normalizeFeed(parsed: ParsedFeed, documentUrl = ''): NormalizedF
       description: plainText(parsed.description),
       language: clean(parsed.language),
       updated: parseDate(parsed.updated),
-      hubs: parsed.links.filter((l) => l.rel === 'hub').map((l) => resolveUrl(l.href, feedBase)).filter(Boolean),
+      hubs: parsed.links
+        .filter((l) => l.rel === 'hub')
+        .map((l) => resolveUrl(l.href, feedBase))
+        .filter(Boolean),
     },
     items: parsed.items.map((item) => normalizeItem(item, feedBase, parsed.language)),
   };
@@ -44,9 +55,13 @@ function normalizeItem(item: ParsedItem, feedBase: string, feedLanguage: string)
     language: clean(item.language || feedLanguage),
     published: parseDate(item.published),
     updated: parseDate(item.updated),
-    enclosures: item.links.filter((l) => l.rel === 'enclosure').map((l) => toEnclosure(l, base)).filter((e) => e.url),
+    enclosures: item.links
+      .filter((l) => l.rel === 'enclosure')
+      .map((l) => toEnclosure(l, base))
+      .filter((e) => e.url),
     canonicalLink: pickLink(item.links, base, ['canonical']),
-    sourceUrl: resolveUrl(item.sourceUrl, base) || (body?.type === 'html' ? resolveUrl(canonicalLinkIn(body.value), base) : ''),
+    sourceUrl:
+      resolveUrl(item.sourceUrl, base) || (body?.type === 'html' ? resolveUrl(canonicalLinkIn(body.value), base) : ''),
   };
 }
 
@@ -68,7 +83,11 @@ function pickLink(links: ParsedLink[], base: string, rels: string[]): string {
 
 function toEnclosure(link: ParsedLink, base: string): Enclosure {
   const length = Number.parseInt(link.length ?? '', 10);
-  return { url: resolveUrl(link.href, base), type: clean(link.type), length: Number.isFinite(length) && length > 0 ? length : 0 };
+  return {
+    url: resolveUrl(link.href, base),
+    type: clean(link.type),
+    length: Number.isFinite(length) && length > 0 ? length : 0,
+  };
 }
 
 function asHtml(value: TextValue): string {

@@ -24,8 +24,16 @@ export function parseOpml(text: string): OpmlFeed[] {
       const a = lowerKeys(node.attribs);
       const title = (a.title || a.text || '').trim();
       if (a.xmlurl) {
-        const categories = (a.category ?? '').split(',').map((c) => c.trim().replace(/^\//, '')).filter(Boolean);
-        feeds.push({ url: a.xmlurl.trim(), title, siteUrl: (a.htmlurl ?? '').trim(), tags: [...new Set([...folders, ...categories])] });
+        const categories = (a.category ?? '')
+          .split(',')
+          .map((c) => c.trim().replace(/^\//, ''))
+          .filter(Boolean);
+        feeds.push({
+          url: a.xmlurl.trim(),
+          title,
+          siteUrl: (a.htmlurl ?? '').trim(),
+          tags: [...new Set([...folders, ...categories])],
+        });
       }
       walk(node, a.xmlurl || !title ? folders : [...folders, title]);
     }
@@ -42,8 +50,12 @@ function lowerKeys(attrs: Record<string, string>): Record<string, string> {
 export function buildOpml(feeds: OpmlFeed[], title: string, now = new Date()): string {
   const outline = (f: OpmlFeed) =>
     new Element('outline', {
-      type: 'rss', text: f.title || f.url, title: f.title || f.url, xmlUrl: f.url,
-      ...(f.siteUrl ? { htmlUrl: f.siteUrl } : {}), ...(f.tags.length > 1 ? { category: f.tags.slice(1).join(',') } : {}),
+      type: 'rss',
+      text: f.title || f.url,
+      title: f.title || f.url,
+      xmlUrl: f.url,
+      ...(f.siteUrl ? { htmlUrl: f.siteUrl } : {}),
+      ...(f.tags.length > 1 ? { category: f.tags.slice(1).join(',') } : {}),
     });
   const folders = new Map<string, OpmlFeed[]>();
   const loose: OpmlFeed[] = [];
@@ -55,6 +67,16 @@ export function buildOpml(feeds: OpmlFeed[], title: string, now = new Date()): s
     ...[...folders].map(([name, list]) => new Element('outline', { text: name, title: name }, list.map(outline))),
     ...loose.map(outline),
   ]);
-  const head = new Element('head', {}, [new Element('title', {}, [new Text(title)]), new Element('dateCreated', {}, [new Text(now.toUTCString())])]);
-  return '<?xml version="1.0" encoding="UTF-8"?>\n' + render(new Document([new Element('opml', { version: '2.0' }, [head, body])]), { xmlMode: true, encodeEntities: 'utf8' }) + '\n';
+  const head = new Element('head', {}, [
+    new Element('title', {}, [new Text(title)]),
+    new Element('dateCreated', {}, [new Text(now.toUTCString())]),
+  ]);
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    render(new Document([new Element('opml', { version: '2.0' }, [head, body])]), {
+      xmlMode: true,
+      encodeEntities: 'utf8',
+    }) +
+    '\n'
+  );
 }

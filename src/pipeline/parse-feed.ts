@@ -6,18 +6,75 @@ import { FeedError, type ParsedFeed, type ParsedItem, type ParsedLink, type Text
 import { firstText, nodeAttr, nodeChildren, nodeText } from './xml-node.js';
 
 const ITEM_ELEMENTS = [
-  'title', 'dc:title', 'link', 'atom:link', 'guid', 'id', 'description', 'dc:description', 'summary', 'content',
-  'content:encoded', 'xhtml-body', 'fullitem', 'author', 'dc:creator', 'dc:author', 'itunes:author', 'category',
-  'dc:subject', 'pubDate', 'dc:date', 'published', 'updated', 'issued', 'modified', 'created', 'dcterms:modified',
-  'dcterms:created', 'dcterms:issued', 'enclosure', 'source', 'dc:language', 'language', 'media:content',
-  'media:title', 'media:description', 'media:category', 'media:group', 'itunes:summary', 'itunes:subtitle',
+  'title',
+  'dc:title',
+  'link',
+  'atom:link',
+  'guid',
+  'id',
+  'description',
+  'dc:description',
+  'summary',
+  'content',
+  'content:encoded',
+  'xhtml-body',
+  'fullitem',
+  'author',
+  'dc:creator',
+  'dc:author',
+  'itunes:author',
+  'category',
+  'dc:subject',
+  'pubDate',
+  'dc:date',
+  'published',
+  'updated',
+  'issued',
+  'modified',
+  'created',
+  'dcterms:modified',
+  'dcterms:created',
+  'dcterms:issued',
+  'enclosure',
+  'source',
+  'dc:language',
+  'language',
+  'media:content',
+  'media:title',
+  'media:description',
+  'media:category',
+  'media:group',
+  'itunes:summary',
+  'itunes:subtitle',
   'feedburner:origLink',
 ] as const;
 const FEED_ELEMENTS = [
-  'title', 'dc:title', 'subtitle', 'tagline', 'description', 'dc:description', 'info', 'link', 'atom:link',
-  'atom10:link', 'language', 'dc:language', 'updated', 'modified', 'lastBuildDate', 'pubDate', 'dc:date',
-  'ttl', 'sy:updatePeriod', 'sy:updateFrequency', 'itunes:subtitle', 'itunes:summary', 'dcterms:modified',
-  'dcterms:issued', 'published', 'issued',
+  'title',
+  'dc:title',
+  'subtitle',
+  'tagline',
+  'description',
+  'dc:description',
+  'info',
+  'link',
+  'atom:link',
+  'atom10:link',
+  'language',
+  'dc:language',
+  'updated',
+  'modified',
+  'lastBuildDate',
+  'pubDate',
+  'dc:date',
+  'ttl',
+  'sy:updatePeriod',
+  'sy:updateFrequency',
+  'itunes:subtitle',
+  'itunes:summary',
+  'dcterms:modified',
+  'dcterms:issued',
+  'published',
+  'issued',
 ] as const;
 const RAW = 'raw:';
 
@@ -101,7 +158,9 @@ export async function parseFeed(text: string): Promise<ParsedFeed> {
  * rss-parser's promise pending forever; a promise still pending one macrotask later has hung.
  */
 async function parseXml(xml: string): Promise<Raw> {
-  const hung = new Promise<never>((_, reject) => setImmediate(() => reject(new Error('the XML parser gave no answer'))));
+  const hung = new Promise<never>((_, reject) =>
+    setImmediate(() => reject(new Error('the XML parser gave no answer'))),
+  );
   return (await Promise.race([parser.parseString(xml), hung])) as Raw;
 }
 
@@ -129,7 +188,9 @@ function rawText(obj: Raw, names: string[]): string {
 /** Like rawText, but a date element written twice counts by its last value (a later write overrides). */
 function rawDate(obj: Raw, names: string[]): string {
   for (const name of names) {
-    const values = raw(obj, name).map((n) => nodeText(n).trim()).filter(Boolean);
+    const values = raw(obj, name)
+      .map((n) => nodeText(n).trim())
+      .filter(Boolean);
     if (values.length) return values[values.length - 1]!;
   }
   return '';
@@ -145,13 +206,31 @@ function mapFeed(result: Raw, xml: string): ParsedFeed {
   return {
     format,
     title: textValue(result, ['title', 'dc:title'], format),
-    description: textValue(result, ['subtitle', 'tagline', 'description', 'dc:description', 'info', 'itunes:subtitle', 'itunes:summary'], format, 'html'),
+    description: textValue(
+      result,
+      ['subtitle', 'tagline', 'description', 'dc:description', 'info', 'itunes:subtitle', 'itunes:summary'],
+      format,
+      'html',
+    ),
     links: [...raw(result, 'link'), ...raw(result, 'atom:link'), ...raw(result, 'atom10:link')].map(toLink),
     language: rawText(result, ['language', 'dc:language']) || attrFrom(rootAttrs, 'xml:lang'),
-    updated: rawDate(result, ['updated', 'modified', 'dcterms:modified', 'lastBuildDate', 'pubDate', 'dc:date', 'published', 'issued', 'dcterms:issued']),
+    updated: rawDate(result, [
+      'updated',
+      'modified',
+      'dcterms:modified',
+      'lastBuildDate',
+      'pubDate',
+      'dc:date',
+      'published',
+      'issued',
+      'dcterms:issued',
+    ]),
     base: attrFrom(rootAttrs, 'xml:base'),
     ttlMinutes: Number.isFinite(ttl) && ttl > 0 ? ttl : null,
-    syndicationSeconds: syndicationSeconds(rawText(result, ['sy:updatePeriod']), rawText(result, ['sy:updateFrequency'])),
+    syndicationSeconds: syndicationSeconds(
+      rawText(result, ['sy:updatePeriod']),
+      rawText(result, ['sy:updateFrequency']),
+    ),
     items: items.map((item) => mapItem(item, format)),
   };
 }
@@ -161,7 +240,13 @@ function attrFrom(attrs: string, name: string): string {
   return m ? m[1]! : '';
 }
 
-const PERIOD_SECONDS: Record<string, number> = { hourly: 3600, daily: 86400, weekly: 604800, monthly: 2592000, yearly: 31536000 };
+const PERIOD_SECONDS: Record<string, number> = {
+  hourly: 3600,
+  daily: 86400,
+  weekly: 604800,
+  monthly: 2592000,
+  yearly: 31536000,
+};
 
 function syndicationSeconds(period: string, frequency: string): number | null {
   const seconds = PERIOD_SECONDS[period.toLowerCase()];
@@ -172,11 +257,21 @@ function syndicationSeconds(period: string, frequency: string): number | null {
 
 function toLink(node: unknown): ParsedLink {
   const href = nodeAttr(node, 'href') || nodeText(node);
-  return { href: href.trim(), rel: nodeAttr(node, 'rel') || 'alternate', type: nodeAttr(node, 'type'), length: nodeAttr(node, 'length') };
+  return {
+    href: href.trim(),
+    rel: nodeAttr(node, 'rel') || 'alternate',
+    type: nodeAttr(node, 'type'),
+    length: nodeAttr(node, 'length'),
+  };
 }
 
 /** The first named element as text or HTML, by its type attribute (Atom) or by the format's habit (RSS). */
-function textValue(obj: Raw, names: string[], format: ParsedFeed['format'], rssDefault: 'html' | 'sniff' = 'sniff'): TextValue | null {
+function textValue(
+  obj: Raw,
+  names: string[],
+  format: ParsedFeed['format'],
+  rssDefault: 'html' | 'sniff' = 'sniff',
+): TextValue | null {
   for (const name of names) {
     for (const node of raw(obj, name)) {
       const value = nodeValue(node, format, rssDefault);
@@ -192,7 +287,13 @@ function nodeValue(node: unknown, format: ParsedFeed['format'], rssDefault: 'htm
   const type = nodeAttr(node, 'type').toLowerCase();
   const mode = nodeAttr(node, 'mode').toLowerCase();
   if (mode === 'base64') value = Buffer.from(value, 'base64').toString('utf8');
-  if (type === 'html' || type === 'xhtml' || type.endsWith('/html') || type.endsWith('xhtml+xml') || mode === 'escaped') {
+  if (
+    type === 'html' ||
+    type === 'xhtml' ||
+    type.endsWith('/html') ||
+    type.endsWith('xhtml+xml') ||
+    mode === 'escaped'
+  ) {
     return { value, type: 'html' };
   }
   if (type === 'text' || type === 'text/plain') return { value, type: 'text' };
@@ -210,17 +311,29 @@ function looksLikeHtml(value: string): boolean {
 }
 
 function mapItem(item: Raw, format: ParsedFeed['format']): ParsedItem {
-  const guidNode = raw(item, 'guid')[0] ?? raw(item, 'id')[0] ?? (typeof item['rdf:about'] === 'string' ? item['rdf:about'] : undefined);
+  const guidNode =
+    raw(item, 'guid')[0] ??
+    raw(item, 'id')[0] ??
+    (typeof item['rdf:about'] === 'string' ? item['rdf:about'] : undefined);
   const links = [...raw(item, 'link'), ...raw(item, 'atom:link')].map(toLink).filter((l) => l.href);
   // FeedBurner rewrote item links to its own redirector and kept the article's URL here.
   const origLink = rawText(item, ['feedburner:origLink']);
   if (origLink) links.push({ href: origLink, rel: 'canonical', type: '' });
   for (const enc of [...raw(item, 'enclosure'), ...raw(item, 'media:content')]) {
     const url = nodeAttr(enc, 'url');
-    if (url) links.push({ href: url, rel: 'enclosure', type: nodeAttr(enc, 'type'), length: nodeAttr(enc, 'length') || nodeAttr(enc, 'fileSize') });
+    if (url)
+      links.push({
+        href: url,
+        rel: 'enclosure',
+        type: nodeAttr(enc, 'type'),
+        length: nodeAttr(enc, 'length') || nodeAttr(enc, 'fileSize'),
+      });
   }
   const contentNode = textValue(item, ['content:encoded', 'xhtml-body', 'fullitem', 'content'], format, 'html');
-  const summaryNames = format === 'atom' ? ['summary'] : ['description', 'dc:description', 'summary', 'itunes:summary', 'itunes:subtitle', 'media:description'];
+  const summaryNames =
+    format === 'atom'
+      ? ['summary']
+      : ['description', 'dc:description', 'summary', 'itunes:summary', 'itunes:subtitle', 'media:description'];
   const group = raw(item, 'media:group')[0];
   return {
     guid: nodeText(guidNode).trim(),
@@ -232,10 +345,21 @@ function mapItem(item: Raw, format: ParsedFeed['format']): ParsedItem {
     author: authorOf(item),
     categories: categoriesOf(item),
     language: rawText(item, ['dc:language', 'language']),
-    published: rawDate(item, ['published', 'pubDate', 'issued', 'dcterms:issued', 'created', 'dcterms:created', 'dc:date']),
+    published: rawDate(item, [
+      'published',
+      'pubDate',
+      'issued',
+      'dcterms:issued',
+      'created',
+      'dcterms:created',
+      'dc:date',
+    ]),
     updated: rawDate(item, ['updated', 'modified', 'dcterms:modified', 'dc:date']),
     base: baseOf(item),
-    sourceUrl: raw(item, 'source').map((s) => nodeAttr(s, 'url')).find(Boolean) ?? '',
+    sourceUrl:
+      raw(item, 'source')
+        .map((s) => nodeAttr(s, 'url'))
+        .find(Boolean) ?? '',
   };
 }
 
@@ -251,12 +375,19 @@ function baseOf(item: Raw): string {
 }
 
 function mediaGroupText(group: unknown, name: string): TextValue | null {
-  const value = nodeChildren(group, name).map(nodeText).find((t) => t.trim());
+  const value = nodeChildren(group, name)
+    .map(nodeText)
+    .find((t) => t.trim());
   return value ? { value, type: 'text' } : null;
 }
 
 function authorOf(item: Raw): string {
-  for (const node of [...raw(item, 'author'), ...raw(item, 'dc:creator'), ...raw(item, 'dc:author'), ...raw(item, 'itunes:author')]) {
+  for (const node of [
+    ...raw(item, 'author'),
+    ...raw(item, 'dc:creator'),
+    ...raw(item, 'dc:author'),
+    ...raw(item, 'itunes:author'),
+  ]) {
     if (node && typeof node === 'object' && ('name' in node || 'email' in node)) {
       const person = node as Record<string, unknown>;
       const name = firstText(person, ['name']);

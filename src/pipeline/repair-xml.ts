@@ -21,7 +21,11 @@ export function repairXml(xml: string): string {
 /** A lenient second chance for XML that is still not well-formed: parse forgivingly, re-serialize. */
 export function rebuildXml(xml: string): string {
   // The declaration is dropped: the text is decoded already, and dom-serializer writes it back without its "?".
-  const doc = parseDocument(xml.replace(/^\s*<\?xml[^>]*\?>/, ''), { xmlMode: true, decodeEntities: false, recognizeCDATA: true });
+  const doc = parseDocument(xml.replace(/^\s*<\?xml[^>]*\?>/, ''), {
+    xmlMode: true,
+    decodeEntities: false,
+    recognizeCDATA: true,
+  });
   return render(doc, { xmlMode: true, decodeEntities: false, encodeEntities: false });
 }
 
@@ -84,7 +88,11 @@ const WINDOWS_1252_C1 = Array.from('€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008D
 );
 
 // Namespaces whose elements are the feed's own: a document that gives them a prefix means the plain names.
-const CORE_NAMESPACES = ['http://purl.org/rss/1.0/', 'http://backend.userland.com/rss2', 'http://backend.userland.com/rss'];
+const CORE_NAMESPACES = [
+  'http://purl.org/rss/1.0/',
+  'http://backend.userland.com/rss2',
+  'http://backend.userland.com/rss',
+];
 const ATOM_NAMESPACES = ['http://www.w3.org/2005/Atom', 'http://purl.org/atom/ns#'];
 
 function unprefixCoreElements(text: string): string {
@@ -100,8 +108,29 @@ function unprefixCoreElements(text: string): string {
 
 // RSS's own element names, which some feeds write in other cases (<TITLE>, <pubdate>).
 const CORE_NAMES = new Map(
-  ['rss', 'channel', 'item', 'title', 'link', 'description', 'guid', 'author', 'category', 'comments', 'enclosure', 'source',
-    'language', 'copyright', 'ttl', 'image', 'url', 'pubDate', 'lastBuildDate', 'managingEditor', 'webMaster'].map((n) => [n.toLowerCase(), n]),
+  [
+    'rss',
+    'channel',
+    'item',
+    'title',
+    'link',
+    'description',
+    'guid',
+    'author',
+    'category',
+    'comments',
+    'enclosure',
+    'source',
+    'language',
+    'copyright',
+    'ttl',
+    'image',
+    'url',
+    'pubDate',
+    'lastBuildDate',
+    'managingEditor',
+    'webMaster',
+  ].map((n) => [n.toLowerCase(), n]),
 );
 
 function lowerCaseCoreElements(text: string): string {
@@ -112,8 +141,14 @@ function lowerCaseCoreElements(text: string): string {
 }
 
 function isXmlChar(code: number): boolean {
-  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) ||
-    (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
 }
 
 function escapeXmlText(s: string): string {

@@ -27,7 +27,16 @@ export class HostLimiter {
   async tryAcquire(host: string): Promise<string | null> {
     const token = randomUUID();
     const now = Date.now();
-    const got = await this.redis.eval(ACQUIRE, 1, this.key(host), now, now + this.leaseMs, this.limit, token, this.leaseMs * 2);
+    const got = await this.redis.eval(
+      ACQUIRE,
+      1,
+      this.key(host),
+      now,
+      now + this.leaseMs,
+      this.limit,
+      token,
+      this.leaseMs * 2,
+    );
     return got === 1 ? token : null;
   }
 

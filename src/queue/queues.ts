@@ -66,14 +66,31 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 }
 
 /** Adds a job to its queue; `dedupId` keeps one job per key waiting or running at a time. */
-export async function enqueue<K extends JobName>(queues: Queues, name: K, data: JobData[K], dedupId?: string, delayMs = 0, options: JobsOptions = {}): Promise<void> {
-  await queues[QUEUE_OF[name]].add(name, data, { ...(dedupId ? { deduplication: { id: dedupId } } : {}), ...(delayMs > 0 ? { delay: delayMs } : {}), ...options });
+export async function enqueue<K extends JobName>(
+  queues: Queues,
+  name: K,
+  data: JobData[K],
+  dedupId?: string,
+  delayMs = 0,
+  options: JobsOptions = {},
+): Promise<void> {
+  await queues[QUEUE_OF[name]].add(name, data, {
+    ...(dedupId ? { deduplication: { id: dedupId } } : {}),
+    ...(delayMs > 0 ? { delay: delayMs } : {}),
+    ...options,
+  });
 }
 
 export type Handlers = { [K in JobName]: (data: JobData[K], job: Job) => Promise<void> };
 
 /** A worker for one queue that dispatches each job to its handler by name. */
-export function createWorker(queue: QueueName, handlers: Handlers, connection: ConnectionOptions, prefix: string, concurrency: number): Worker {
+export function createWorker(
+  queue: QueueName,
+  handlers: Handlers,
+  connection: ConnectionOptions,
+  prefix: string,
+  concurrency: number,
+): Worker {
   return new Worker(
     queue,
     async (job: Job, token?: string) => {

@@ -1,7 +1,15 @@
 import type { MatchedTerm } from '../db/schema.js';
 import { FIELDS, parseRule, type Field, type RuleNode } from './parse.js';
 import { foldText, isSpaceless, isWordCodePoint, SPACELESS_CODE_UNIT, words } from './text.js';
-import { buildWordIndex, type Hits, SPACELESS_BIT, UNIT, WORD_BIT, type WordIndex, type WordTerm } from './word-index.js';
+import {
+  buildWordIndex,
+  type Hits,
+  SPACELESS_BIT,
+  UNIT,
+  WORD_BIT,
+  type WordIndex,
+  type WordTerm,
+} from './word-index.js';
 
 /**
  * All topics' rules compiled into one matcher. Each field of an item is read once, folded unit
@@ -46,7 +54,9 @@ export const DEFAULT_FIELDS: Field[] = ['title', 'summary', 'content', 'category
 const FIELD_BIT = Object.fromEntries(FIELDS.map((f, i) => [f, 1 << i])) as Record<Field, number>;
 const DEFAULT_MASK = DEFAULT_FIELDS.reduce((m, f) => m | FIELD_BIT[f], 0);
 /** The field names of each field bit mask. */
-const FIELDS_OF = Array.from({ length: 1 << FIELDS.length }, (_, mask) => Object.freeze(FIELDS.filter((f) => mask & FIELD_BIT[f])));
+const FIELDS_OF = Array.from({ length: 1 << FIELDS.length }, (_, mask) =>
+  Object.freeze(FIELDS.filter((f) => mask & FIELD_BIT[f])),
+);
 
 export const FIELD_TEXT: Record<Field, (item: MatchableItem) => string> = {
   title: (i) => i.title,
@@ -71,7 +81,10 @@ interface TrieNode {
   open: number[] | null;
 }
 
-type Expr = { kind: 'term'; term: number; label: string } | { kind: 'and' | 'or'; children: Expr[] } | { kind: 'not'; child: Expr };
+type Expr =
+  | { kind: 'term'; term: number; label: string }
+  | { kind: 'and' | 'or'; children: Expr[] }
+  | { kind: 'not'; child: Expr };
 
 const NO_EXPLANATION: Readonly<MatchedTerm> = Object.freeze({ term: '', fields: [] });
 
@@ -96,7 +109,14 @@ export interface FlatTrie {
   width: number;
 }
 const NODE_SIZE = 8;
-const DENSE = 0, CHILD_START = 1, CHILD_COUNT = 2, SEP = 3, WHOLE_START = 4, WHOLE_COUNT = 5, OPEN_START = 6, OPEN_COUNT = 7;
+const DENSE = 0,
+  CHILD_START = 1,
+  CHILD_COUNT = 2,
+  SEP = 3,
+  WHOLE_START = 4,
+  WHOLE_COUNT = 5,
+  OPEN_START = 6,
+  OPEN_COUNT = 7;
 
 export interface TopicMatcher {
   /** The topics that compiled, in order: the index of each is its number in the arrays below. */
@@ -208,7 +228,8 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
 
   const compileNode = (node: RuleNode): Expr => {
     if (node.kind === 'term') {
-      const label = (node.field ? `${node.field}:` : '') + (node.phrase ? `"${node.text}"` : node.text + (node.prefix ? '*' : ''));
+      const label =
+        (node.field ? `${node.field}:` : '') + (node.phrase ? `"${node.text}"` : node.text + (node.prefix ? '*' : ''));
       return { kind: 'term', term: addTerm(node), label };
     }
     if (node.kind === 'not') return { kind: 'not', child: compileNode(node.child) };
@@ -237,13 +258,27 @@ export function compileTopics(topics: TopicRule[]): TopicMatcher {
   }
   // Per term, the fields it may match in (bits). A topic is evaluated only when each of its
   // required groups (see requiredGroups) has a term that occurred.
-  const wordIndex = buildWordIndex(wordTerms, Uint8Array.from(masks), { ...toPairs(termTopics), full: Int32Array.from(topicGroups), always: Int32Array.from(alwaysTopics) });
+  const wordIndex = buildWordIndex(wordTerms, Uint8Array.from(masks), {
+    ...toPairs(termTopics),
+    full: Int32Array.from(topicGroups),
+    always: Int32Array.from(alwaysTopics),
+  });
   return {
-    topics: compiled, trie: flatten(root, classes + 1), spacelessTrie: flatten(spacelessRoot, classes + 1), words: wordIndex,
-    classOf, astralClass, alwaysTopics, usedFields, hasSpaceless,
-    programs: Int32Array.from(programs.flat()), programStart: starts(programs),
-    explainTerms: Int32Array.from(explained.flat().map((x) => x.term)), explainStart: starts(explained),
-    explainLabels: explained.flat().map((x) => x.label), explanations: explained.flat().map(() => NO_EXPLANATION),
+    topics: compiled,
+    trie: flatten(root, classes + 1),
+    spacelessTrie: flatten(spacelessRoot, classes + 1),
+    words: wordIndex,
+    classOf,
+    astralClass,
+    alwaysTopics,
+    usedFields,
+    hasSpaceless,
+    programs: Int32Array.from(programs.flat()),
+    programStart: starts(programs),
+    explainTerms: Int32Array.from(explained.flat().map((x) => x.term)),
+    explainStart: starts(explained),
+    explainLabels: explained.flat().map((x) => x.label),
+    explanations: explained.flat().map(() => NO_EXPLANATION),
     explanationFields: new Uint8Array(explained.flat().length),
     stack: new Uint8Array(Math.max(1, ...programs.map((p) => p.length))),
   };
@@ -267,7 +302,13 @@ function toPairs(lists: number[][]): { start: Int32Array; pairs: Int32Array } {
  * when there is none (the rule can hold with none of its terms present).
  */
 function requiredGroups(e: Expr): Set<number>[] | null {
-  const groups = e.kind === 'and' ? e.children.map(triggerTerms).filter((g): g is Set<number> => g !== null).slice(0, 30) : [triggerTerms(e)].filter((g): g is Set<number> => g !== null);
+  const groups =
+    e.kind === 'and'
+      ? e.children
+          .map(triggerTerms)
+          .filter((g): g is Set<number> => g !== null)
+          .slice(0, 30)
+      : [triggerTerms(e)].filter((g): g is Set<number> => g !== null);
   return groups.length ? groups : null;
 }
 
@@ -308,7 +349,9 @@ function flatten(root: TrieNode, width: number): FlatTrie {
   // no map from node to number (its lookups, and the arrays spread into others, were most of the
   // time of compiling T = 1000 topics spent here).
   const order: TrieNode[] = [root];
-  let denseRows = 0, childInts = 0, termCount = 0;
+  let denseRows = 0,
+    childInts = 0,
+    termCount = 0;
   for (let i = 0; i < order.length; i++) {
     const node = order[i]!;
     for (const kid of node.kids) order.push(kid);
@@ -321,7 +364,10 @@ function flatten(root: TrieNode, width: number): FlatTrie {
   const denseTargets = new Int32Array(denseRows * width).fill(-1);
   const children = new Int32Array(childInts);
   const terms = new Int32Array(termCount);
-  let next = 1, row = 0, child = 0, term = 0;
+  let next = 1,
+    row = 0,
+    child = 0,
+    term = 0;
   order.forEach((node, i) => {
     const at = i * NODE_SIZE;
     const keys = node.keys;
@@ -408,10 +454,11 @@ function walkRaw(t: FlatTrie, classOf: Uint16Array, text: string, start: number,
 function scanFolded(m: TopicMatcher, text: string): void {
   const found = m.words.hits;
   let prevWord = false;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i)!;
     const word = isWordCodePoint(cp);
-    if (word && (!prevWord || (m.hasSpaceless && cp < 0x10000 && SPACELESS_CODE_UNIT[cp] === 1))) walkFolded(m, text, i, found);
+    if (word && (!prevWord || (m.hasSpaceless && cp < 0x10000 && SPACELESS_CODE_UNIT[cp] === 1)))
+      walkFolded(m, text, i, found);
     prevWord = word;
     i += cp > 0xffff ? 2 : 1;
   }

@@ -149,7 +149,10 @@ export function parseRule(rule: string): RuleNode {
   const rest = peek();
   if (rest.type !== 'end') throw new RuleSyntaxError(`unexpected ${rest.type === ')' ? '")"' : rest.type}`, rest.pos);
   if (matchesWithoutTerms(tree)) {
-    throw new RuleSyntaxError('the rule matches items that contain none of its terms (a NOT needs a positive term beside it)', 0);
+    throw new RuleSyntaxError(
+      'the rule matches items that contain none of its terms (a NOT needs a positive term beside it)',
+      0,
+    );
   }
   return tree;
 }

@@ -39,7 +39,15 @@ export class ReaderMemory {
   private readonly sizes = new Map<number, number>();
   private readonly released = new FinalizationRegistry<number>((at) => this.release(at));
   /** Where the shared tables are. */
-  readonly at: { unit: number; nfc: number; composes: number; cache: number; heads: number; serial: number; text: number };
+  readonly at: {
+    unit: number;
+    nfc: number;
+    composes: number;
+    cache: number;
+    heads: number;
+    serial: number;
+    text: number;
+  };
 
   constructor(tables: SharedTables) {
     // Address 0 stays unused: a zero address is never a table.

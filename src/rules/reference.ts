@@ -19,9 +19,17 @@ export function referenceMatches(rule: string, item: MatchableItem): boolean {
 
 /** The reference evaluator with the rule parsed and its regular expressions built once. */
 export function referenceMatcher(rule: string): (item: MatchableItem) => boolean {
-  type Node = { kind: 'term'; re: RegExp; fields: Field[] } | { kind: 'and' | 'or'; children: Node[] } | { kind: 'not'; child: Node };
+  type Node =
+    | { kind: 'term'; re: RegExp; fields: Field[] }
+    | { kind: 'and' | 'or'; children: Node[] }
+    | { kind: 'not'; child: Node };
   const build = (node: RuleNode): Node => {
-    if (node.kind === 'term') return { kind: 'term', re: termRegex(node.text, node.prefix), fields: node.field ? [node.field] : DEFAULT_FIELDS };
+    if (node.kind === 'term')
+      return {
+        kind: 'term',
+        re: termRegex(node.text, node.prefix),
+        fields: node.field ? [node.field] : DEFAULT_FIELDS,
+      };
     if (node.kind === 'not') return { kind: 'not', child: build(node.child) };
     return { kind: node.kind, children: node.children.map(build) };
   };

@@ -8,7 +8,18 @@
 // Combining marks directly after a Latin letter: only these are dropped.
 const LATIN_WITH_MARKS = /([A-Za-z\u00C0-\u024F\u1E00-\u1EFF])[\u0300-\u036F]+/g;
 const HAS_LATIN_EXTENDED = /[\u0300-\u036F\u00C0-\u024F\u1E00-\u1EFF]/;
-const SPECIAL_FOLDS: Record<string, string> = { 'ß': 'ss', 'ẞ': 'ss', 'ı': 'i', 'ſ': 's', 'ς': 'σ', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'đ': 'd', 'ł': 'l' };
+const SPECIAL_FOLDS: Record<string, string> = {
+  ß: 'ss',
+  ẞ: 'ss',
+  ı: 'i',
+  ſ: 's',
+  ς: 'σ',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  đ: 'd',
+  ł: 'l',
+};
 const SPECIAL_FOLD_RE = new RegExp(`[${Object.keys(SPECIAL_FOLDS).join('')}]`, 'g');
 const NON_ASCII = /[^\x00-\x7F]/; // eslint-disable-line no-control-regex
 
@@ -19,7 +30,8 @@ export function foldText(text: string): string {
   let folded = text.normalize('NFKC').toLowerCase();
   if (SPECIAL_FOLD_RE.test(folded)) folded = folded.replace(SPECIAL_FOLD_RE, (c) => SPECIAL_FOLDS[c] ?? c);
   SPECIAL_FOLD_RE.lastIndex = 0;
-  if (HAS_LATIN_EXTENDED.test(folded)) folded = folded.normalize('NFD').replace(LATIN_WITH_MARKS, '$1').normalize('NFC');
+  if (HAS_LATIN_EXTENDED.test(folded))
+    folded = folded.normalize('NFD').replace(LATIN_WITH_MARKS, '$1').normalize('NFC');
   return folded;
 }
 
@@ -51,7 +63,7 @@ function wordCharAt(s: string, i: number): number {
 export function words(folded: string): string[] {
   const out: string[] = [];
   let start = -1;
-  for (let i = 0; i < folded.length; ) {
+  for (let i = 0; i < folded.length;) {
     const n = wordCharAt(folded, i);
     if (n) {
       if (start < 0) start = i;
@@ -82,20 +94,26 @@ export const FOLD = (() => {
   const table = new Uint16Array(0x10000);
   for (let c = 0; c < 0x10000; c++) {
     const context =
-      (c >= 0xd800 && c <= 0xdfff) || (c >= 0x0300 && c <= 0x036f) || (c >= 0x1100 && c <= 0x11ff) || c === 0x3099 || c === 0x309a;
+      (c >= 0xd800 && c <= 0xdfff) ||
+      (c >= 0x0300 && c <= 0x036f) ||
+      (c >= 0x1100 && c <= 0x11ff) ||
+      c === 0x3099 ||
+      c === 0x309a;
     const folded = context ? '' : foldText(String.fromCharCode(c));
     table[c] = folded.length === 1 && folded.charCodeAt(0) !== NEEDS_CONTEXT ? folded.charCodeAt(0) : NEEDS_CONTEXT;
   }
   return table;
 })();
 
-const SPACELESS_SOURCE = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}]';
+const SPACELESS_SOURCE =
+  '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}]';
 
 /** 1 for BMP code units of scripts written without spaces: a match may start at any of them. */
 export const SPACELESS_CODE_UNIT = (() => {
   const table = new Uint8Array(0x10000);
   const re = new RegExp(SPACELESS_SOURCE, 'u');
-  for (let c = 0x0e00; c < 0x10000; c++) if (!(c >= 0xd800 && c <= 0xdfff) && re.test(String.fromCharCode(c))) table[c] = 1;
+  for (let c = 0x0e00; c < 0x10000; c++)
+    if (!(c >= 0xd800 && c <= 0xdfff) && re.test(String.fromCharCode(c))) table[c] = 1;
   return table;
 })();
 
@@ -105,7 +123,6 @@ const SPACELESS = new RegExp(SPACELESS_SOURCE, 'u');
 export function isSpaceless(text: string): boolean {
   return SPACELESS.test(text);
 }
-
 
 /*
  * What the matcher's single pass needs to tell that a text is in NFC without normalizing it
@@ -159,7 +176,8 @@ export const COMPOSES = (() => {
     const d = s.normalize('NFD');
     if (d.length < 2 || inContext(d.charCodeAt(d.length - 1))) continue;
     const first = d.slice(0, -1).normalize('NFC');
-    if (first.length === 1 && (first + d.slice(-1)).normalize('NFC') === s) pairs.add((first.charCodeAt(0) << 16) | d.charCodeAt(d.length - 1));
+    if (first.length === 1 && (first + d.slice(-1)).normalize('NFC') === s)
+      pairs.add((first.charCodeAt(0) << 16) | d.charCodeAt(d.length - 1));
   }
   return pairs;
 })();

@@ -1,4 +1,13 @@
-import { COMPOSES, FOLD, NEEDS_CONTEXT, NFC_CHANGES, NFC_CHECK, NFC_RANK, SPACELESS_CODE_UNIT, WORD_CHAR } from './text.js';
+import {
+  COMPOSES,
+  FOLD,
+  NEEDS_CONTEXT,
+  NFC_CHANGES,
+  NFC_CHECK,
+  NFC_RANK,
+  SPACELESS_CODE_UNIT,
+  WORD_CHAR,
+} from './text.js';
 import { ReaderMemory } from './reader-memory.js';
 import { READER_WASM } from './reader-wasm.js';
 
@@ -43,9 +52,17 @@ const K = (() => {
   const exports = instantiate(new WebAssembly.Memory({ initial: 0 }));
   const value = (name: string) => (exports[name] as WebAssembly.Global).value as number;
   return {
-    WORD_BIT: value('WORD_BIT'), SPACELESS_BIT: value('SPACELESS_BIT'), NFC_BIT: value('NFC_BIT'), OFFSET: value('OFFSET'),
-    PRIME: value('PRIME'), PREFIX_KEY: value('PREFIX_KEY'), FREE: value('FREE'),
-    CACHE: value('CACHE'), GATE: value('GATE'), HEADS: value('HEADS'), NFC_CHECKED: value('NFC_CHECKED'),
+    WORD_BIT: value('WORD_BIT'),
+    SPACELESS_BIT: value('SPACELESS_BIT'),
+    NFC_BIT: value('NFC_BIT'),
+    OFFSET: value('OFFSET'),
+    PRIME: value('PRIME'),
+    PREFIX_KEY: value('PREFIX_KEY'),
+    FREE: value('FREE'),
+    CACHE: value('CACHE'),
+    GATE: value('GATE'),
+    HEADS: value('HEADS'),
+    NFC_CHECKED: value('NFC_CHECKED'),
     pairSlot: (exports as unknown as ReaderExports).pairSlot,
   };
 })();
@@ -71,7 +88,10 @@ export const UNIT = (() => {
     table[c] =
       f === NEEDS_CONTEXT || NFC_CHANGES[c] === 1
         ? -1
-        : f | (WORD_CHAR[f] === 1 ? WORD_BIT : 0) | (SPACELESS_CODE_UNIT[f] === 1 ? SPACELESS_BIT : 0) | (NFC_CHECK[c] === 1 ? K.NFC_BIT : 0);
+        : f |
+          (WORD_CHAR[f] === 1 ? WORD_BIT : 0) |
+          (SPACELESS_CODE_UNIT[f] === 1 ? SPACELESS_BIT : 0) |
+          (NFC_CHECK[c] === 1 ? K.NFC_BIT : 0);
   }
   return table;
 })();
@@ -80,7 +100,8 @@ export const UNIT = (() => {
 const NFC_TABLE = (() => {
   const table = new Uint8Array(0x10000);
   for (let c = 0; c < 0x10000; c++) {
-    if (NFC_RANK[c]! >= K.NFC_CHECKED) throw new Error(`more canonical classes than the reader's NFC table holds (U+${c.toString(16)})`);
+    if (NFC_RANK[c]! >= K.NFC_CHECKED)
+      throw new Error(`more canonical classes than the reader's NFC table holds (U+${c.toString(16)})`);
     table[c] = NFC_RANK[c]! | (NFC_CHECK[c] === 1 ? K.NFC_CHECKED : 0);
   }
   return table;
@@ -108,7 +129,8 @@ function hashWord(word: string): number {
 /** Appends a word as the reader compares it: its length, then its UTF-16 units two per int, low half first. */
 function pushUnits(out: number[], word: string): void {
   out.push(word.length);
-  for (let k = 0; k < word.length; k += 2) out.push(word.charCodeAt(k) | (k + 1 < word.length ? word.charCodeAt(k + 1) << 16 : 0));
+  for (let k = 0; k < word.length; k += 2)
+    out.push(word.charCodeAt(k) | (k + 1 < word.length ? word.charCodeAt(k + 1) << 16 : 0));
 }
 
 /**
@@ -198,7 +220,13 @@ export interface WordIndex {
 let shared: ReaderMemory | undefined;
 /** The readers' memory, made with the first index. */
 export function readerMemory(): ReaderMemory {
-  shared ??= new ReaderMemory({ unit: UNIT, nfc: NFC_TABLE, composes: COMPOSES_TABLE, cacheBytes: 8 * K.CACHE, headsBytes: 4 * K.HEADS });
+  shared ??= new ReaderMemory({
+    unit: UNIT,
+    nfc: NFC_TABLE,
+    composes: COMPOSES_TABLE,
+    cacheBytes: 8 * K.CACHE,
+    headsBytes: 4 * K.HEADS,
+  });
   return shared;
 }
 
@@ -206,7 +234,11 @@ export function readerMemory(): ReaderMemory {
  * Builds the index of terms whose words are all of scripts written with spaces, with a reader of
  * its own. `termMask`: per term id (of every term of the matcher), the fields it may match in.
  */
-export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: TopicTerms = noTopics(termMask.length)): WordIndex {
+export function buildWordIndex(
+  terms: WordTerm[],
+  termMask: Uint8Array,
+  topics: TopicTerms = noTopics(termMask.length),
+): WordIndex {
   const bits = filterBits(terms.length);
   const shift = 32 - bits + 5;
   const wholeFilter = new Int32Array(1 << (bits - 5));
@@ -233,10 +265,26 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: 
   // The index's region: its tables, then the scratch space of its items.
   const mem = readerMemory();
   const topicCount = topics.full.length;
-  const tables = [wholeFilter, prefixFilter, gates, slots, records, termMask, topics.start, topics.pairs, topics.full, topics.always];
+  const tables = [
+    wholeFilter,
+    prefixFilter,
+    gates,
+    slots,
+    records,
+    termMask,
+    topics.start,
+    topics.pairs,
+    topics.full,
+    topics.always,
+  ];
   const scratch = {
-    fields: termMask.length, touched: 4 * termMask.length, phrase: 4 * maxWords, state: 12 /* count, field, item */,
-    marks: 4 * topicCount, got: 4 * topicCount, out: 4 * topicCount,
+    fields: termMask.length,
+    touched: 4 * termMask.length,
+    phrase: 4 * maxWords,
+    state: 12 /* count, field, item */,
+    marks: 4 * topicCount,
+    got: 4 * topicCount,
+    out: 4 * topicCount,
   };
   const sizes = [...tables.map((t) => t.byteLength), ...Object.values(scratch)];
   const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((n, size) => n + ((size + 7) & ~7), 0));
@@ -244,18 +292,46 @@ export function buildWordIndex(terms: WordTerm[], termMask: Uint8Array, topics: 
   const region = mem.alloc(bytes);
   const at = offsets.map((offset) => region + offset);
   tables.forEach((table, k) => mem.bytes.set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength), at[k]!));
-  const [whole, prefix, gatesAt, slotsAt, recordsAt, termMaskAt, startAt, pairsAt, fullAt, alwaysAt] = at as Tuple<number, 10>;
+  const [whole, prefix, gatesAt, slotsAt, recordsAt, termMaskAt, startAt, pairsAt, fullAt, alwaysAt] = at as Tuple<
+    number,
+    10
+  >;
   const [fieldsAt, touchedAt, phraseAt, stateAt, marksAt, gotAt, outAt] = at.slice(tables.length) as Tuple<number, 7>;
 
   const reader = instantiate(mem.memory) as unknown as ReaderExports;
   const s = mem.at;
   reader.init(
-    s.unit, s.nfc, s.composes, COMPOSES_TABLE.length, s.cache, s.heads, s.serial,
-    whole, prefix, shift, gatesAt, gates.length, slotsAt, slots.length / 2, recordsAt, fieldsAt, touchedAt, phraseAt, stateAt,
+    s.unit,
+    s.nfc,
+    s.composes,
+    COMPOSES_TABLE.length,
+    s.cache,
+    s.heads,
+    s.serial,
+    whole,
+    prefix,
+    shift,
+    gatesAt,
+    gates.length,
+    slotsAt,
+    slots.length / 2,
+    recordsAt,
+    fieldsAt,
+    touchedAt,
+    phraseAt,
+    stateAt,
     prefixLengths,
   );
   reader.initTopics(topicCount, startAt, pairsAt, fullAt, alwaysAt, topics.always.length, marksAt, gotAt, outAt);
-  const hits = new Hits(mem, { terms: termMask.length, topics: topicCount, termMaskAt, fieldsAt, touchedAt, stateAt, outAt });
+  const hits = new Hits(mem, {
+    terms: termMask.length,
+    topics: topicCount,
+    termMaskAt,
+    fieldsAt,
+    touchedAt,
+    stateAt,
+    outAt,
+  });
   mem.releaseWith(hits, region);
   return {
     hits,
@@ -290,7 +366,15 @@ export class Hits {
   private state!: Int32Array;
   constructor(
     private readonly mem: ReaderMemory,
-    private readonly at: { terms: number; topics: number; termMaskAt: number; fieldsAt: number; touchedAt: number; stateAt: number; outAt: number },
+    private readonly at: {
+      terms: number;
+      topics: number;
+      termMaskAt: number;
+      fieldsAt: number;
+      touchedAt: number;
+      stateAt: number;
+      outAt: number;
+    },
   ) {}
   /** Makes the views again when the memory has grown (that detaches them). */
   private sync(): void {

@@ -7,19 +7,55 @@
 
 // Whole lines (case-folded, trailing punctuation and "*" removed) that are never the article.
 const FURNITURE = new RegExp(
-  ('^(?:' +
+  (
+    '^(?:' +
     [
-      'source', 'source link', 'sources?', 'original article', 'read (?:more|the original(?: article)?|the full (?:story|article))',
-      'continue reading.*', 'share(?: this)?(?: article| story| post)?(?: on .*)?', 'follow us(?: on .*)?', 'like this', 'related(?: articles| posts| stories)?',
-      'leave a (?:reply|comment)', 'your email address will not be published.*', 'required fields are marked.*', 'comments?',
-      'subscribe(?: to .*)?', 'sign up for .*newsletter.*', 'advertisement', 'print', 'email',
-      'x', 'twitter', 'facebook', 'whatsapp', 'telegram', 'linkedin', 'reddit', 'pinterest', 'tumblr',
+      'source',
+      'source link',
+      'sources?',
+      'original article',
+      'read (?:more|the original(?: article)?|the full (?:story|article))',
+      'continue reading.*',
+      'share(?: this)?(?: article| story| post)?(?: on .*)?',
+      'follow us(?: on .*)?',
+      'like this',
+      'related(?: articles| posts| stories)?',
+      'leave a (?:reply|comment)',
+      'your email address will not be published.*',
+      'required fields are marked.*',
+      'comments?',
+      'subscribe(?: to .*)?',
+      'sign up for .*newsletter.*',
+      'advertisement',
+      'print',
+      'email',
+      'x',
+      'twitter',
+      'facebook',
+      'whatsapp',
+      'telegram',
+      'linkedin',
+      'reddit',
+      'pinterest',
+      'tumblr',
       // Hindi: "source (link)", "share this", "follow us on …", "comment".
-      'स्रोत(?: लिंक)?', '(?:इसे )?शेयर करें', 'हमें .*(?:फ़ॉलो|फॉलो) करें', 'टिप्पणी करें', 'विज्ञापन',
+      'स्रोत(?: लिंक)?',
+      '(?:इसे )?शेयर करें',
+      'हमें .*(?:फ़ॉलो|फॉलो) करें',
+      'टिप्पणी करें',
+      'विज्ञापन',
       // French, Spanish, German.
-      'partager(?: sur .*)?', 'lire la suite', 'compartir', 'leer más', 'teilen', 'weiterlesen', 'quelle', 'fuente',
+      'partager(?: sur .*)?',
+      'lire la suite',
+      'compartir',
+      'leer más',
+      'teilen',
+      'weiterlesen',
+      'quelle',
+      'fuente',
     ].join('|') +
-    ')$').normalize('NFKC'),
+    ')$'
+  ).normalize('NFKC'),
   'u',
 );
 

@@ -17,20 +17,61 @@ import { lineKey } from './boilerplate.js';
 // Link texts that name the link as the source (case-folded, edge punctuation removed).
 const LABELS = new Set(
   [
-    'source', 'source link', 'source article', 'original', 'original article', 'original story', 'original post', 'original report',
-    'read the original', 'read the original article', 'read original article', 'read the original story',
-    'स्रोत', 'स्रोत लिंक', 'मूल लेख', 'मूल खबर', 'मूल स्रोत', 'source originale', 'article original', "article d'origine",
-    'quelle', 'originalartikel', 'fuente', 'fuente original', 'artículo original', 'fonte', 'источник', 'оригинал',
-    '原文', '原文链接', '出典', '出处', '来源', 'المصدر',
+    'source',
+    'source link',
+    'source article',
+    'original',
+    'original article',
+    'original story',
+    'original post',
+    'original report',
+    'read the original',
+    'read the original article',
+    'read original article',
+    'read the original story',
+    'स्रोत',
+    'स्रोत लिंक',
+    'मूल लेख',
+    'मूल खबर',
+    'मूल स्रोत',
+    'source originale',
+    'article original',
+    "article d'origine",
+    'quelle',
+    'originalartikel',
+    'fuente',
+    'fuente original',
+    'artículo original',
+    'fonte',
+    'источник',
+    'оригинал',
+    '原文',
+    '原文链接',
+    '出典',
+    '出处',
+    '来源',
+    'المصدر',
   ].map((l) => lineKey(l)),
 );
 // Texts that, ending the block before a link, make that link the source.
 const LEADS = new RegExp(
   '(?:^|[.!?।]\\s)(?:' +
     [
-      'source', 'sources', 'via', 'originally published (?:at|on|in|by)', 'first published (?:at|on|in|by)', 'republished from',
-      'reproduced from', 'this article (?:was|is) (?:originally |first )?(?:published|republished) (?:at|on|in|by|from)',
-      'read (?:the )?(?:original|full) (?:article|story) (?:at|on)', 'स्रोत', 'मूल स्रोत', 'साभार', 'quelle', 'fuente', 'source originale',
+      'source',
+      'sources',
+      'via',
+      'originally published (?:at|on|in|by)',
+      'first published (?:at|on|in|by)',
+      'republished from',
+      'reproduced from',
+      'this article (?:was|is) (?:originally |first )?(?:published|republished) (?:at|on|in|by|from)',
+      'read (?:the )?(?:original|full) (?:article|story) (?:at|on)',
+      'स्रोत',
+      'मूल स्रोत',
+      'साभार',
+      'quelle',
+      'fuente',
+      'source originale',
     ].join('|') +
     ')$',
   'u',
@@ -48,7 +89,11 @@ export function creditedLinks(contentHtml: string, itemUrl: string): string[] {
   let pending: { href: string; before: string; text: string } | null = null; // the last link, if nothing followed it yet
 
   const endBlock = () => {
-    if (pending && lineKey(block.slice(pending.before.length + pending.text.length)) === '' && isCredit(pending.before, pending.text)) {
+    if (
+      pending &&
+      lineKey(block.slice(pending.before.length + pending.text.length)) === '' &&
+      isCredit(pending.before, pending.text)
+    ) {
       found.push(pending.href);
     }
     pending = null;

@@ -21,7 +21,8 @@ export const BAND_COUNT = MAX_DISTANCE + 1;
 export const BAND_BITS = Math.floor(64 / BAND_COUNT);
 
 // Scripts written without spaces: a run of them is split into overlapping character pairs.
-const SPACELESS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const SPACELESS =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const TOKEN = /[\p{L}\p{M}\p{N}]+/gu;
 
 /** The text's words, case-folded and NFKC-normalized; runs of spaceless scripts as character pairs. */

@@ -40,7 +40,8 @@ export async function callCallback(
     // A refused address or scheme (checked here, or by the socket's lookup) will not pass on a retry.
     const refused = err instanceof FeedError ? err : (err as { cause?: unknown }).cause;
     if (refused instanceof FeedError) throw new FetchError(refused.message, refused.code, false);
-    if (err instanceof TypeError && /Invalid URL/i.test(err.message)) throw new FetchError(`not a valid callback URL: ${url}`, 'bad_url', false);
+    if (err instanceof TypeError && /Invalid URL/i.test(err.message))
+      throw new FetchError(`not a valid callback URL: ${url}`, 'bad_url', false);
     const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
     throw new FetchError(`callback ${url}: ${cause}`, 'network', true);
   }

@@ -14,7 +14,10 @@ const BOILERPLATE_SAMPLE = 30;
  * grouping lock. Runs after every poll of the feed, so items stored by a poll that crashed
  * before grouping, or before stories existed, are grouped on the next one. Returns how many.
  */
-export async function groupFeedStories(feedId: number, { db, config, log }: Pick<WorkerDeps, 'db' | 'config' | 'log'>): Promise<number> {
+export async function groupFeedStories(
+  feedId: number,
+  { db, config, log }: Pick<WorkerDeps, 'db' | 'config' | 'log'>,
+): Promise<number> {
   const windowMs = config.STORY_WINDOW_HOURS * 3600_000;
   let grouped = 0;
   for (;;) {
@@ -27,10 +30,19 @@ export async function groupFeedStories(feedId: number, { db, config, log }: Pick
       for (const item of items) {
         const result = await groupItem(
           store,
-          { id: item.id, feedId, sortAt: item.sortAt, headline: headline(item.title, item.contentText), url: storyUrl(item.canonicalUrl), credits: item.creditedUrls, simhash: simhash(articleText(item.contentText, recurring)) },
+          {
+            id: item.id,
+            feedId,
+            sortAt: item.sortAt,
+            headline: headline(item.title, item.contentText),
+            url: storyUrl(item.canonicalUrl),
+            credits: item.creditedUrls,
+            simhash: simhash(articleText(item.contentText, recurring)),
+          },
           windowMs,
         );
-        if (result.storyId !== item.id) log.debug({ feedId, itemId: item.id, storyId: result.storyId, merged: result.merged }, 'item joined a story');
+        if (result.storyId !== item.id)
+          log.debug({ feedId, itemId: item.id, storyId: result.storyId, merged: result.merged }, 'item joined a story');
       }
       return items.length;
     });

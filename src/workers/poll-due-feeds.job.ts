@@ -10,7 +10,10 @@ const LEASE_SECONDS = 600;
  * The scheduler tick: Postgres says which feeds are due; each gets one refresh job (deduplicated
  * per feed). Feeds of one host due together start HOST_SPACING_MS apart instead of in a burst.
  */
-export async function pollDueFeeds(_data: Record<string, never>, { db, queues, config, log }: WorkerDeps): Promise<void> {
+export async function pollDueFeeds(
+  _data: Record<string, never>,
+  { db, queues, config, log }: WorkerDeps,
+): Promise<void> {
   for (;;) {
     const due = await claimDueFeeds(db, config.POLL_BATCH, LEASE_SECONDS);
     const perHost = new Map<string, number>();

@@ -8,7 +8,12 @@ import { addToOutbox } from '../db/websub.repository.js';
 import { enqueue } from '../queue/queues.js';
 import { fetchFeed, FetchError } from '../pipeline/fetch-feed.js';
 import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/identity.js';
-import { disableAfterFailures, medianGapSeconds, nextPollAfterError, nextPollAfterSuccess } from '../pipeline/next-poll.js';
+import {
+  disableAfterFailures,
+  medianGapSeconds,
+  nextPollAfterError,
+  nextPollAfterSuccess,
+} from '../pipeline/next-poll.js';
 import { readFeed } from '../pipeline/read-feed.js';
 import { FeedError, type FeedHints, type NormalizedItem } from '../pipeline/types.js';
 import { matchItem } from '../rules/compile.js';
@@ -42,10 +47,26 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
   const started = Date.now();
 
   try {
-    const fetched = await fetchFeed(feed.url, { ...fetchOptions(config), etag: feed.etag, lastModified: feed.last_modified });
-    const bounds = { defaultSeconds: feed.interval_seconds, minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS };
+    const fetched = await fetchFeed(feed.url, {
+      ...fetchOptions(config),
+      etag: feed.etag,
+      lastModified: feed.last_modified,
+    });
+    const bounds = {
+      defaultSeconds: feed.interval_seconds,
+      minSeconds: config.POLL_MIN_SECONDS,
+      maxSeconds: config.POLL_MAX_SECONDS,
+    };
     const nextPoll = async (trx: typeof db, hints: FeedHints) =>
-      nextPollAfterSuccess(new Date(), { ...hints, maxAgeSeconds: fetched.maxAgeSeconds, observedGapSeconds: medianGapSeconds(await recentItemTimes(trx, feedId)) }, bounds);
+      nextPollAfterSuccess(
+        new Date(),
+        {
+          ...hints,
+          maxAgeSeconds: fetched.maxAgeSeconds,
+          observedGapSeconds: medianGapSeconds(await recentItemTimes(trx, feedId)),
+        },
+        bounds,
+      );
     if (fetched.kind === 'not-modified') {
       const hints = { ttlMinutes: feed.ttl_minutes, syndicationSeconds: feed.syndication_seconds };
       await markFeedPolled(db, feedId, { nextPollAt: await nextPoll(db, hints), url: fetched.movedTo ?? undefined });
@@ -64,11 +85,18 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
       // Items that retention removed stay removed, however long the feed keeps listing them:
       // checked under the lock that keeps prune batches out until these items are stored.
       await lockPruningShared(trx);
-      const pruned = await prunedIdentities(trx, feedId, fresh.map((f) => f.row.identity_hash));
+      const pruned = await prunedIdentities(
+        trx,
+        feedId,
+        fresh.map((f) => f.row.identity_hash),
+      );
       kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
       const itemOf = new Map(kept.map((f) => [f.row.identity_hash, f.item]));
       const matcher = await deps.topics.current(trx);
-      const written = await upsertItems(trx, kept.map((f) => f.row));
+      const written = await upsertItems(
+        trx,
+        kept.map((f) => f.row),
+      );
       const nextPollAt = await nextPoll(trx, parsed.hints);
       const tags: TagRow[] = written.flatMap((w) => {
         const item = itemOf.get(w.identityHash)!;
@@ -79,11 +107,16 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
           terms: m.terms,
         }));
       });
-      await replaceItemTags(trx, written.map((w) => w.id), tags);
+      await replaceItemTags(
+        trx,
+        written.map((w) => w.id),
+        tags,
+      );
       // New items (not edits) of each topic, for its WebSub subscribers: committed with the items.
       const inserted = new Set(written.filter((w) => w.inserted).map((w) => w.id));
       const newByTopic = new Map<number, number[]>();
-      for (const tag of tags) if (inserted.has(tag.itemId)) newByTopic.set(tag.topicId, [...(newByTopic.get(tag.topicId) ?? []), tag.itemId]);
+      for (const tag of tags)
+        if (inserted.has(tag.itemId)) newByTopic.set(tag.topicId, [...(newByTopic.get(tag.topicId) ?? []), tag.itemId]);
       pushes = await addToOutbox(trx, newByTopic);
       await markFeedPolled(trx, feedId, {
         nextPollAt,
@@ -99,13 +132,19 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
       return written;
     });
     // At once for subscribers; if Redis says no, the scheduled fan-out finds the outbox entries.
-    if (pushes) await enqueue(deps.queues, 'websub-fanout', {}, 'websub-fanout').catch((err: Error) => flog.warn({ err: err.message }, 'websub fan-out not queued'));
+    if (pushes)
+      await enqueue(deps.queues, 'websub-fanout', {}, 'websub-fanout').catch((err: Error) =>
+        flog.warn({ err: err.message }, 'websub fan-out not queued'),
+      );
     const inserted = stored.filter((s) => s.inserted).length;
     feedPolls.inc({ result: 'ok' });
     itemsStored.inc({ kind: 'inserted' }, inserted);
     itemsStored.inc({ kind: 'updated' }, stored.length - inserted);
     pollDuration.observe((Date.now() - started) / 1000);
-    flog.info({ items: kept.length, inserted, updated: stored.length - inserted, durationMs: Date.now() - started }, 'feed refreshed');
+    flog.info(
+      { items: kept.length, inserted, updated: stored.length - inserted, durationMs: Date.now() - started },
+      'feed refreshed',
+    );
   } catch (err) {
     const disabled = await recordFailure(feed, err, deps);
     feedPolls.inc({ result: (err as FeedError).code ?? 'error' });
@@ -120,7 +159,6 @@ async function pollFeed(feed: FeedRow, deps: WorkerDeps): Promise<void> {
     await deps.hosts.release(host, lease);
   }
 }
-
 
 /** Records the failure on the feed; true when the feed is now disabled. */
 async function recordFailure(feed: FeedRow, err: unknown, { db, config }: WorkerDeps): Promise<boolean> {

@@ -40,7 +40,12 @@ export async function retagTopic(
     const current = await db.transaction().execute(async (trx) => {
       await lockTopicsShared(trx);
       if ((await getTopicRule(trx, topicId))?.version !== version) return false;
-      await replaceItemTags(trx, batch.map((i) => i.id), tags, topicId);
+      await replaceItemTags(
+        trx,
+        batch.map((i) => i.id),
+        tags,
+        topicId,
+      );
       return true;
     });
     if (!current) return;

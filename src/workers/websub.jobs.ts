@@ -3,7 +3,14 @@ import { UnrecoverableError } from 'bullmq';
 import { CONTENT_TYPES, hubUrl, renderTopicFeed } from '../api/render-topic-feed.js';
 import { itemsInTopic } from '../db/items.repository.js';
 import { getTopicById } from '../db/topics.repository.js';
-import { deleteSubscription, deleteSubscriptionById, drainOutbox, liveSubscription, liveSubscriptionIds, saveSubscription } from '../db/websub.repository.js';
+import {
+  deleteSubscription,
+  deleteSubscriptionById,
+  drainOutbox,
+  liveSubscription,
+  liveSubscriptionIds,
+  saveSubscription,
+} from '../db/websub.repository.js';
 import { fetchOptions } from '../fetch-options.js';
 import { FetchError } from '../pipeline/fetch-feed.js';
 import { enqueue, type WebSubIntent } from '../queue/queues.js';
@@ -45,7 +52,14 @@ export async function verifyIntent(intent: WebSubIntent, { db, config, log }: Wo
     return;
   }
   if (intent.mode === 'subscribe') {
-    await saveSubscription(db, { topicId: intent.topicId, callback: intent.callback, topicUrl: intent.topicUrl, format: intent.format, secret: intent.secret, leaseSeconds: intent.leaseSeconds });
+    await saveSubscription(db, {
+      topicId: intent.topicId,
+      callback: intent.callback,
+      topicUrl: intent.topicUrl,
+      format: intent.format,
+      secret: intent.secret,
+      leaseSeconds: intent.leaseSeconds,
+    });
   } else {
     await deleteSubscription(db, intent.topicId, intent.callback);
   }
@@ -62,7 +76,10 @@ export async function fanOut(_data: Record<string, never>, { db, queues, config 
     const taken = await drainOutbox(db, FANOUT_BATCH, async (entries) => {
       for (const entry of entries) {
         for (const subscriptionId of await liveSubscriptionIds(db, entry.topicId)) {
-          await enqueue(queues, 'websub-deliver', { subscriptionId, itemIds: entry.itemIds }, undefined, 0, { jobId: `deliver-${entry.id}-${subscriptionId}`, ...retries });
+          await enqueue(queues, 'websub-deliver', { subscriptionId, itemIds: entry.itemIds }, undefined, 0, {
+            jobId: `deliver-${entry.id}-${subscriptionId}`,
+            ...retries,
+          });
         }
       }
     });
@@ -71,7 +88,10 @@ export async function fanOut(_data: Record<string, never>, { db, queues, config 
 }
 
 /** Content distribution (WebSub §7): POST the new items as the subscribed feed's format, signed when a secret was given. */
-export async function deliver({ subscriptionId, itemIds }: { subscriptionId: number; itemIds: number[] }, { db, config, log }: WorkerDeps): Promise<void> {
+export async function deliver(
+  { subscriptionId, itemIds }: { subscriptionId: number; itemIds: number[] },
+  { db, config, log }: WorkerDeps,
+): Promise<void> {
   const sub = await liveSubscription(db, subscriptionId);
   if (!sub) return;
   const topic = await getTopicById(db, sub.topic_id);
@@ -92,6 +112,7 @@ export async function deliver({ subscriptionId, itemIds }: { subscriptionId: num
     dlog.info('websub subscriber gone (410): subscription removed');
     return;
   }
-  if (answer.status < 200 || answer.status >= 300) throw new FetchError(`callback answered HTTP ${answer.status}`, 'callback_error', true, null, answer.status);
+  if (answer.status < 200 || answer.status >= 300)
+    throw new FetchError(`callback answered HTTP ${answer.status}`, 'callback_error', true, null, answer.status);
   dlog.debug('websub delivery accepted');
 }

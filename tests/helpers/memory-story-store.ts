@@ -18,7 +18,9 @@ export class MemoryStoryStore implements StoryStore {
         ((item.url !== '' && c.url === item.url) ||
           (c.url !== '' && item.credits.includes(c.url)) ||
           (item.url !== '' && c.credits.includes(item.url)) ||
-          (c.simhash !== null && Math.abs(c.sortAt.getTime() - item.sortAt.getTime()) <= windowMs && bandKeys(c.simhash).some((b) => bands.has(b)))),
+          (c.simhash !== null &&
+            Math.abs(c.sortAt.getTime() - item.sortAt.getTime()) <= windowMs &&
+            bandKeys(c.simhash).some((b) => bands.has(b)))),
     );
   }
 

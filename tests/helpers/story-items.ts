@@ -18,7 +18,11 @@ let nextId = 1;
  * A feed file's items as grouping sees them once stored (the keys the refresh job computes),
  * the file standing for one feed at its own address. Boilerplate is learnt from the file's own items.
  */
-export async function storyItemsOf(path: string, feedId: number, documentUrl = `https://feed-${feedId}.invalid/feed.xml`): Promise<LoadedItem[]> {
+export async function storyItemsOf(
+  path: string,
+  feedId: number,
+  documentUrl = `https://feed-${feedId}.invalid/feed.xml`,
+): Promise<LoadedItem[]> {
   const feed = await readFeed(readFileSync(path), { documentUrl });
   const recurring = recurringLines(feed.items.map((i) => i.contentText));
   return feed.items.map((item) => ({

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 
-const manyItems = (n: number) => `<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title><link>http://many.test/</link>
+const manyItems = (
+  n: number,
+) => `<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title><link>http://many.test/</link>
 ${Array.from({ length: n }, (_, i) => `<item><guid>m${i}</guid><title>Item ${i} about ${i % 2 ? 'cats' : 'dogs'}</title><pubDate>${new Date(Date.UTC(2024, 0, 1, 0, i)).toUTCString()}</pubDate></item>`).join('')}
 </channel></rss>`;
 
@@ -16,7 +18,11 @@ describe('the HTTP API', () => {
     h = await startHarness();
     feeds.set('/many.rss', { body: manyItems(25) });
     feedId = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/many.rss') })).body.feed.id;
-    await eventually(async () => (await h.api('GET', `/api/v1/items?feed=${feedId}&limit=200`)).body.items.length === 25, 10_000, 'items');
+    await eventually(
+      async () => (await h.api('GET', `/api/v1/items?feed=${feedId}&limit=200`)).body.items.length === 25,
+      10_000,
+      'items',
+    );
   });
   afterAll(async () => {
     await h?.stop();
@@ -49,9 +55,30 @@ describe('the HTTP API', () => {
     ['a relative feed url', 'POST', '/api/v1/feeds', { url: 'feed.xml' }, 400, /not an absolute URL/],
     ['a file: url', 'POST', '/api/v1/feeds', { url: 'file:///etc/passwd' }, 400, /only http and https/],
     ['a bad topic slug', 'POST', '/api/v1/topics', { slug: 'Bad Slug', name: 'x', rule: 'x' }, 400, /slug/],
-    ['an unbalanced rule', 'POST', '/api/v1/topics', { slug: 'bad-rule', name: 'x', rule: '(russia OR' }, 400, /position 10/],
-    ['a rule of NOT alone', 'POST', '/api/v1/topics', { slug: 'not-only', name: 'x', rule: 'NOT russia' }, 400, /NOT needs a positive term/],
-    ['an unknown field in a rule', 'POST', '/api/v1/topics', { slug: 'bad-field', name: 'x', rule: 'body:x' }, 400, /unknown field "body"/],
+    [
+      'an unbalanced rule',
+      'POST',
+      '/api/v1/topics',
+      { slug: 'bad-rule', name: 'x', rule: '(russia OR' },
+      400,
+      /position 10/,
+    ],
+    [
+      'a rule of NOT alone',
+      'POST',
+      '/api/v1/topics',
+      { slug: 'not-only', name: 'x', rule: 'NOT russia' },
+      400,
+      /NOT needs a positive term/,
+    ],
+    [
+      'an unknown field in a rule',
+      'POST',
+      '/api/v1/topics',
+      { slug: 'bad-field', name: 'x', rule: 'body:x' },
+      400,
+      /unknown field "body"/,
+    ],
     ['a limit out of range', 'GET', '/api/v1/items?limit=0', undefined, 400, /limit/],
     ['an unknown query parameter', 'GET', '/api/v1/items?colour=red', undefined, 400, /colour/],
     ['a bad date', 'GET', '/api/v1/items?since=yesterday', undefined, 400, /since/],
@@ -59,12 +86,15 @@ describe('the HTTP API', () => {
     ['an unknown feed', 'GET', '/api/v1/feeds/999999', undefined, 404, /no feed/],
     ['an unknown topic', 'GET', '/api/v1/topics/nope', undefined, 404, /no topic/],
     ['an unknown route', 'GET', '/api/v1/nothing', undefined, 404, /no route/],
-  ])('when a request has %s, then the answer is a %s JSON error saying what is wrong', async (_name, method, path, body, status, message) => {
-    const res = await h.api(method, path, body);
-    expect(res.status).toBe(status);
-    expect(res.body.error.message).toMatch(message);
-    expect(typeof res.body.error.code).toBe('string');
-  });
+  ])(
+    'when a request has %s, then the answer is a %s JSON error saying what is wrong',
+    async (_name, method, path, body, status, message) => {
+      const res = await h.api(method, path, body);
+      expect(res.status).toBe(status);
+      expect(res.body.error.message).toMatch(message);
+      expect(typeof res.body.error.code).toBe('string');
+    },
+  );
 
   it('when the same feed URL is added twice, then the existing feed is returned', async () => {
     const again = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/many.rss') });
@@ -98,24 +128,36 @@ describe('the HTTP API', () => {
   it('when a topic is created after items are stored, then the stored items are tagged in the background', async () => {
     const created = await h.api('POST', '/api/v1/topics', { slug: 'cats', name: 'Cats', rule: 'cats' });
     expect(created.status).toBe(201);
-    const topic = await eventually(async () => {
-      const t = (await h.api('GET', '/api/v1/topics/cats')).body.topic;
-      return t.retag.status === 'done' ? t : null;
-    }, 10_000, 're-tag done');
+    const topic = await eventually(
+      async () => {
+        const t = (await h.api('GET', '/api/v1/topics/cats')).body.topic;
+        return t.retag.status === 'done' ? t : null;
+      },
+      10_000,
+      're-tag done',
+    );
     expect(topic.retag.items).toBe(25);
     expect((await h.api('GET', '/api/v1/items?topic=cats&limit=200')).body.items).toHaveLength(12);
 
     const changed = await h.api('PUT', '/api/v1/topics/cats', { name: 'Dogs really', rule: 'dogs' });
     expect(changed.body.topic.version).toBe(2);
-    await eventually(async () => {
-      const items = (await h.api('GET', '/api/v1/items?topic=cats&limit=200')).body.items as any[];
-      return items.length === 13 && items.every((i) => i.title.includes('dogs'));
-    }, 10_000, 're-tag after change');
+    await eventually(
+      async () => {
+        const items = (await h.api('GET', '/api/v1/items?topic=cats&limit=200')).body.items as any[];
+        return items.length === 13 && items.every((i) => i.title.includes('dogs'));
+      },
+      10_000,
+      're-tag after change',
+    );
   });
 
   it('when a topic feed has not changed, then a conditional GET gets 304', async () => {
     await h.api('POST', '/api/v1/topics', { slug: 'dogs', name: 'Dogs', rule: 'dogs' });
-    await eventually(async () => (await h.api('GET', '/api/v1/topics/dogs')).body.topic.retag.status === 'done', 10_000, 're-tag');
+    await eventually(
+      async () => (await h.api('GET', '/api/v1/topics/dogs')).body.topic.retag.status === 'done',
+      10_000,
+      're-tag',
+    );
     const first = await fetch(`${h.baseUrl}/topics/dogs/feed.atom`);
     expect(await first.text()).toContain('Item 0 about dogs');
     const etag = first.headers.get('etag')!;
@@ -148,8 +190,13 @@ describe('the HTTP API', () => {
     const imported = await h.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' });
     expect(imported.status).toBe(200);
     expect(imported.body.added.map((a: any) => a.url)).toEqual([feeds.url('/opml-a.rss'), feeds.url('/opml-b.rss')]);
-    expect(imported.body.skipped.map((s: any) => s.reason)).toEqual(['listed twice in this file', expect.stringMatching(/already subscribed/)]);
-    expect(imported.body.refused).toEqual([{ url: 'ftp://files.example/feed', reason: expect.stringMatching(/only http and https/) }]);
+    expect(imported.body.skipped.map((s: any) => s.reason)).toEqual([
+      'listed twice in this file',
+      expect.stringMatching(/already subscribed/),
+    ]);
+    expect(imported.body.refused).toEqual([
+      { url: 'ftp://files.example/feed', reason: expect.stringMatching(/only http and https/) },
+    ]);
     const a = (await h.api('GET', '/api/v1/feeds')).body.feeds.find((f: any) => f.url === feeds.url('/opml-a.rss'));
     expect(a.tags).toEqual(['Tech']);
 
@@ -161,7 +208,9 @@ describe('the HTTP API', () => {
       const again = await other.api('POST', '/api/v1/opml', text, { 'content-type': 'application/xml' });
       const urls = (await h.api('GET', '/api/v1/feeds')).body.feeds.map((f: any) => f.url).sort();
       expect(again.body.added.map((x: any) => x.url).sort()).toEqual(urls);
-      const tagsThere = (await other.api('GET', '/api/v1/feeds')).body.feeds.find((f: any) => f.url === feeds.url('/opml-a.rss')).tags;
+      const tagsThere = (await other.api('GET', '/api/v1/feeds')).body.feeds.find(
+        (f: any) => f.url === feeds.url('/opml-a.rss'),
+      ).tags;
       expect(tagsThere).toEqual(['Tech']);
     } finally {
       await other.stop();
@@ -169,8 +218,12 @@ describe('the HTTP API', () => {
   });
 
   it('when the OPML body is missing or not OPML, then a 400 says so', async () => {
-    expect((await h.api('POST', '/api/v1/opml', '', { 'content-type': 'text/x-opml' })).body.error.code).toBe('invalid_request');
-    expect((await h.api('POST', '/api/v1/opml', '<rss/>', { 'content-type': 'text/x-opml' })).body.error.code).toBe('invalid_opml');
+    expect((await h.api('POST', '/api/v1/opml', '', { 'content-type': 'text/x-opml' })).body.error.code).toBe(
+      'invalid_request',
+    );
+    expect((await h.api('POST', '/api/v1/opml', '<rss/>', { 'content-type': 'text/x-opml' })).body.error.code).toBe(
+      'invalid_opml',
+    );
   });
 
   it('when Prometheus scrapes /metrics, then polls, stored items and requests are counted by route', async () => {
@@ -180,14 +233,20 @@ describe('the HTTP API', () => {
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(text).toMatch(/topicwire_feed_polls_total\{result="ok"\} [1-9]/);
     expect(text).toMatch(/topicwire_items_stored_total\{kind="inserted"\} [1-9]/);
-    expect(text).toMatch(/topicwire_http_requests_total\{method="GET",route="\/api\/v1\/feeds\/:id",status="200"\} [1-9]/);
+    expect(text).toMatch(
+      /topicwire_http_requests_total\{method="GET",route="\/api\/v1\/feeds\/:id",status="200"\} [1-9]/,
+    );
     expect(text).not.toContain(`/api/v1/feeds/${feedId}"`);
   });
 
   it('when a feed is deleted, then its items go with it', async () => {
     feeds.set('/gone.rss', { body: manyItems(2) });
     const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/gone.rss') })).body.feed.id;
-    await eventually(async () => (await h.api('GET', `/api/v1/items?feed=${id}`)).body.items.length === 2, 10_000, 'items');
+    await eventually(
+      async () => (await h.api('GET', `/api/v1/items?feed=${id}`)).body.items.length === 2,
+      10_000,
+      'items',
+    );
     expect((await h.api('DELETE', `/api/v1/feeds/${id}`)).status).toBe(204);
     expect((await h.api('GET', `/api/v1/items?feed=${id}`)).body.items).toHaveLength(0);
     expect((await h.api('GET', `/api/v1/feeds/${id}`)).status).toBe(404);

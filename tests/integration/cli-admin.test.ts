@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedsCommand, opmlCommand, retagCommand, topicsCommand, UsageError, type CliContext } from '../../src/cli/admin-commands.js';
+import {
+  feedsCommand,
+  opmlCommand,
+  retagCommand,
+  topicsCommand,
+  UsageError,
+  type CliContext,
+} from '../../src/cli/admin-commands.js';
 import { loadConfig } from '../../src/config.js';
 import { upsertItems } from '../../src/db/items.repository.js';
 import { createLogger } from '../../src/logger.js';
@@ -23,7 +30,12 @@ describe('the admin commands of the CLI (design §2)', () => {
   beforeAll(async () => {
     const created = await createTestDb();
     ({ url, drop } = created);
-    ctx = { db: created.db, config: loadConfig({ DATABASE_URL: url, FETCH_ALLOW_PRIVATE: 'false' }), log: createLogger('silent'), out: (l) => lines.push(l) };
+    ctx = {
+      db: created.db,
+      config: loadConfig({ DATABASE_URL: url, FETCH_ALLOW_PRIVATE: 'false' }),
+      log: createLogger('silent'),
+      out: (l) => lines.push(l),
+    };
   });
   afterAll(async () => drop?.());
   const said = () => lines.splice(0).join('\n');
@@ -71,16 +83,22 @@ describe('the admin commands of the CLI (design §2)', () => {
        <outline type="rss" text="Local" xmlUrl="http://192.168.1.5/feed"/></body></opml>`,
     );
     expect(await opmlCommand(['import', file], ctx)).toBe(0);
-    expect(said()).toMatch(/^added\t\d+\thttps:\/\/93\.184\.215\.14\/a\.xml\nrefused\thttp:\/\/192\.168\.1\.5\/feed\t.*private[\s\S]*1 added, 0 skipped, 1 refused$/);
+    expect(said()).toMatch(
+      /^added\t\d+\thttps:\/\/93\.184\.215\.14\/a\.xml\nrefused\thttp:\/\/192\.168\.1\.5\/feed\t.*private[\s\S]*1 added, 0 skipped, 1 refused$/,
+    );
     expect(await opmlCommand(['export', `${file}.out`], ctx)).toBe(0);
-    expect(readFileSync(`${file}.out`, 'utf8')).toMatch(/<outline text="News"[^>]*>\s*<outline[^>]*xmlUrl="https:\/\/93\.184\.215\.14\/a\.xml"/);
+    expect(readFileSync(`${file}.out`, 'utf8')).toMatch(
+      /<outline text="News"[^>]*>\s*<outline[^>]*xmlUrl="https:\/\/93\.184\.215\.14\/a\.xml"/,
+    );
     await expect(opmlCommand(['import', '/nonexistent.opml'], ctx)).rejects.toThrow(/nonexistent/);
     said();
   });
 
   it('when run as a program with a mistake, then it prints one line and exits 1; an unknown command gets the usage and exit 2', async () => {
     const cli = (...args: string[]) =>
-      run(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], { env: { ...process.env, DATABASE_URL: url } }).then(
+      run(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+        env: { ...process.env, DATABASE_URL: url },
+      }).then(
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => e,
       );

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchFeed } from '../../src/pipeline/fetch-feed.js';
 import { FeedServer } from '../helpers/feed-server.js';
 
-const options = { timeoutMs: 2000, connectTimeoutMs: 1000, maxBytes: 100_000, maxRedirects: 3, userAgent: 'topicwire-test' };
+const options = {
+  timeoutMs: 2000,
+  connectTimeoutMs: 1000,
+  maxBytes: 100_000,
+  maxRedirects: 3,
+  userAgent: 'topicwire-test',
+};
 
 describe('the guard inside the connection', () => {
   let server: FeedServer;
@@ -19,6 +25,8 @@ describe('the guard inside the connection', () => {
       message: expect.stringMatching(/localhost resolves to .*private or reserved/),
     });
     expect(server.requests).toHaveLength(0);
-    await expect(fetchFeed(url, { ...options, addresses: { allowPrivate: true } })).resolves.toMatchObject({ kind: 'ok' });
+    await expect(fetchFeed(url, { ...options, addresses: { allowPrivate: true } })).resolves.toMatchObject({
+      kind: 'ok',
+    });
   });
 });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 
-const rss = (title: string) => `<?xml version="1.0"?><rss version="2.0"><channel><title>${title}</title><item><guid>${title}-1</guid><title>${title}</title></item></channel></rss>`;
+const rss = (title: string) =>
+  `<?xml version="1.0"?><rss version="2.0"><channel><title>${title}</title><item><guid>${title}-1</guid><title>${title}</title></item></channel></rss>`;
 
 describe('fetching feeds that push back', () => {
   let h: Harness;
@@ -20,12 +21,18 @@ describe('fetching feeds that push back', () => {
     await feeds?.stop();
   });
 
-  const add = async (path: string) => (await h.api('POST', '/api/v1/feeds', { url: feeds.url(path) })).body.feed.id as number;
+  const add = async (path: string) =>
+    (await h.api('POST', '/api/v1/feeds', { url: feeds.url(path) })).body.feed.id as number;
   const feedRow = async (id: number) => (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed;
-  const settled = (id: number) => eventually(async () => {
-    const f = await feedRow(id);
-    return f.status !== 'new' ? f : null;
-  }, 10_000, 'first poll');
+  const settled = (id: number) =>
+    eventually(
+      async () => {
+        const f = await feedRow(id);
+        return f.status !== 'new' ? f : null;
+      },
+      10_000,
+      'first poll',
+    );
 
   it('when the body is larger than the limit, then the feed is failing and says why', async () => {
     feeds.set('/huge.rss', { body: rss('Huge') + ' '.repeat(50_000) });
@@ -42,7 +49,10 @@ describe('fetching feeds that push back', () => {
   });
 
   it('when a gzip body is within the limit, then it is read', async () => {
-    feeds.set('/small-gzip.rss', { body: gzipSync(Buffer.from(rss('Zipped'))), headers: { 'content-encoding': 'gzip' } });
+    feeds.set('/small-gzip.rss', {
+      body: gzipSync(Buffer.from(rss('Zipped'))),
+      headers: { 'content-encoding': 'gzip' },
+    });
     const id = await add('/small-gzip.rss');
     expect(await settled(id)).toMatchObject({ status: 'ok', title: 'Zipped' });
   });
@@ -83,47 +93,74 @@ describe('fetching feeds that push back', () => {
     ['items an hour apart', {}, 1800],
     ['an RSS ttl of 3 hours', { ttl: 180 }, 10800],
     ['Cache-Control: max-age of 4 hours', { maxAge: 14400 }, 14400],
-  ])('when a feed has %s, then its next poll follows', async (name, opts: { ttl?: number; maxAge?: number }, expected) => {
-    const path = `/rhythm-${name.replace(/\W/g, '')}.rss`;
-    const items = Array.from({ length: 6 }, (_, i) => `<item><guid>r${i}</guid><title>R${i}</title><pubDate>${new Date(Date.UTC(2026, 0, 1, i)).toUTCString()}</pubDate></item>`).join('');
-    feeds.set(path, {
-      body: `<rss version="2.0"><channel><title>Rhythm</title>${opts.ttl ? `<ttl>${opts.ttl}</ttl>` : ''}${items}</channel></rss>`,
-      headers: opts.maxAge ? { 'cache-control': `max-age=${opts.maxAge}` } : {},
-    });
-    const f = await settled(await add(path));
-    const inSeconds = (new Date(f.nextPollAt).getTime() - Date.now()) / 1000;
-    expect(inSeconds).toBeGreaterThan(expected * 0.88);
-    expect(inSeconds).toBeLessThan(expected * 1.12);
-  });
+  ])(
+    'when a feed has %s, then its next poll follows',
+    async (name, opts: { ttl?: number; maxAge?: number }, expected) => {
+      const path = `/rhythm-${name.replace(/\W/g, '')}.rss`;
+      const items = Array.from(
+        { length: 6 },
+        (_, i) =>
+          `<item><guid>r${i}</guid><title>R${i}</title><pubDate>${new Date(Date.UTC(2026, 0, 1, i)).toUTCString()}</pubDate></item>`,
+      ).join('');
+      feeds.set(path, {
+        body: `<rss version="2.0"><channel><title>Rhythm</title>${opts.ttl ? `<ttl>${opts.ttl}</ttl>` : ''}${items}</channel></rss>`,
+        headers: opts.maxAge ? { 'cache-control': `max-age=${opts.maxAge}` } : {},
+      });
+      const f = await settled(await add(path));
+      const inSeconds = (new Date(f.nextPollAt).getTime() - Date.now()) / 1000;
+      expect(inSeconds).toBeGreaterThan(expected * 0.88);
+      expect(inSeconds).toBeLessThan(expected * 1.12);
+    },
+  );
 
   it('when a feed keeps failing past the configured run and days, then it is disabled, and PATCH enables it again', async () => {
     const quick = await startHarness({ DISABLE_AFTER_FAILURES: '1', DISABLE_AFTER_DAYS: '0' });
     try {
       feeds.set('/broken.rss', { status: 500, body: 'down' });
       const id = (await quick.api('POST', '/api/v1/feeds', { url: feeds.url('/broken.rss') })).body.feed.id;
-      const off = await eventually(async () => {
-        const f = (await quick.api('GET', `/api/v1/feeds/${id}`)).body.feed;
-        return f.status === 'disabled' ? f : null;
-      }, 10_000, 'disabled');
+      const off = await eventually(
+        async () => {
+          const f = (await quick.api('GET', `/api/v1/feeds/${id}`)).body.feed;
+          return f.status === 'disabled' ? f : null;
+        },
+        10_000,
+        'disabled',
+      );
       expect(off.disabledReason).toMatch(/1 failures in a row over 0 days; last error: HTTP 500/);
 
       feeds.set('/broken.rss', { body: rss('Fixed') });
       expect((await quick.api('PATCH', `/api/v1/feeds/${id}`, { enabled: true })).status).toBe(200);
-      await eventually(async () => (await quick.api('GET', `/api/v1/feeds/${id}`)).body.feed.status === 'ok', 10_000, 'enabled and polled');
+      await eventually(
+        async () => (await quick.api('GET', `/api/v1/feeds/${id}`)).body.feed.status === 'ok',
+        10_000,
+        'enabled and polled',
+      );
     } finally {
       await quick.stop();
     }
   });
 
   it('when a site page is added, then the feed it advertises is subscribed, or listed when asked', async () => {
-    feeds.set('/site/', { contentType: 'text/html; charset=utf-8', body: '<html><head><link rel="alternate" type="application/atom+xml" href="feeds/all.atom"></head><body>hi</body></html>' });
-    feeds.set('/site/feeds/all.atom', { contentType: 'application/atom+xml', body: '<feed xmlns="http://www.w3.org/2005/Atom"><title>Site</title><entry><id>e1</id><title>One</title></entry></feed>' });
+    feeds.set('/site/', {
+      contentType: 'text/html; charset=utf-8',
+      body: '<html><head><link rel="alternate" type="application/atom+xml" href="feeds/all.atom"></head><body>hi</body></html>',
+    });
+    feeds.set('/site/feeds/all.atom', {
+      contentType: 'application/atom+xml',
+      body: '<feed xmlns="http://www.w3.org/2005/Atom"><title>Site</title><entry><id>e1</id><title>One</title></entry></feed>',
+    });
     const listed = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/site/'), discover: true });
-    expect(listed.body).toEqual({ feeds: [{ url: feeds.url('/site/feeds/all.atom'), title: '', type: 'application/atom+xml' }] });
+    expect(listed.body).toEqual({
+      feeds: [{ url: feeds.url('/site/feeds/all.atom'), title: '', type: 'application/atom+xml' }],
+    });
 
     const added = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/site/') });
     expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ created: true, discoveredFrom: feeds.url('/site/'), feed: { url: feeds.url('/site/feeds/all.atom') } });
+    expect(added.body).toMatchObject({
+      created: true,
+      discoveredFrom: feeds.url('/site/'),
+      feed: { url: feeds.url('/site/feeds/all.atom') },
+    });
     expect(await settled(added.body.feed.id)).toMatchObject({ status: 'ok', title: 'Site' });
 
     const again = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/site/') });
@@ -131,7 +168,10 @@ describe('fetching feeds that push back', () => {
   });
 
   it('when a page advertises no feed, then adding it is refused with a reason', async () => {
-    feeds.set('/plain.html', { contentType: 'text/html', body: '<!DOCTYPE html><html><head><title>x</title></head><body>no feed</body></html>' });
+    feeds.set('/plain.html', {
+      contentType: 'text/html',
+      body: '<!DOCTYPE html><html><head><title>x</title></head><body>no feed</body></html>',
+    });
     const res = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/plain.html') });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'no_feed_found' });
@@ -144,12 +184,18 @@ describe('fetching feeds that push back', () => {
       for (let i = 0; i < 10; i++) host.set(`/slow-${i}.rss`, { body: rss(`Slow${i}`), delayMs: 300 });
       // One OPML import adds all ten at once (adding one by one would fetch each page inline too).
       const opml = `<opml version="2.0"><body>${Array.from({ length: 10 }, (_, i) => `<outline text="s${i}" xmlUrl="${host.url(`/slow-${i}.rss`)}"/>`).join('')}</body></opml>`;
-      const ids = ((await polite.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' })).body.added as any[]).map((a) => a.id);
+      const ids = (
+        (await polite.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' })).body.added as any[]
+      ).map((a) => a.id);
       expect(ids).toHaveLength(10);
-      await eventually(async () => {
-        const all = (await polite.api('GET', '/api/v1/feeds')).body.feeds as any[];
-        return all.filter((f) => ids.includes(f.id) && f.status === 'ok').length === 10;
-      }, 20_000, 'all ten polled');
+      await eventually(
+        async () => {
+          const all = (await polite.api('GET', '/api/v1/feeds')).body.feeds as any[];
+          return all.filter((f) => ids.includes(f.id) && f.status === 'ok').length === 10;
+        },
+        20_000,
+        'all ten polled',
+      );
       expect(host.maxActive).toBeLessThanOrEqual(2);
     } finally {
       await polite.stop();
@@ -162,7 +208,12 @@ describe('fetching feeds that push back', () => {
     try {
       const port = new URL(feeds.origin).port;
       // The guard refuses each before any connection is attempted.
-      const targets = [`http://127.0.0.2:${port}/new.rss`, `http://[::1]:${port}/new.rss`, 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/feed'];
+      const targets = [
+        `http://127.0.0.2:${port}/new.rss`,
+        `http://[::1]:${port}/new.rss`,
+        'http://169.254.169.254/latest/meta-data',
+        'http://10.0.0.1/feed',
+      ];
       const row = async (id: number) => (await guarded.api('GET', `/api/v1/feeds/${id}`)).body.feed;
       // The feed is reached through a name (localhost) that resolves to the one allowed address.
       const viaName = (path: string) => `http://localhost:${port}${path}`;
@@ -180,16 +231,24 @@ describe('fetching feeds that push back', () => {
         await eventually(async () => (await row(added.body.feed.id)).status === 'ok', 10_000, 'first poll');
         feeds.set(`/inward-${i}.rss`, { status: 302, headers: { location: target } });
         await guarded.api('POST', `/api/v1/feeds/${added.body.feed.id}/refresh`);
-        const f = await eventually(async () => {
-          const r = await row(added.body.feed.id);
-          return r.status === 'failing' ? r : null;
-        }, 10_000, 'refused hop');
+        const f = await eventually(
+          async () => {
+            const r = await row(added.body.feed.id);
+            return r.status === 'failing' ? r : null;
+          },
+          10_000,
+          'refused hop',
+        );
         expect(f.lastError).toMatch(/private or reserved/);
       }
       // The allowed feed itself still works.
       feeds.set('/allowed.rss', { body: rss('Allowed') });
       const ok = await guarded.api('POST', '/api/v1/feeds', { url: viaName('/allowed.rss') });
-      await eventually(async () => (await guarded.api('GET', `/api/v1/feeds/${ok.body.feed.id}`)).body.feed.status === 'ok', 10_000, 'allowed feed polled');
+      await eventually(
+        async () => (await guarded.api('GET', `/api/v1/feeds/${ok.body.feed.id}`)).body.feed.status === 'ok',
+        10_000,
+        'allowed feed polled',
+      );
     } finally {
       await guarded.stop();
     }
@@ -200,17 +259,24 @@ describe('fetching feeds that push back', () => {
       res.writeHead(200, { 'content-type': 'application/rss+xml' });
       const body = rss('Drip');
       let i = 0;
-      const timer = setInterval(() => (i < body.length ? res.write(body[i++]!) : (clearInterval(timer), res.end())), 200);
+      const timer = setInterval(
+        () => (i < body.length ? res.write(body[i++]!) : (clearInterval(timer), res.end())),
+        200,
+      );
       res.on('close', () => clearInterval(timer));
     });
     await new Promise<void>((r) => drip.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(drip.address() as AddressInfo).port}/drip.rss`;
       const id = (await h.api('POST', '/api/v1/feeds', { url })).body.feed.id;
-      const f = await eventually(async () => {
-        const row = await feedRow(id);
-        return row.status === 'failing' ? row : null;
-      }, 15_000, 'drip refused');
+      const f = await eventually(
+        async () => {
+          const row = await feedRow(id);
+          return row.status === 'failing' ? row : null;
+        },
+        15_000,
+        'drip refused',
+      );
       expect(f.lastError).toMatch(/no complete response within 1500 ms/);
     } finally {
       drip.closeAllConnections();
@@ -221,10 +287,18 @@ describe('fetching feeds that push back', () => {
   it('when private addresses are not allowed, then adding a feed on one is refused with a reason', async () => {
     const strict = await startHarness({ FETCH_ALLOW_PRIVATE: 'false' });
     try {
-      for (const url of [feeds.url('/new.rss'), 'http://localhost:9/feed', 'http://[::1]/feed', 'http://169.254.169.254/latest/meta-data']) {
+      for (const url of [
+        feeds.url('/new.rss'),
+        'http://localhost:9/feed',
+        'http://[::1]/feed',
+        'http://169.254.169.254/latest/meta-data',
+      ]) {
         const res = await strict.api('POST', '/api/v1/feeds', { url });
         expect(res.status).toBe(400);
-        expect(res.body.error).toMatchObject({ code: 'url_refused', message: expect.stringMatching(/private or reserved/) });
+        expect(res.body.error).toMatchObject({
+          code: 'url_refused',
+          message: expect.stringMatching(/private or reserved/),
+        });
       }
     } finally {
       await strict.stop();

@@ -16,7 +16,11 @@ describe('the poll pipeline against a local feed server', () => {
   beforeAll(async () => {
     feeds = await new FeedServer().start();
     h = await startHarness();
-    const topic = await h.api('POST', '/api/v1/topics', { slug: 'korea', name: 'Korea', rule: '"north korea" OR korea*' });
+    const topic = await h.api('POST', '/api/v1/topics', {
+      slug: 'korea',
+      name: 'Korea',
+      rule: '"north korea" OR korea*',
+    });
     expect(topic.status).toBe(201);
   });
   afterAll(async () => {
@@ -24,7 +28,8 @@ describe('the poll pipeline against a local feed server', () => {
     await feeds?.stop();
   });
 
-  const feedItems = async (feedId: number) => (await h.api('GET', `/api/v1/items?feed=${feedId}&limit=200`)).body.items as any[];
+  const feedItems = async (feedId: number) =>
+    (await h.api('GET', `/api/v1/items?feed=${feedId}&limit=200`)).body.items as any[];
   const feedRow = async (feedId: number) => (await h.api('GET', `/api/v1/feeds/${feedId}`)).body.feed;
 
   it('when a feed is added, then its items are stored, tagged and served in the Atom, RSS and JSON topic feeds', async () => {
@@ -33,13 +38,20 @@ describe('the poll pipeline against a local feed server', () => {
     expect(added.status).toBe(201);
     const feedId = added.body.feed.id;
 
-    const items = await eventually(async () => ((await feedItems(feedId)).length === 3 ? feedItems(feedId) : null), 10_000, 'items');
+    const items = await eventually(
+      async () => ((await feedItems(feedId)).length === 3 ? feedItems(feedId) : null),
+      10_000,
+      'items',
+    );
     const tagged = items.filter((i) => i.topics.some((t: any) => t.slug === 'korea'));
     expect(tagged.map((i) => i.title).sort()).toEqual([
       "Korea's film festival opens in Busan",
       'North Korea ratifies landmark mutual defence treaty with Russia',
     ]);
-    expect(tagged.find((i) => i.title.startsWith('North'))!.topics[0].terms).toContainEqual({ term: '"north korea"', fields: ['title', 'summary', 'content'] });
+    expect(tagged.find((i) => i.title.startsWith('North'))!.topics[0].terms).toContainEqual({
+      term: '"north korea"',
+      fields: ['title', 'summary', 'content'],
+    });
 
     const atom = await fetch(`${h.baseUrl}/topics/korea/feed.atom`);
     expect(atom.headers.get('content-type')).toContain('application/atom+xml');
@@ -58,7 +70,11 @@ describe('the poll pipeline against a local feed server', () => {
   });
 
   it('when a feed has not changed, then the next poll sends the conditional headers and stores nothing', async () => {
-    feeds.set('/same.rss', { body: rss([{ guid: 'a', title: 'First' }]), etag: '"same-1"', headers: { 'last-modified': 'Tue, 12 Nov 2024 10:00:00 GMT' } });
+    feeds.set('/same.rss', {
+      body: rss([{ guid: 'a', title: 'First' }]),
+      etag: '"same-1"',
+      headers: { 'last-modified': 'Tue, 12 Nov 2024 10:00:00 GMT' },
+    });
     const { body } = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/same.rss') });
     const feedId = body.feed.id;
     await eventually(async () => (await feedItems(feedId)).length === 1, 10_000, 'first poll');
@@ -75,15 +91,29 @@ describe('the poll pipeline against a local feed server', () => {
   });
 
   it('when an item changes, then it is updated in place, not stored twice', async () => {
-    feeds.set('/changing.rss', { body: rss([{ guid: 'x1', title: 'Draft headline' }, { guid: 'x2', title: 'Other' }]) });
+    feeds.set('/changing.rss', {
+      body: rss([
+        { guid: 'x1', title: 'Draft headline' },
+        { guid: 'x2', title: 'Other' },
+      ]),
+    });
     const { body } = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/changing.rss') });
     const feedId = body.feed.id;
     await eventually(async () => (await feedItems(feedId)).length === 2, 10_000, 'first poll');
     const before = (await feedItems(feedId)).find((i) => i.guid === 'x1');
 
-    feeds.set('/changing.rss', { body: rss([{ guid: 'x1', title: 'North Korea: final headline' }, { guid: 'x2', title: 'Other' }]) });
+    feeds.set('/changing.rss', {
+      body: rss([
+        { guid: 'x1', title: 'North Korea: final headline' },
+        { guid: 'x2', title: 'Other' },
+      ]),
+    });
     await h.api('POST', `/api/v1/feeds/${feedId}/refresh`);
-    const after = await eventually(async () => (await feedItems(feedId)).find((i) => i.title === 'North Korea: final headline'), 10_000, 'update');
+    const after = await eventually(
+      async () => (await feedItems(feedId)).find((i) => i.title === 'North Korea: final headline'),
+      10_000,
+      'update',
+    );
 
     expect(after.id).toBe(before.id);
     expect(await feedItems(feedId)).toHaveLength(2);
@@ -102,11 +132,16 @@ describe('the poll pipeline against a local feed server', () => {
         <link>https://harbour.example/news/bridge-reopens/index.html?utm_source=rss</link></item></channel></rss>`,
     });
     const ids: number[] = [];
-    for (const path of ['/amp.atom', '/desk.rss']) ids.push((await h.api('POST', '/api/v1/feeds', { url: feeds.url(path) })).body.feed.id);
-    const [amp, desk] = await eventually(async () => {
-      const got = await Promise.all(ids.map(async (id) => (await feedItems(id))[0]));
-      return got.every((i) => i?.sources.length) ? got : null;
-    }, 10_000, 'both items grouped');
+    for (const path of ['/amp.atom', '/desk.rss'])
+      ids.push((await h.api('POST', '/api/v1/feeds', { url: feeds.url(path) })).body.feed.id);
+    const [amp, desk] = await eventually(
+      async () => {
+        const got = await Promise.all(ids.map(async (id) => (await feedItems(id))[0]));
+        return got.every((i) => i?.sources.length) ? got : null;
+      },
+      10_000,
+      'both items grouped',
+    );
     expect(amp.url).toBe('https://m.harbour.example/amp/bridge-reopens');
     expect(amp.storyId).toBe(desk.storyId);
     expect(amp.sources.map((s: any) => s.id)).toEqual([desk.id]);
@@ -114,11 +149,20 @@ describe('the poll pipeline against a local feed server', () => {
 
   it('when a topic is created right before a feed is polled, then every item of the feed gets the topic', async () => {
     for (let run = 0; run < 4; run++) {
-      feeds.set(`/race-${run}.rss`, { body: rss(Array.from({ length: 20 }, (_, i) => ({ guid: `r${run}-${i}`, title: `Race ${run} item ${i}` }))) });
-      expect((await h.api('POST', '/api/v1/topics', { slug: `race-${run}`, name: 'Race', rule: `race AND "${run} item"` })).status).toBe(201);
+      feeds.set(`/race-${run}.rss`, {
+        body: rss(Array.from({ length: 20 }, (_, i) => ({ guid: `r${run}-${i}`, title: `Race ${run} item ${i}` }))),
+      });
+      expect(
+        (await h.api('POST', '/api/v1/topics', { slug: `race-${run}`, name: 'Race', rule: `race AND "${run} item"` }))
+          .status,
+      ).toBe(201);
       const { body } = await h.api('POST', '/api/v1/feeds', { url: feeds.url(`/race-${run}.rss`) });
       await eventually(async () => (await feedItems(body.feed.id)).length === 20, 10_000, 'items stored');
-      await eventually(async () => (await h.api('GET', `/api/v1/topics/race-${run}`)).body.topic.retag.status === 'done', 10_000, 're-tag');
+      await eventually(
+        async () => (await h.api('GET', `/api/v1/topics/race-${run}`)).body.topic.retag.status === 'done',
+        10_000,
+        're-tag',
+      );
       expect((await h.api('GET', `/api/v1/items?topic=race-${run}&limit=200`)).body.items).toHaveLength(20);
     }
   });
@@ -131,10 +175,14 @@ describe('the poll pipeline against a local feed server', () => {
     const path = `/bad-${name.replace(/\W/g, '')}.rss`;
     feeds.set(path, route);
     const { body } = await h.api('POST', '/api/v1/feeds', { url: feeds.url(path) });
-    const failing = await eventually(async () => {
-      const f = await feedRow(body.feed.id);
-      return f.status === 'failing' ? f : null;
-    }, 10_000, 'failure recorded');
+    const failing = await eventually(
+      async () => {
+        const f = await feedRow(body.feed.id);
+        return f.status === 'failing' ? f : null;
+      },
+      10_000,
+      'failure recorded',
+    );
     expect(failing.lastError).toMatch(message);
     expect(failing.errorCount).toBeGreaterThanOrEqual(1);
     expect(new Date(failing.nextPollAt).getTime()).toBeGreaterThan(Date.now());

@@ -24,7 +24,11 @@ describe('repositories against Postgres', () => {
     expect(await upsertItems(db, batch)).toEqual([]);
     const changed = await upsertItems(db, [itemRow(feed.id, 1, { content_hash: 'c2' })]);
     expect(changed).toMatchObject([{ inserted: false, identityHash: 'id-1' }]);
-    const { count } = await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('count')).where('feed_id', '=', feed.id).executeTakeFirstOrThrow();
+    const { count } = await db
+      .selectFrom('items')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('feed_id', '=', feed.id)
+      .executeTakeFirstOrThrow();
     expect(Number(count)).toBe(2);
   });
 
@@ -33,7 +37,10 @@ describe('repositories against Postgres', () => {
     for (let i = 0; i < 40; i++) ids.push((await insertFeed(db, `https://claims.example/${i}`, 900)).feed.id);
     await sql`UPDATE feeds SET next_poll_at = now() - interval '1 minute'`.execute(db);
     const idsOf = (claims: { id: number }[]) => claims.map((c) => c.id);
-    const [a, b] = (await Promise.all([claimDueFeeds(db, 30, 600), claimDueFeeds(db, 30, 600)])).map(idsOf) as [number[], number[]];
+    const [a, b] = (await Promise.all([claimDueFeeds(db, 30, 600), claimDueFeeds(db, 30, 600)])).map(idsOf) as [
+      number[],
+      number[],
+    ];
     expect(a.filter((id) => b.includes(id))).toEqual([]);
     const claimed = [...a, ...b];
     expect(claimed.length).toBeGreaterThanOrEqual(30);
@@ -57,7 +64,9 @@ describe('repositories against Postgres', () => {
       const plan = await db.transaction().execute(async (trx) => {
         await sql`SET LOCAL enable_seqscan = off`.execute(trx);
         await sql`SET LOCAL enable_indexscan = off`.execute(trx);
-        const { rows } = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${query.sql}`, [...query.parameters]));
+        const { rows } = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+          CompiledQuery.raw(`EXPLAIN ${query.sql}`, [...query.parameters]),
+        );
         return rows.map((r) => r['QUERY PLAN']).join('\n');
       });
       expect(plan).toContain('Bitmap Index Scan on items_title_trgm');
@@ -71,15 +80,25 @@ describe('repositories against Postgres', () => {
     const topic = (await createTopic(db, { slug: 'newest-first', name: 'Newest first', rule: 'common' }))!;
     // 40 items a minute apart: "common" in four of five, "rare" in the three oldest only.
     const base = Date.parse('2025-03-01T00:00:00Z');
-    const stored = await upsertItems(db, Array.from({ length: 40 }, (_, n) => ({
-      ...itemRow(feed.id, 1000 + n), title: `Item ${n}`, sort_at: new Date(base + n * 60_000),
-      content_text: `${n % 5 ? 'common' : 'other'} words${n < 3 ? ', a rare one' : ''}`,
-    })));
+    const stored = await upsertItems(
+      db,
+      Array.from({ length: 40 }, (_, n) => ({
+        ...itemRow(feed.id, 1000 + n),
+        title: `Item ${n}`,
+        sort_at: new Date(base + n * 60_000),
+        content_text: `${n % 5 ? 'common' : 'other'} words${n < 3 ? ', a rare one' : ''}`,
+      })),
+    );
     const ids = stored.map((s) => s.id).sort((a, b) => a - b);
     // Items two by two in one story (so `stories` leaves one of each), every third one in the topic.
-    for (let k = 0; k < ids.length; k += 2) await sql`UPDATE items SET story_id = ${ids[k]} WHERE id IN (${ids[k]}, ${ids[k + 1]})`.execute(db);
+    for (let k = 0; k < ids.length; k += 2)
+      await sql`UPDATE items SET story_id = ${ids[k]} WHERE id IN (${ids[k]}, ${ids[k + 1]})`.execute(db);
     const tagged = stored.filter((_, k) => k % 3 === 0);
-    await replaceItemTags(db, tagged.map((s) => s.id), tagged.map((s) => ({ itemId: s.id, topicId: topic.id, sortAt: s.sortAt, terms: [] })));
+    await replaceItemTags(
+      db,
+      tagged.map((s) => s.id),
+      tagged.map((s) => ({ itemId: s.id, topicId: topic.id, sortAt: s.sortAt, terms: [] })),
+    );
 
     const outcomes = { fromNewest: 0, fellBack: 0 };
     for (const q of ['common', 'RARE', 'absent'])
@@ -92,7 +111,10 @@ describe('repositories against Postgres', () => {
             for (const walk of [6, 15]) {
               const newest = await listItemsQuery(db, filter, 4, cursor, walk).execute();
               if (newest.length === 4) {
-                expect(newest.map((i) => i.id), `${q} ${stories} ${topicId} page ${page} walk ${walk}`).toEqual(indexed.map((i) => i.id));
+                expect(
+                  newest.map((i) => i.id),
+                  `${q} ${stories} ${topicId} page ${page} walk ${walk}`,
+                ).toEqual(indexed.map((i) => i.id));
                 outcomes.fromNewest++;
               } else outcomes.fellBack++;
             }
@@ -112,7 +134,15 @@ describe('repositories against Postgres', () => {
     const deps = { db, config: loadConfig({ DATABASE_URL: 'postgres://unused/db' }), log: createLogger('silent') };
     for (let round = 0; round < 15; round++) {
       const { feed } = await insertFeed(db, `https://deleted-${round}.example/feed`, 900);
-      await upsertItems(db, Array.from({ length: 30 }, (_, n) => ({ ...itemRow(feed.id, n), url: `https://deleted.example/${round}/${n}`, canonical_url: `https://deleted.example/${round}/${n}`, content_text: `story ${n} of round ${round}` })));
+      await upsertItems(
+        db,
+        Array.from({ length: 30 }, (_, n) => ({
+          ...itemRow(feed.id, n),
+          url: `https://deleted.example/${round}/${n}`,
+          canonical_url: `https://deleted.example/${round}/${n}`,
+          content_text: `story ${n} of round ${round}`,
+        })),
+      );
       const grouping = groupFeedStories(feed.id, deps);
       await new Promise((resolve) => setTimeout(resolve, round % 5));
       expect(await deleteFeed(db, feed.id)).toBe(true);
@@ -126,7 +156,12 @@ describe('repositories against Postgres', () => {
     const topic = (await createTopic(db, { slug: 'retag-race', name: 'Retag race', rule: 'words' }))!;
     const [kept, gone] = await upsertItems(db, [itemRow(feed.id, 1), itemRow(feed.id, 2)]);
     await db.deleteFrom('items').where('id', '=', gone!.id).execute();
-    const tag = (itemId: number) => ({ itemId, topicId: topic.id, sortAt: new Date(), terms: [{ term: 'words', fields: ['content'] }] });
+    const tag = (itemId: number) => ({
+      itemId,
+      topicId: topic.id,
+      sortAt: new Date(),
+      terms: [{ term: 'words', fields: ['content'] }],
+    });
     await replaceItemTags(db, [kept!.id, gone!.id], [tag(kept!.id), tag(gone!.id)], topic.id);
     const tagged = await db.selectFrom('item_topics').select('item_id').where('topic_id', '=', topic.id).execute();
     expect(tagged.map((t) => t.item_id)).toEqual([kept!.id]);

@@ -12,17 +12,32 @@ import { createTestDb } from '../helpers/test-db.js';
 describe('re-tagging a topic while it changes', () => {
   let db: Db;
   let drop: () => Promise<void>;
-  const deps = () => ({ db, config: loadConfig({ DATABASE_URL: 'postgres://unused/db' }), log: createLogger('silent') });
+  const deps = () => ({
+    db,
+    config: loadConfig({ DATABASE_URL: 'postgres://unused/db' }),
+    log: createLogger('silent'),
+  });
   beforeAll(async () => {
     ({ db, drop } = await createTestDb());
     // More than one batch (500) of items, every one holding the topic's word.
     const { feed } = await insertFeed(db, 'https://retag.example/feed', 900);
-    await upsertItems(db, Array.from({ length: 1200 }, (_, n) => itemRow(feed.id, n, { title: `Alpha ${n}` })));
+    await upsertItems(
+      db,
+      Array.from({ length: 1200 }, (_, n) => itemRow(feed.id, n, { title: `Alpha ${n}` })),
+    );
   });
   afterAll(async () => drop?.());
 
   const tagsOf = async (topicId: number) =>
-    Number((await db.selectFrom('item_topics').select((eb) => eb.fn.countAll().as('n')).where('topic_id', '=', topicId).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom('item_topics')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('topic_id', '=', topicId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('when the topic is deleted while its job runs, then the job stops without an error', async () => {
     // Deleted at a moment that varies, mostly while a batch is being matched: before the job wrote

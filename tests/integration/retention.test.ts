@@ -28,7 +28,8 @@ describe('retention', () => {
         <item><guid>new</guid><title>New news</title><pubDate>${recent}</pubDate></item></channel></rss>`,
     });
     const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/kept.rss') })).body.feed.id;
-    const guids = async () => ((await h.api('GET', `/api/v1/items?feed=${id}`)).body.items as any[]).map((i) => i.guid).sort();
+    const guids = async () =>
+      ((await h.api('GET', `/api/v1/items?feed=${id}`)).body.items as any[]).map((i) => i.guid).sort();
     // Never refused at ingestion: the old item is stored first.
     await eventually(async () => (await guids()).length === 2, 10_000, 'both stored');
 
@@ -37,7 +38,11 @@ describe('retention', () => {
 
     const polled = (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt;
     await h.api('POST', `/api/v1/feeds/${id}/refresh`);
-    await eventually(async () => (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt !== polled, 10_000, 'polled again');
+    await eventually(
+      async () => (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt !== polled,
+      10_000,
+      'polled again',
+    );
     expect(await guids()).toEqual(['new']);
   });
 
@@ -49,7 +54,8 @@ describe('retention', () => {
         <item><guid>new</guid><title>New news</title><pubDate>${new Date().toUTCString()}</pubDate></item></channel></rss>`,
     });
     const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/raced.rss') })).body.feed.id;
-    const guids = async () => ((await h.api('GET', `/api/v1/items?feed=${id}`)).body.items as any[]).map((i) => i.guid).sort();
+    const guids = async () =>
+      ((await h.api('GET', `/api/v1/items?feed=${id}`)).body.items as any[]).map((i) => i.guid).sort();
     await eventually(async () => (await guids()).length === 2, 10_000, 'both stored');
     const polled = (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt;
 
@@ -63,7 +69,11 @@ describe('retention', () => {
       await h.api('POST', `/api/v1/feeds/${id}/refresh`);
       await new Promise((resolve) => setTimeout(resolve, 1500));
     });
-    await eventually(async () => (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt !== polled, 10_000, 'polled again');
+    await eventually(
+      async () => (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt !== polled,
+      10_000,
+      'polled again',
+    );
     expect(await guids()).toEqual(['new']);
   });
 });

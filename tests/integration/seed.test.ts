@@ -35,14 +35,23 @@ describe('the seed event across six feeds in four formats and two scripts', () =
       ['korea', 'korea*'],
       ['title-nk', 'title:"north korea"'],
     ];
-    for (const [slug, rule] of topics) expect((await h.api('POST', '/api/v1/topics', { slug, name: slug, rule })).status).toBe(201);
+    for (const [slug, rule] of topics)
+      expect((await h.api('POST', '/api/v1/topics', { slug, name: slug, rule })).status).toBe(201);
     for (const [file, contentType] of SEED) {
       feeds.set(`/${file}`, { body: readFileSync(corpusFile(`seed/feeds/${file}`)), contentType });
       expect((await h.api('POST', '/api/v1/feeds', { url: feeds.url(`/${file}`) })).status).toBe(201);
     }
-    await eventually(async () => (await h.api('GET', '/api/v1/items?limit=200&stories=false')).body.items.length === 9, 15_000, 'all seed items');
+    await eventually(
+      async () => (await h.api('GET', '/api/v1/items?limit=200&stories=false')).body.items.length === 9,
+      15_000,
+      'all seed items',
+    );
     // Grouping follows each feed's store; the last feed's items may still be on their way.
-    await eventually(async () => (await h.api('GET', '/api/v1/items?limit=200')).body.items.length === 6, 10_000, 'the seed stories');
+    await eventually(
+      async () => (await h.api('GET', '/api/v1/items?limit=200')).body.items.length === 6,
+      10_000,
+      'the seed stories',
+    );
   });
   afterAll(async () => {
     await h?.stop();
@@ -50,7 +59,9 @@ describe('the seed event across six feeds in four formats and two scripts', () =
   });
 
   const guidsIn = async (topic: string, stories = false) =>
-    ((await h.api('GET', `/api/v1/items?topic=${topic}&limit=200&stories=${stories}`)).body.items as any[]).map((i) => i.guid).sort();
+    ((await h.api('GET', `/api/v1/items?topic=${topic}&limit=200&stories=${stories}`)).body.items as any[])
+      .map((i) => i.guid)
+      .sort();
 
   it('when the Hindi copies and the English report arrive, then all four land in the treaty topic, and the Kursk story does not', async () => {
     expect(await guidsIn('treaty')).toEqual([HINDI_A, HINDI_B, HINDI_C, TREATY].sort());
@@ -120,7 +131,9 @@ describe('the seed event across six feeds in four formats and two scripts', () =
     it('when a feed is preferred or a language asked for, then the story is shown as that item', async () => {
       const items = await byGuid();
       expect(await guidsIn('treaty', true)).toEqual([TREATY]);
-      expect((await h.api('GET', '/api/v1/items?topic=treaty&prefer_lang=hi')).body.items.map((i: any) => i.guid)).toEqual([HINDI_A]);
+      expect(
+        (await h.api('GET', '/api/v1/items?topic=treaty&prefer_lang=hi')).body.items.map((i: any) => i.guid),
+      ).toEqual([HINDI_A]);
       const b = items.get(HINDI_B);
       expect((await h.api('PATCH', `/api/v1/feeds/${b.feedId}`, { preferred: true })).body.feed.preferred).toBe(true);
       expect((await h.api('GET', '/api/v1/items?topic=treaty')).body.items.map((i: any) => i.guid)).toEqual([HINDI_B]);
@@ -139,7 +152,12 @@ describe('the seed event across six feeds in four formats and two scripts', () =
       expect((await h.api('POST', `/api/v1/items/999999/split`, {})).status).toBe(404);
 
       feeds.set('/hindi-republisher-c.json', {
-        body: Buffer.from(readFileSync(corpusFile('seed/feeds/hindi-republisher-c.json'), 'utf8').replace('"title": "उत्तर कोरिया ने', '"title": "अपडेट: उत्तर कोरिया ने')),
+        body: Buffer.from(
+          readFileSync(corpusFile('seed/feeds/hindi-republisher-c.json'), 'utf8').replace(
+            '"title": "उत्तर कोरिया ने',
+            '"title": "अपडेट: उत्तर कोरिया ने',
+          ),
+        ),
         contentType: 'application/feed+json',
       });
       expect((await h.api('POST', `/api/v1/feeds/${c.feedId}/refresh`, {})).status).toBe(202);

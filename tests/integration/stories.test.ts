@@ -11,22 +11,51 @@ import { pruneItems } from '../../src/workers/prune-items.job.js';
 import { createTestDb } from '../helpers/test-db.js';
 
 // ~120 words: long enough for a fingerprint.
-const ARTICLE = Array.from({ length: 6 }, (_, i) =>
-  `Paragraph ${['one', 'two', 'three', 'four', 'five', 'six'][i]} of the wire report says that the treaty between the two countries takes effect once both sides exchange the instruments of ratification in the capital.`,
+const ARTICLE = Array.from(
+  { length: 6 },
+  (_, i) =>
+    `Paragraph ${['one', 'two', 'three', 'four', 'five', 'six'][i]} of the wire report says that the treaty between the two countries takes effect once both sides exchange the instruments of ratification in the capital.`,
 ).join('\n');
 
 const row = (feedId: number, n: string, over: Partial<NewItem> = {}): NewItem => ({
-  feed_id: feedId, identity_hash: `id-${n}`, guid: n, url: `https://feed${feedId}.example/${n}`, canonical_url: `https://feed${feedId}.example/${n}`,
-  title: `Title ${n}`, summary: '', content_html: '', content_text: ARTICLE, author: '', categories: [], language: 'en', enclosures: '[]',
-  published_at: null, updated_at: null, sort_at: new Date('2024-11-12T00:00:00Z'), fetched_at: new Date(), content_hash: n, ...over,
+  feed_id: feedId,
+  identity_hash: `id-${n}`,
+  guid: n,
+  url: `https://feed${feedId}.example/${n}`,
+  canonical_url: `https://feed${feedId}.example/${n}`,
+  title: `Title ${n}`,
+  summary: '',
+  content_html: '',
+  content_text: ARTICLE,
+  author: '',
+  categories: [],
+  language: 'en',
+  enclosures: '[]',
+  published_at: null,
+  updated_at: null,
+  sort_at: new Date('2024-11-12T00:00:00Z'),
+  fetched_at: new Date(),
+  content_hash: n,
+  ...over,
 });
 
 describe('story grouping against Postgres', () => {
   let db: Db;
   let drop: () => Promise<void>;
-  const deps = () => ({ db, config: loadConfig({ DATABASE_URL: 'postgres://unused/db', STORY_WINDOW_HOURS: '72' }), log: createLogger('silent') });
+  const deps = () => ({
+    db,
+    config: loadConfig({ DATABASE_URL: 'postgres://unused/db', STORY_WINDOW_HOURS: '72' }),
+    log: createLogger('silent'),
+  });
   const storyOf = async (feedId: number, guid: string) =>
-    (await db.selectFrom('items').select('story_id').where('feed_id', '=', feedId).where('guid', '=', guid).executeTakeFirstOrThrow()).story_id;
+    (
+      await db
+        .selectFrom('items')
+        .select('story_id')
+        .where('feed_id', '=', feedId)
+        .where('guid', '=', guid)
+        .executeTakeFirstOrThrow()
+    ).story_id;
   const feed = async (name: string) => (await insertFeed(db, `https://${name}.example/feed`, 900)).feed.id;
 
   beforeAll(async () => ({ db, drop } = await createTestDb()));
@@ -41,7 +70,10 @@ describe('story grouping against Postgres', () => {
     expect(await groupFeedStories(b, deps())).toBe(1);
     expect(await storyOf(b, 'y')).toBe(await storyOf(a, 'x'));
     expect(await groupFeedStories(b, deps())).toBe(0);
-    const bands = await db.selectFrom('item_bands').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const bands = await db
+      .selectFrom('item_bands')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(bands.n)).toBe(14);
   });
 
@@ -72,9 +104,17 @@ describe('story grouping against Postgres', () => {
 
   it('when an original arrives after the copy that credits it, then the two meet', async () => {
     const [copyFeed, origFeed] = [await feed('credit-copy'), await feed('credit-orig')];
-    await upsertItems(db, [row(copyFeed, 'copy', { content_text: 'अनुवाद', credited_urls: ['https://wire.example/original'] })]);
+    await upsertItems(db, [
+      row(copyFeed, 'copy', { content_text: 'अनुवाद', credited_urls: ['https://wire.example/original'] }),
+    ]);
     await groupFeedStories(copyFeed, deps());
-    await upsertItems(db, [row(origFeed, 'orig', { url: 'https://wire.example/original', canonical_url: 'https://wire.example/original', content_text: 'English' })]);
+    await upsertItems(db, [
+      row(origFeed, 'orig', {
+        url: 'https://wire.example/original',
+        canonical_url: 'https://wire.example/original',
+        content_text: 'English',
+      }),
+    ]);
     await groupFeedStories(origFeed, deps());
     expect(await storyOf(origFeed, 'orig')).toBe(await storyOf(copyFeed, 'copy'));
   });

@@ -22,14 +22,18 @@ class Subscriber {
     const url = new URL(req.url!, 'http://x');
     if (req.method === 'GET') {
       this.verifications.push(url.searchParams);
-      res.writeHead(this.echo ? 200 : 404, { 'content-type': 'text/plain' }).end(this.echo ? url.searchParams.get('hub.challenge') : 'no');
+      res
+        .writeHead(this.echo ? 200 : 404, { 'content-type': 'text/plain' })
+        .end(this.echo ? url.searchParams.get('hub.challenge') : 'no');
       return;
     }
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-      this.pushes.push({ path: url.pathname, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(this.pushStatuses.shift() ?? 204).end();
-    });
+    req
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => {
+        this.pushes.push({ path: url.pathname, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(this.pushStatuses.shift() ?? 204).end();
+      });
   });
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -48,7 +52,11 @@ describe('the WebSub hub', () => {
   let feeds: FeedServer;
   let sub: Subscriber;
   const form = (fields: Record<string, string>) =>
-    fetch(`${h.baseUrl}/websub`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+    fetch(`${h.baseUrl}/websub`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    });
   const subscriptions = () => h.db.selectFrom('websub_subscriptions').selectAll().execute();
 
   beforeAll(async () => {
@@ -65,7 +73,9 @@ describe('the WebSub hub', () => {
 
   it('when a topic feed is served, then it names the hub in the document and in a Link header', async () => {
     const res = await fetch(`${h.baseUrl}/topics/korea/feed.atom`);
-    expect(res.headers.get('link')).toBe(`<${h.baseUrl}/websub>; rel="hub", <${h.baseUrl}/topics/korea/feed.atom>; rel="self"`);
+    expect(res.headers.get('link')).toBe(
+      `<${h.baseUrl}/websub>; rel="hub", <${h.baseUrl}/topics/korea/feed.atom>; rel="self"`,
+    );
     expect(await res.text()).toContain(`<link rel="hub" href="${h.baseUrl}/websub"/>`);
     const json = await (await fetch(`${h.baseUrl}/topics/korea/feed.json`)).json();
     expect(json.hubs).toEqual([{ type: 'WebSub', url: `${h.baseUrl}/websub` }]);
@@ -75,18 +85,38 @@ describe('the WebSub hub', () => {
     const missing = await form({ 'hub.topic': `${h.baseUrl}/topics/korea/feed.atom`, 'hub.callback': sub.url('/cb') });
     expect(missing.status).toBe(400);
     expect((await missing.json()).error.message).toMatch(/hub\.mode/);
-    const notOurs = await form({ 'hub.mode': 'subscribe', 'hub.topic': 'https://elsewhere.example/feed.xml', 'hub.callback': sub.url('/cb') });
+    const notOurs = await form({
+      'hub.mode': 'subscribe',
+      'hub.topic': 'https://elsewhere.example/feed.xml',
+      'hub.callback': sub.url('/cb'),
+    });
     expect(notOurs.status).toBe(400);
-    const unknown = await form({ 'hub.mode': 'subscribe', 'hub.topic': `${h.baseUrl}/topics/nope/feed.atom`, 'hub.callback': sub.url('/cb') });
+    const unknown = await form({
+      'hub.mode': 'subscribe',
+      'hub.topic': `${h.baseUrl}/topics/nope/feed.atom`,
+      'hub.callback': sub.url('/cb'),
+    });
     expect(unknown.status).toBe(404);
-    const badCallback = await form({ 'hub.mode': 'subscribe', 'hub.topic': `${h.baseUrl}/topics/korea/feed.atom`, 'hub.callback': 'ftp://x.example/cb' });
+    const badCallback = await form({
+      'hub.mode': 'subscribe',
+      'hub.topic': `${h.baseUrl}/topics/korea/feed.atom`,
+      'hub.callback': 'ftp://x.example/cb',
+    });
     expect(badCallback.status).toBe(400);
     expect(await subscriptions()).toEqual([]);
   });
 
   it('when a callback does not echo the challenge, then nothing is subscribed', async () => {
     sub.echo = false;
-    expect((await form({ 'hub.mode': 'subscribe', 'hub.topic': `${h.baseUrl}/topics/korea/feed.atom`, 'hub.callback': sub.url('/liar') })).status).toBe(202);
+    expect(
+      (
+        await form({
+          'hub.mode': 'subscribe',
+          'hub.topic': `${h.baseUrl}/topics/korea/feed.atom`,
+          'hub.callback': sub.url('/liar'),
+        })
+      ).status,
+    ).toBe(202);
     await eventually(async () => sub.verifications.length === 1, 10_000, 'the verification request');
     await new Promise((r) => setTimeout(r, 300));
     expect(await subscriptions()).toEqual([]);
@@ -95,11 +125,26 @@ describe('the WebSub hub', () => {
 
   it('when a subscriber subscribes, then new items of the topic are pushed to it, signed, and retried until accepted', async () => {
     const topicUrl = `${h.baseUrl}/topics/korea/feed.atom`;
-    const accepted = await form({ 'hub.mode': 'subscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/cb?user=1'), 'hub.secret': 's3cret', 'hub.lease_seconds': '60' });
+    const accepted = await form({
+      'hub.mode': 'subscribe',
+      'hub.topic': topicUrl,
+      'hub.callback': sub.url('/cb?user=1'),
+      'hub.secret': 's3cret',
+      'hub.lease_seconds': '60',
+    });
     expect(accepted.status).toBe(202);
-    const [row] = await eventually(async () => ((await subscriptions()).length ? subscriptions() : null), 10_000, 'the verified subscription');
+    const [row] = await eventually(
+      async () => ((await subscriptions()).length ? subscriptions() : null),
+      10_000,
+      'the verified subscription',
+    );
     const check = sub.verifications.at(-1)!;
-    expect(Object.fromEntries(check)).toMatchObject({ user: '1', 'hub.mode': 'subscribe', 'hub.topic': topicUrl, 'hub.lease_seconds': '3600' });
+    expect(Object.fromEntries(check)).toMatchObject({
+      user: '1',
+      'hub.mode': 'subscribe',
+      'hub.topic': topicUrl,
+      'hub.lease_seconds': '3600',
+    });
     expect(row).toMatchObject({ callback: sub.url('/cb?user=1'), format: 'atom', lease_seconds: 3600 });
 
     sub.pushStatuses = [500]; // the first attempt fails, the retry is accepted
@@ -110,7 +155,9 @@ describe('the WebSub hub', () => {
     expect(push.path).toBe('/cb');
     expect(push.headers['content-type']).toContain('application/atom+xml');
     expect(push.headers.link).toBe(`<${h.baseUrl}/websub>; rel="hub", <${topicUrl}>; rel="self"`);
-    expect(push.headers['x-hub-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(push.body).digest('hex')}`);
+    expect(push.headers['x-hub-signature']).toBe(
+      `sha256=${createHmac('sha256', 's3cret').update(push.body).digest('hex')}`,
+    );
     expect(push.body.match(/<entry>/g)).toHaveLength(2);
     expect(push.body).toContain('North Korea ratifies landmark mutual defence treaty with Russia');
     expect(push.body).toContain("Korea's film festival opens in Busan");
@@ -124,20 +171,30 @@ describe('the WebSub hub', () => {
 
   it('when a subscriber unsubscribes, then after verification it is removed', async () => {
     const topicUrl = `${h.baseUrl}/topics/korea/feed.atom`;
-    expect((await form({ 'hub.mode': 'unsubscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/cb?user=1') })).status).toBe(202);
+    expect(
+      (await form({ 'hub.mode': 'unsubscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/cb?user=1') })).status,
+    ).toBe(202);
     await eventually(async () => (await subscriptions()).length === 0, 10_000, 'the unsubscription');
     expect(sub.verifications.at(-1)!.get('hub.mode')).toBe('unsubscribe');
   });
 
   it('when a lease runs out, then nothing more is pushed and the daily clean-up removes the subscription', async () => {
     const topicUrl = `${h.baseUrl}/topics/korea/feed.json`;
-    expect((await form({ 'hub.mode': 'subscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/late') })).status).toBe(202);
+    expect(
+      (await form({ 'hub.mode': 'subscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/late') })).status,
+    ).toBe(202);
     await eventually(async () => (await subscriptions()).length === 1, 10_000, 'the subscription');
     await sql`UPDATE websub_subscriptions SET expires_at = now() - interval '1 second'`.execute(h.db);
     const before = sub.pushes.length;
-    feeds.set('/more.rss', { body: '<rss version="2.0"><channel><title>More</title><item><guid>m1</guid><title>Korea news</title></item></channel></rss>' });
+    feeds.set('/more.rss', {
+      body: '<rss version="2.0"><channel><title>More</title><item><guid>m1</guid><title>Korea news</title></item></channel></rss>',
+    });
     expect((await h.api('POST', '/api/v1/feeds', { url: feeds.url('/more.rss') })).status).toBe(201);
-    await eventually(async () => (await h.api('GET', '/api/v1/items?topic=korea&stories=false')).body.items.length === 3, 10_000, 'the new item');
+    await eventually(
+      async () => (await h.api('GET', '/api/v1/items?topic=korea&stories=false')).body.items.length === 3,
+      10_000,
+      'the new item',
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(sub.pushes).toHaveLength(before);
     await pruneItems({}, { db: h.db, config: h.config, log: createLogger('silent') } as WorkerDeps);
@@ -146,12 +203,21 @@ describe('the WebSub hub', () => {
 
   it('when a crash left new items in the outbox, then the scheduled fan-out pushes them', async () => {
     const topicUrl = `${h.baseUrl}/topics/korea/feed.rss`;
-    expect((await form({ 'hub.mode': 'subscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/after-crash') })).status).toBe(202);
+    expect(
+      (await form({ 'hub.mode': 'subscribe', 'hub.topic': topicUrl, 'hub.callback': sub.url('/after-crash') })).status,
+    ).toBe(202);
     await eventually(async () => (await subscriptions()).length === 1, 10_000, 'the subscription');
     const items = (await h.api('GET', '/api/v1/items?topic=korea&stories=false')).body.items as { id: number }[];
     const topic = await h.db.selectFrom('topics').select('id').where('slug', '=', 'korea').executeTakeFirstOrThrow();
-    await h.db.insertInto('websub_outbox').values({ topic_id: topic.id, item_ids: items.map((i) => i.id) }).execute();
-    const push = await eventually(async () => sub.pushes.find((p) => p.path === '/after-crash'), 10_000, 'the push from the outbox');
+    await h.db
+      .insertInto('websub_outbox')
+      .values({ topic_id: topic.id, item_ids: items.map((i) => i.id) })
+      .execute();
+    const push = await eventually(
+      async () => sub.pushes.find((p) => p.path === '/after-crash'),
+      10_000,
+      'the push from the outbox',
+    );
     expect(push.headers['content-type']).toContain('application/rss+xml');
     expect(push.body.match(/<item>/g)).toHaveLength(items.length);
     expect(await h.db.selectFrom('websub_outbox').selectAll().execute()).toEqual([]);

@@ -18,10 +18,29 @@ describe('cli parse', () => {
     const { code, stdout } = await cli(corpusFile('seed/feeds/english-wire.rss'));
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
-    expect(Object.keys(out.feed).sort()).toEqual(['description', 'feedUrl', 'hubs', 'language', 'siteUrl', 'title', 'updated']);
-    expect(Object.keys(out.items[0]).sort()).toEqual(
-      ['author', 'categories', 'contentHtml', 'contentText', 'enclosures', 'guid', 'language', 'published', 'summary', 'title', 'updated', 'url'],
-    );
+    expect(Object.keys(out.feed).sort()).toEqual([
+      'description',
+      'feedUrl',
+      'hubs',
+      'language',
+      'siteUrl',
+      'title',
+      'updated',
+    ]);
+    expect(Object.keys(out.items[0]).sort()).toEqual([
+      'author',
+      'categories',
+      'contentHtml',
+      'contentText',
+      'enclosures',
+      'guid',
+      'language',
+      'published',
+      'summary',
+      'title',
+      'updated',
+      'url',
+    ]);
   });
 
   it('when given several files, then it prints one line each and goes on past bad ones', async () => {
@@ -30,7 +49,10 @@ describe('cli parse', () => {
     const good = corpusFile('seed/feeds/hindi-republisher-c.json');
     const { code, stdout } = await cli(good, bad, good);
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.file)).toEqual([good, bad, good]);
     expect(lines[0].items).toHaveLength(1);
     expect(lines[1]).toEqual({ file: bad, error: expect.stringMatching(/not a feed/) });

@@ -2,7 +2,8 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { decodeFeedBytes, repairDoubleEncoding } from '../../src/pipeline/decode-charset.js';
 
-const xml = (encoding: string, body: string) => `<?xml version="1.0" encoding="${encoding}"?><rss><title>${body}</title></rss>`;
+const xml = (encoding: string, body: string) =>
+  `<?xml version="1.0" encoding="${encoding}"?><rss><title>${body}</title></rss>`;
 
 describe('decodeFeedBytes', () => {
   it.each([

@@ -10,7 +10,11 @@ describe('feed autodiscovery', () => {
   it('when a WordPress page advertises its feeds, then they come in page order, resolved, titles decoded', () => {
     expect(discoverFeeds(page('wordpress-blog.html'), 'https://blog.example/2024/post/')).toEqual([
       { url: 'https://blog.example/feed/', title: 'A Small Blog » Feed', type: 'application/rss+xml' },
-      { url: 'https://blog.example/comments/feed/', title: 'A Small Blog » Comments Feed', type: 'application/rss+xml' },
+      {
+        url: 'https://blog.example/comments/feed/',
+        title: 'A Small Blog » Comments Feed',
+        type: 'application/rss+xml',
+      },
     ]);
   });
 

@@ -12,7 +12,24 @@ const plainFold = (text: string) =>
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 
-const PIECES = ['a', 'word', 'रूस', '東京', ' ', '  ', '\n', '\r', '\r\n', '\t', '\u00a0', '\u2028', '\u3000', '\ufeff', '\v', 'x y'];
+const PIECES = [
+  'a',
+  'word',
+  'रूस',
+  '東京',
+  ' ',
+  '  ',
+  '\n',
+  '\r',
+  '\r\n',
+  '\t',
+  '\u00a0',
+  '\u2028',
+  '\u3000',
+  '\ufeff',
+  '\v',
+  'x y',
+];
 const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 30 }).map((parts) => parts.join(''));
 
 describe('folding whitespace', () => {
@@ -48,7 +65,8 @@ function plainHtmlToText(html: string): string {
   const parser = new Parser(
     {
       onopentagname: (name) => (SKIPPED.has(name) ? skipping++ : BLOCK_TAGS.has(name) && out.push('\n')),
-      onclosetag: (name, implied) => (SKIPPED.has(name) ? (skipping = Math.max(0, skipping - 1)) : BLOCK_TAGS.has(name) && !implied && out.push('\n')),
+      onclosetag: (name, implied) =>
+        SKIPPED.has(name) ? (skipping = Math.max(0, skipping - 1)) : BLOCK_TAGS.has(name) && !implied && out.push('\n'),
       ontext: (text) => skipping === 0 && out.push(text),
     },
     { decodeEntities: true, lowerCaseTags: true },
@@ -59,8 +77,39 @@ function plainHtmlToText(html: string): string {
 }
 
 const HTML_PIECES = [
-  '<p>', '</p>', '<b>', '</b>', '<br/>', '<script>', '</script>', '<title>', '</title>', '<a href="?a=1&amp;b=2">', '</a>',
-  '<!-- c -->', '&amp;', '&lt;', '&gt;', '&copy', '&copy;', '&#65;', '&#x41', '&am', '&', '&nbsp;', '&notit;', '&ampx', 'AT&T', 'word', 'रूस', ' ', '\n', '<', '>', ';', '#',
+  '<p>',
+  '</p>',
+  '<b>',
+  '</b>',
+  '<br/>',
+  '<script>',
+  '</script>',
+  '<title>',
+  '</title>',
+  '<a href="?a=1&amp;b=2">',
+  '</a>',
+  '<!-- c -->',
+  '&amp;',
+  '&lt;',
+  '&gt;',
+  '&copy',
+  '&copy;',
+  '&#65;',
+  '&#x41',
+  '&am',
+  '&',
+  '&nbsp;',
+  '&notit;',
+  '&ampx',
+  'AT&T',
+  'word',
+  'रूस',
+  ' ',
+  '\n',
+  '<',
+  '>',
+  ';',
+  '#',
 ];
 const html = fc.array(fc.constantFrom(...HTML_PIECES), { maxLength: 25 }).map((parts) => parts.join(''));
 
@@ -79,6 +128,8 @@ describe('HTML to text', () => {
   });
 
   it('puts blocks on their own lines, drops scripts and decodes entities', () => {
-    expect(htmlToText('<p>Russia &amp; <b>North</b>\n  Korea</p><script>x()</script><p>  next  </p>')).toBe('Russia & North\nKorea\n\nnext');
+    expect(htmlToText('<p>Russia &amp; <b>North</b>\n  Korea</p><script>x()</script><p>  next  </p>')).toBe(
+      'Russia & North\nKorea\n\nnext',
+    );
   });
 });

@@ -3,8 +3,21 @@ import { canonicalUrl, dedupeItems, itemIdentity, storyUrl } from '../../src/pip
 import type { NormalizedItem } from '../../src/pipeline/types.js';
 
 const item = (over: Partial<NormalizedItem>): NormalizedItem => ({
-  guid: '', url: '', title: '', summary: '', contentHtml: '', contentText: '', author: '', categories: [], language: '',
-  published: null, updated: null, enclosures: [], canonicalLink: '', sourceUrl: '', ...over,
+  guid: '',
+  url: '',
+  title: '',
+  summary: '',
+  contentHtml: '',
+  contentText: '',
+  author: '',
+  categories: [],
+  language: '',
+  published: null,
+  updated: null,
+  enclosures: [],
+  canonicalLink: '',
+  sourceUrl: '',
+  ...over,
 });
 
 describe('canonicalUrl', () => {
@@ -12,7 +25,11 @@ describe('canonicalUrl', () => {
     ['lower-cases scheme and host', 'HTTPS://News.Example.COM/Path', 'https://news.example.com/Path'],
     ['drops the default port', 'https://a.example:443/x', 'https://a.example/x'],
     ['drops the fragment', 'https://a.example/x#comments', 'https://a.example/x'],
-    ['drops utm_* and click ids, keeps the rest in order', 'https://a.example/x?b=2&utm_source=t&a=1&fbclid=z&gclid=y', 'https://a.example/x?b=2&a=1'],
+    [
+      'drops utm_* and click ids, keeps the rest in order',
+      'https://a.example/x?b=2&utm_source=t&a=1&fbclid=z&gclid=y',
+      'https://a.example/x?b=2&a=1',
+    ],
     ['drops an emptied query', 'https://a.example/x?utm_medium=rss', 'https://a.example/x'],
     ['refuses non-http schemes', 'javascript:alert(1)', ''],
     ['refuses garbage', 'not a url', ''],
@@ -23,13 +40,23 @@ describe('canonicalUrl', () => {
 
 describe('itemIdentity and dedupeItems', () => {
   it('uses the guid first, then the canonical URL, then title and date', () => {
-    expect(itemIdentity(item({ guid: 'g1', url: 'https://a/1' }))).toBe(itemIdentity(item({ guid: 'g1', url: 'https://a/2' })));
-    expect(itemIdentity(item({ url: 'https://a.example/1?utm_source=x' }))).toBe(itemIdentity(item({ url: 'https://a.example/1' })));
-    expect(itemIdentity(item({ title: 'T', published: '2024-01-01T00:00:00Z' }))).not.toBe(itemIdentity(item({ title: 'T', published: '2024-01-02T00:00:00Z' })));
+    expect(itemIdentity(item({ guid: 'g1', url: 'https://a/1' }))).toBe(
+      itemIdentity(item({ guid: 'g1', url: 'https://a/2' })),
+    );
+    expect(itemIdentity(item({ url: 'https://a.example/1?utm_source=x' }))).toBe(
+      itemIdentity(item({ url: 'https://a.example/1' })),
+    );
+    expect(itemIdentity(item({ title: 'T', published: '2024-01-01T00:00:00Z' }))).not.toBe(
+      itemIdentity(item({ title: 'T', published: '2024-01-02T00:00:00Z' })),
+    );
   });
 
   it('keeps the first of items that share an identity within one fetch', () => {
-    const kept = dedupeItems([item({ guid: 'a', title: 'first' }), item({ guid: 'b' }), item({ guid: 'a', title: 'second' })]);
+    const kept = dedupeItems([
+      item({ guid: 'a', title: 'first' }),
+      item({ guid: 'b' }),
+      item({ guid: 'a', title: 'second' }),
+    ]);
     expect(kept.map((i) => i.title)).toEqual(['first', '']);
   });
 });
@@ -57,6 +84,8 @@ describe('canonicalUrl for stories (docs/dedupe.md)', () => {
   });
 
   it('leaves item identities as they were first keyed, so that no stored item comes back as new', () => {
-    expect(itemIdentity(item({ url: 'https://a.example/news/index.html' }))).not.toBe(itemIdentity(item({ url: 'https://a.example/news/' })));
+    expect(itemIdentity(item({ url: 'https://a.example/news/index.html' }))).not.toBe(
+      itemIdentity(item({ url: 'https://a.example/news/' })),
+    );
   });
 });

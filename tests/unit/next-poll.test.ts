@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { cacheLifetime } from '../../src/pipeline/fetch-feed.js';
-import { disableAfterFailures, medianGapSeconds, nextPollAfterError, nextPollAfterSuccess, type PollHints } from '../../src/pipeline/next-poll.js';
+import {
+  disableAfterFailures,
+  medianGapSeconds,
+  nextPollAfterError,
+  nextPollAfterSuccess,
+  type PollHints,
+} from '../../src/pipeline/next-poll.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const seconds = (d: Date) => (d.getTime() - now.getTime()) / 1000;
@@ -54,9 +60,12 @@ describe('next poll after an error', () => {
     [3, 0, 7200 * 0.8],
     [3, 1, 7200 * 1.2],
     [30, 0.5, 86400],
-  ])('after %i consecutive errors (random %f): doubled per error with ±20%% jitter, capped at a day', (errors, r, expected) => {
-    expect(seconds(nextPollAfterError(now, 900, errors, null, () => r))).toBeCloseTo(expected);
-  });
+  ])(
+    'after %i consecutive errors (random %f): doubled per error with ±20%% jitter, capped at a day',
+    (errors, r, expected) => {
+      expect(seconds(nextPollAfterError(now, 900, errors, null, () => r))).toBeCloseTo(expected);
+    },
+  );
 
   it("never sooner than the server's Retry-After", () => {
     expect(seconds(nextPollAfterError(now, 60, 1, 7200, () => 0.5))).toBe(7200);
@@ -67,10 +76,22 @@ describe('disabling a feed that keeps failing', () => {
   const daysAgo = (d: number) => new Date(now.getTime() - d * 86400_000);
   const limits = { maxFailures: 10, days: 3 };
   it.each([
-    ['many failures within hours', { consecutiveErrors: 50, lastSuccessAt: daysAgo(0.2), createdAt: daysAgo(100) }, false],
+    [
+      'many failures within hours',
+      { consecutiveErrors: 50, lastSuccessAt: daysAgo(0.2), createdAt: daysAgo(100) },
+      false,
+    ],
     ['few failures over weeks', { consecutiveErrors: 3, lastSuccessAt: daysAgo(20), createdAt: daysAgo(100) }, false],
-    ['enough failures over enough days', { consecutiveErrors: 10, lastSuccessAt: daysAgo(4), createdAt: daysAgo(100) }, true],
-    ['a feed that never worked, added days ago', { consecutiveErrors: 12, lastSuccessAt: null, createdAt: daysAgo(5) }, true],
+    [
+      'enough failures over enough days',
+      { consecutiveErrors: 10, lastSuccessAt: daysAgo(4), createdAt: daysAgo(100) },
+      true,
+    ],
+    [
+      'a feed that never worked, added days ago',
+      { consecutiveErrors: 12, lastSuccessAt: null, createdAt: daysAgo(5) },
+      true,
+    ],
   ])('%s', (_name, feed, disabled) => {
     const reason = disableAfterFailures(now, feed, limits);
     expect(reason !== null).toBe(disabled);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { readFeed } from '../../src/pipeline/read-feed.js';
 import { corpusFile } from '../helpers/paths.js';
 
-const read = (file: string, opts: { contentType?: string; documentUrl?: string } = {}) => readFeed(readFileSync(corpusFile(file)), opts);
+const read = (file: string, opts: { contentType?: string; documentUrl?: string } = {}) =>
+  readFeed(readFileSync(corpusFile(file)), opts);
 
 describe('reading real-world feeds from ../shared/corpus', () => {
   it.each([
@@ -17,20 +18,32 @@ describe('reading real-world feeds from ../shared/corpus', () => {
       name: 'RSS 2.0 with description and guid',
       file: 'seed/feeds/english-wire.rss',
       feed: { title: 'World Wire', siteUrl: 'https://world-wire.example/', language: 'en' },
-      item: { title: 'North Korea ratifies landmark mutual defence treaty with Russia', published: '2024-11-12T04:12:00Z' },
+      item: {
+        title: 'North Korea ratifies landmark mutual defence treaty with Russia',
+        published: '2024-11-12T04:12:00Z',
+      },
     },
     {
       name: 'Atom 1.0 with relative links resolved against the URL it was fetched from',
       file: 'node-feedparser/test/feeds/tpm.atom',
       documentUrl: 'http://talkingpointsmemo.com/feed/all',
-      feed: { title: 'All TPM News', siteUrl: 'http://talkingpointsmemo.com', feedUrl: expect.stringMatching(/^http:\/\/talkingpointsmemo\.com\/account\/feed\//) },
-      item: { url: 'http://talkingpointsmemo.com/livewire/hannity-announces-fox-hired-sebastian-gorka-national-security-strategist' },
+      feed: {
+        title: 'All TPM News',
+        siteUrl: 'http://talkingpointsmemo.com',
+        feedUrl: expect.stringMatching(/^http:\/\/talkingpointsmemo\.com\/account\/feed\//),
+      },
+      item: {
+        url: 'http://talkingpointsmemo.com/livewire/hannity-announces-fox-hired-sebastian-gorka-national-security-strategist',
+      },
     },
     {
       name: 'JSON Feed 1.1',
       file: 'seed/feeds/hindi-republisher-c.json',
       feed: {},
-      item: { guid: 'https://khabar-sansar-c.example/p/russia-north-korea-treaty', title: 'उत्तर कोरिया ने रूस के साथ ऐतिहासिक पारस्परिक रक्षा संधि की पुष्टि की' },
+      item: {
+        guid: 'https://khabar-sansar-c.example/p/russia-north-korea-treaty',
+        title: 'उत्तर कोरिया ने रूस के साथ ऐतिहासिक पारस्परिक रक्षा संधि की पुष्टि की',
+      },
     },
     {
       name: 'KOI8-R declared in the XML declaration',
@@ -98,7 +111,14 @@ describe('reading real-world feeds from ../shared/corpus', () => {
     expect(items[0]!.contentHtml).not.toMatch(/<script|onclick=/i);
   });
 
-  it.each(['english-wire.rss', 'french-latin1.rss', 'hindi-other-story.rdf', 'hindi-republisher-a.rss', 'hindi-republisher-b.atom', 'hindi-republisher-c.json'])(
+  it.each([
+    'english-wire.rss',
+    'french-latin1.rss',
+    'hindi-other-story.rdf',
+    'hindi-republisher-a.rss',
+    'hindi-republisher-b.atom',
+    'hindi-republisher-c.json',
+  ])(
     'when the seed feed %s is read, then every item has a title, a URL and a publication date in UTC',
     async (name) => {
       const { items } = await read(`seed/feeds/${name}`);
@@ -123,7 +143,8 @@ describe('reading real-world feeds from ../shared/corpus', () => {
     const { feed, items } = await read('feed-rs/feed-rs/fixture/rss2/rss_2.0_invalid_1.xml');
     expect(feed.title).toBe('Reuters: Most Read Articles');
     expect(items).toEqual([]);
-    const cut = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>One</title></item><item><title>Tw';
+    const cut =
+      '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>One</title></item><item><title>Tw';
     expect((await readFeed(Buffer.from(cut))).items.map((i) => i.title)).toEqual(['One', 'Tw']);
   });
 
@@ -131,7 +152,12 @@ describe('reading real-world feeds from ../shared/corpus', () => {
     const cdf = `<?xml version="1.0"?><CHANNEL HREF="http://example.org/" LASTMOD="2004-04-06T23:05:43-05:00"><TITLE>Old news</TITLE>
       <ABSTRACT>Channel abstract</ABSTRACT><ITEM HREF="http://example.org/1"><TITLE>First</TITLE><ABSTRACT>Item abstract</ABSTRACT></ITEM></CHANNEL>`;
     const { feed, items } = await readFeed(Buffer.from(cdf));
-    expect(feed).toMatchObject({ title: 'Old news', description: 'Channel abstract', siteUrl: 'http://example.org/', updated: '2004-04-07T04:05:43Z' });
+    expect(feed).toMatchObject({
+      title: 'Old news',
+      description: 'Channel abstract',
+      siteUrl: 'http://example.org/',
+      updated: '2004-04-07T04:05:43Z',
+    });
     expect(items).toMatchObject([{ title: 'First', summary: 'Item abstract', url: 'http://example.org/1' }]);
   });
 
@@ -152,7 +178,8 @@ describe('reading real-world feeds from ../shared/corpus', () => {
   });
 
   it('when the XML has a bare ampersand and HTML entities, then the feed is still read', async () => {
-    const xml = '<rss version="2.0"><channel><title>Tom & Jerry &eacute;t&eacute;</title><item><title>A&nbsp;&mdash;&nbsp;B</title></item></channel></rss>';
+    const xml =
+      '<rss version="2.0"><channel><title>Tom & Jerry &eacute;t&eacute;</title><item><title>A&nbsp;&mdash;&nbsp;B</title></item></channel></rss>';
     const { feed, items } = await readFeed(Buffer.from(xml));
     expect(feed.title).toBe('Tom & Jerry été');
     expect(items[0]!.title).toBe('A — B');

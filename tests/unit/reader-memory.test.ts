@@ -5,9 +5,22 @@ import { compileTopics, matchItem, type MatchableItem } from '../../src/rules/co
 import { ReaderMemory } from '../../src/rules/reader-memory.js';
 import { readerMemory } from '../../src/rules/word-index.js';
 
-const tables = () => ({ unit: new Int32Array(16).fill(7), nfc: new Uint8Array(8), composes: new Int32Array(4), cacheBytes: 64, headsBytes: 32 });
+const tables = () => ({
+  unit: new Int32Array(16).fill(7),
+  nfc: new Uint8Array(8),
+  composes: new Int32Array(4),
+  cacheBytes: 64,
+  headsBytes: 32,
+});
 const item = (contentText: string): MatchableItem => ({
-  title: '', summary: '', contentText, author: '', categories: [], url: 'https://news.example/a', feedTitle: '', language: 'en',
+  title: '',
+  summary: '',
+  contentText,
+  author: '',
+  categories: [],
+  url: 'https://news.example/a',
+  feedTitle: '',
+  language: 'en',
 });
 
 describe('the readers memory', () => {
@@ -17,7 +30,8 @@ describe('the readers memory', () => {
     const blocks = [3, 8, 100, 1].map((size) => [mem.alloc(size), size] as const);
     for (const [at] of blocks) expect(at % 8).toBe(0);
     const sorted = [...blocks].sort((a, b) => a[0] - b[0]);
-    for (let k = 1; k < sorted.length; k++) expect(sorted[k]![0]).toBeGreaterThanOrEqual(sorted[k - 1]![0] + sorted[k - 1]![1]);
+    for (let k = 1; k < sorted.length; k++)
+      expect(sorted[k]![0]).toBeGreaterThanOrEqual(sorted[k - 1]![0] + sorted[k - 1]![1]);
     mem.bytes.fill(9, blocks[2]![0], blocks[2]![0] + 100);
     mem.release(blocks[2]![0]);
     const again = mem.alloc(100);
@@ -73,7 +87,7 @@ describe('the readers memory', () => {
     }
   });
 
-  it('gets a matcher\'s region back once the matcher is garbage-collected', async () => {
+  it("gets a matcher's region back once the matcher is garbage-collected", async () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
     const mem = readerMemory();
@@ -82,7 +96,13 @@ describe('the readers memory', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     const before = mem.used();
     (() => {
-      const m = compileTopics(Array.from({ length: 200 }, (_, i) => ({ id: i, slug: `t${i}`, rule: `word${i} OR "phrase ${i}" OR pre${i}*` })));
+      const m = compileTopics(
+        Array.from({ length: 200 }, (_, i) => ({
+          id: i,
+          slug: `t${i}`,
+          rule: `word${i} OR "phrase ${i}" OR pre${i}*`,
+        })),
+      );
       expect(matchItem(m, item('word7 and phrase 9'))).toHaveLength(2);
       expect(mem.used()).toBeGreaterThan(before);
     })();

@@ -14,14 +14,54 @@ const readsFast = (text: string) => {
   index.hits.clear();
   return fast;
 };
-const foldsAlone = (text: string) => [...text].every((ch) => ch.length === 1 && FOLD[ch.charCodeAt(0)] !== NEEDS_CONTEXT);
+const foldsAlone = (text: string) =>
+  [...text].every((ch) => ch.length === 1 && FOLD[ch.charCodeAt(0)] !== NEEDS_CONTEXT);
 
 // Starters, marks of several classes, marks that compose, and units NFC replaces.
 const UNITS = [
-  'a', 'k', ' ', '-', '.', 'न', 'क', 'ड', 'र', '\u093C' /* nukta, class 7, composes with न र ळ */, '\u094D' /* virama, 9 */,
-  '\u0947', '\u0902', 'ো', '\u09C7', '\u09BE' /* Bengali: e + aa compose to o */, '\u09D7', 'ா', '\u0BC6', '\u0BBE',
-  'ا', '\u0654', '\u0655', '\u0653', '\u064B', '\u0651' /* Arabic marks of classes 27-34 */, 'ו', '\u05B9', '\u05BC', '\u0591',
-  '\u0E38', '\u0E48', 'ก', '\u0F71', '\u0F72', '\u0F74', '\u0F80', '\u1B05', '\u1B35', '\u0958', '\u2126', '\u037E', '\u2000',
+  'a',
+  'k',
+  ' ',
+  '-',
+  '.',
+  'न',
+  'क',
+  'ड',
+  'र',
+  '\u093C' /* nukta, class 7, composes with न र ळ */,
+  '\u094D' /* virama, 9 */,
+  '\u0947',
+  '\u0902',
+  'ো',
+  '\u09C7',
+  '\u09BE' /* Bengali: e + aa compose to o */,
+  '\u09D7',
+  'ா',
+  '\u0BC6',
+  '\u0BBE',
+  'ا',
+  '\u0654',
+  '\u0655',
+  '\u0653',
+  '\u064B',
+  '\u0651' /* Arabic marks of classes 27-34 */,
+  'ו',
+  '\u05B9',
+  '\u05BC',
+  '\u0591',
+  '\u0E38',
+  '\u0E48',
+  'ก',
+  '\u0F71',
+  '\u0F72',
+  '\u0F74',
+  '\u0F80',
+  '\u1B05',
+  '\u1B35',
+  '\u0958',
+  '\u2126',
+  '\u037E',
+  '\u2000',
 ];
 const unitText = fc.array(fc.constantFrom(...UNITS), { maxLength: 12 }).map((units) => units.join(''));
 
@@ -53,11 +93,13 @@ describe('telling NFC word by word', () => {
       if (c >= 0xd800 && c <= 0xdfff) continue;
       const s = String.fromCharCode(c);
       // Every unit the check looks at is inside a word, so a word holds all it interacts with.
-      if (NFC_CHECK[c] === 1 && NFC_CHANGES[c] === 0 && FOLD[c] !== NEEDS_CONTEXT) expect(WORD_CHAR[c], `U+${c.toString(16)}`).toBe(1);
+      if (NFC_CHECK[c] === 1 && NFC_CHANGES[c] === 0 && FOLD[c] !== NEEDS_CONTEXT)
+        expect(WORD_CHAR[c], `U+${c.toString(16)}`).toBe(1);
       if (NFC_RANK[c] !== 0) expect(NFC_CHECK[c]).toBe(1);
       // A character outside words composes only with marks that fold in context (U+0338 and the like).
       const d = s.normalize('NFD');
-      if (NFC_CHANGES[c] === 0 && d.length === 2 && WORD_CHAR[d.charCodeAt(0)] === 0) expect(FOLD[d.charCodeAt(1)], `U+${c.toString(16)}`).toBe(NEEDS_CONTEXT);
+      if (NFC_CHANGES[c] === 0 && d.length === 2 && WORD_CHAR[d.charCodeAt(0)] === 0)
+        expect(FOLD[d.charCodeAt(1)], `U+${c.toString(16)}`).toBe(NEEDS_CONTEXT);
     }
   });
 });

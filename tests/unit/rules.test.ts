@@ -4,7 +4,15 @@ import { parseRule, RuleSyntaxError } from '../../src/rules/parse.js';
 import { foldText } from '../../src/rules/text.js';
 
 const item = (fields: Partial<MatchableItem>): MatchableItem => ({
-  title: '', summary: '', contentText: '', author: '', categories: [], url: '', feedTitle: '', language: '', ...fields,
+  title: '',
+  summary: '',
+  contentText: '',
+  author: '',
+  categories: [],
+  url: '',
+  feedTitle: '',
+  language: '',
+  ...fields,
 });
 const matches = (rule: string, fields: Partial<MatchableItem>) =>
   matchItem(compileTopics([{ id: 1, slug: 't', rule }]), item(fields)).length === 1;
@@ -18,7 +26,12 @@ describe('topic rules', () => {
     ['Hindi prefix', 'रूस*', { title: 'रूसी सेना' }, true],
     ['a Hindi phrase', '"उत्तर कोरिया"', { title: 'उत्तर कोरिया ने' }, true],
     ['a Hindi phrase is not a longer word', '"उत्तर कोरिया"', { title: 'उत्तर कोरियाई सैनिक' }, false],
-    ['an English phrase across punctuation and a line break', '"north korea"', { contentText: 'North-\nKorea said' }, true],
+    [
+      'an English phrase across punctuation and a line break',
+      '"north korea"',
+      { contentText: 'North-\nKorea said' },
+      true,
+    ],
     ['a phrase in the wrong order', '"north korea"', { title: 'Korea, north of' }, false],
     ['Japanese as a substring', '東京', { title: '今日の東京は晴れ' }, true],
     ['Chinese as a substring', '北京', { contentText: '在北京举行' }, true],
@@ -52,8 +65,18 @@ describe('topic rules', () => {
   });
 
   it('records which terms matched and in which fields', () => {
-    const [m] = matchItem(compileTopics([{ id: 7, slug: 'treaty', rule: '(russia OR रूस) AND "north korea"' }]), item({ title: 'North Korea', contentText: 'Russia and north korea' }));
-    expect(m).toEqual({ topicId: 7, slug: 'treaty', terms: [{ term: 'russia', fields: ['content'] }, { term: '"north korea"', fields: ['title', 'content'] }] });
+    const [m] = matchItem(
+      compileTopics([{ id: 7, slug: 'treaty', rule: '(russia OR रूस) AND "north korea"' }]),
+      item({ title: 'North Korea', contentText: 'Russia and north korea' }),
+    );
+    expect(m).toEqual({
+      topicId: 7,
+      slug: 'treaty',
+      terms: [
+        { term: 'russia', fields: ['content'] },
+        { term: '"north korea"', fields: ['title', 'content'] },
+      ],
+    });
   });
 
   it('reads each text to its end and no further, one matcher after another (the reader reuses its buffers)', () => {

@@ -43,7 +43,9 @@ describe('SimHash of an item text', () => {
   });
 
   it('does the same for Hindi: the republished copies are near, the Kursk story on the same war is not', async () => {
-    const text = async (file: string) => (await readFeed(Buffer.from(await import('node:fs').then((fs) => fs.readFileSync(corpusFile(file)))))).items[0]!.contentText;
+    const text = async (file: string) =>
+      (await readFeed(Buffer.from(await import('node:fs').then((fs) => fs.readFileSync(corpusFile(file)))))).items[0]!
+        .contentText;
     const a = simhash(articleText(await text('seed/feeds/hindi-republisher-a.rss')))!;
     const b = simhash(articleText(await text('seed/feeds/hindi-republisher-b.atom')))!;
     const c = simhash(articleText(await text('seed/feeds/hindi-republisher-c.json')))!;
@@ -63,14 +65,19 @@ describe('SimHash of an item text', () => {
       '条約は六月にプーチン大統領が平壌を訪問した際に署名され、いずれかの国が侵略を受けた場合には、あらゆる手段で直ちに軍事援助を行うことを双方に義務付けている。' +
       '韓国や米国、ウクライナの情報機関によると、派遣された兵士の多くはロシア西部のクルスク州に展開しているという。ロシア議会は十一月六日に条約を批准していた。';
     expect(simhash(ja)).not.toBeNull();
-    expect(hammingDistance(simhash(ja)!, simhash(ja.replace('国営メディアが伝えた', '国営通信が報じた'))!)).toBeLessThanOrEqual(MAX_DISTANCE);
+    expect(
+      hammingDistance(simhash(ja)!, simhash(ja.replace('国営メディアが伝えた', '国営通信が報じた'))!),
+    ).toBeLessThanOrEqual(MAX_DISTANCE);
   });
 
   it('finds every fingerprint within MAX_DISTANCE by a shared band (the index cannot miss one)', () => {
     const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((v) => BigInt.asIntN(64, v));
     fc.assert(
       fc.property(u64, fc.uniqueArray(fc.integer({ min: 0, max: 63 }), { maxLength: MAX_DISTANCE }), (hash, bits) => {
-        const other = BigInt.asIntN(64, bits.reduce((h, b) => h ^ (1n << BigInt(b)), BigInt.asUintN(64, hash)));
+        const other = BigInt.asIntN(
+          64,
+          bits.reduce((h, b) => h ^ (1n << BigInt(b)), BigInt.asUintN(64, hash)),
+        );
         expect(hammingDistance(hash, other)).toBe(bits.length);
         expect(bandKeys(hash).some((k) => bandKeys(other).includes(k))).toBe(true);
       }),
@@ -84,32 +91,73 @@ describe('boilerplate', () => {
     const items = ['First story.\nFollow us on Mastodon for more!', 'Second story.\nFollow us on Mastodon for more!'];
     const recurring = recurringLines(items);
     expect(articleText(items[0]!, recurring)).toBe('First story.');
-    expect(articleText('Body.\nSource link\nइसे शेयर करें:\nX\nFacebook\nLeave a Reply\nYour email address will not be published. Required fields are marked *\nस्रोत लिंक\nहमें फ़ेसबुक और एक्स पर फ़ॉलो करें।')).toBe('Body.');
-    expect(articleText('Russia ratified the treaty.\nThe source said so.')).toBe('Russia ratified the treaty.\nThe source said so.');
+    expect(
+      articleText(
+        'Body.\nSource link\nइसे शेयर करें:\nX\nFacebook\nLeave a Reply\nYour email address will not be published. Required fields are marked *\nस्रोत लिंक\nहमें फ़ेसबुक और एक्स पर फ़ॉलो करें।',
+      ),
+    ).toBe('Body.');
+    expect(articleText('Russia ratified the treaty.\nThe source said so.')).toBe(
+      'Russia ratified the treaty.\nThe source said so.',
+    );
   });
 });
 
 describe('credited sources', () => {
   const own = 'https://me.example/2024/post';
   it.each([
-    ['a "Source link" alone in its paragraph', '<p>Text.</p><p><a href="https://w.example/a">Source link</a></p>', ['https://w.example/a']],
-    ['"Source:" before the link', '<p>Source: <a href="https://w.example/a">World Wire</a></p>', ['https://w.example/a']],
+    [
+      'a "Source link" alone in its paragraph',
+      '<p>Text.</p><p><a href="https://w.example/a">Source link</a></p>',
+      ['https://w.example/a'],
+    ],
+    [
+      '"Source:" before the link',
+      '<p>Source: <a href="https://w.example/a">World Wire</a></p>',
+      ['https://w.example/a'],
+    ],
     ['"स्रोत:" before the link', '<p>स्रोत: <a href="https://w.example/a">वर्ल्ड वायर</a></p>', ['https://w.example/a']],
-    ['"Originally published at"', '<p>Originally published at <a href="https://w.example/a">World Wire</a>.</p>', ['https://w.example/a']],
-    ['"Read the original article" after a sentence', '<p>Republished under a Creative Commons licence. Read the <a href="https://tc.example/o">original article</a>.</p>', ['https://tc.example/o']],
-    ['not a link in prose that happens to read "source"', '<p>A <a href="https://w.example/a">source</a> close to him said so.</p>', []],
+    [
+      '"Originally published at"',
+      '<p>Originally published at <a href="https://w.example/a">World Wire</a>.</p>',
+      ['https://w.example/a'],
+    ],
+    [
+      '"Read the original article" after a sentence',
+      '<p>Republished under a Creative Commons licence. Read the <a href="https://tc.example/o">original article</a>.</p>',
+      ['https://tc.example/o'],
+    ],
+    [
+      'not a link in prose that happens to read "source"',
+      '<p>A <a href="https://w.example/a">source</a> close to him said so.</p>',
+      [],
+    ],
     ['not an ordinary link in the text', '<p>Read more about <a href="https://w.example/a">Russia</a> here.</p>', []],
-    ['not a label followed by more text', '<p><a href="https://w.example/a">Source</a> of the quote is unknown.</p>', []],
-    ['not share buttons', '<div class="share"><p>Share:</p><ul><li><a href="https://twitter.com/share">X</a></li><li><a href="https://facebook.com/share">Facebook</a></li></ul></div>', []],
-    ['not a link to the item’s own site (a tag page)', '<p>Source: <a href="https://www.me.example/tag/russia">Russia</a></p>', []],
+    [
+      'not a label followed by more text',
+      '<p><a href="https://w.example/a">Source</a> of the quote is unknown.</p>',
+      [],
+    ],
+    [
+      'not share buttons',
+      '<div class="share"><p>Share:</p><ul><li><a href="https://twitter.com/share">X</a></li><li><a href="https://facebook.com/share">Facebook</a></li></ul></div>',
+      [],
+    ],
+    [
+      'not a link to the item’s own site (a tag page)',
+      '<p>Source: <a href="https://www.me.example/tag/russia">Russia</a></p>',
+      [],
+    ],
   ])('%s', (_name, html, expected) => {
     expect(creditedLinks(html, own)).toEqual(expected);
   });
 
   it('canonicalizes credits and leaves out home pages and the item itself', () => {
-    const contentHtml = '<p><a href="https://w.example/a?utm_source=partner#top">Source link</a></p><p>Source: <a href="https://reuters.example/">Reuters</a></p>';
+    const contentHtml =
+      '<p><a href="https://w.example/a?utm_source=partner#top">Source link</a></p><p>Source: <a href="https://reuters.example/">Reuters</a></p>';
     expect(storyCredits({ url: own, contentHtml, sourceUrl: own })).toEqual(['https://w.example/a']);
-    expect(storyCredits({ url: own, contentHtml: '', sourceUrl: 'https://orig.example/story?fbclid=1' })).toEqual(['https://orig.example/story']);
+    expect(storyCredits({ url: own, contentHtml: '', sourceUrl: 'https://orig.example/story?fbclid=1' })).toEqual([
+      'https://orig.example/story',
+    ]);
   });
 
   it('reads the declared links from the feed: RSS <source url>, <link rel="canonical"> in content, Atom rel="canonical", feedburner:origLink', async () => {
@@ -133,18 +181,43 @@ describe('credited sources', () => {
 
 describe('when two items are one story', () => {
   const at = (hours: number) => new Date(Date.UTC(2024, 10, 12) + hours * HOUR);
-  const item = (over: Partial<StoryItem>): StoryItem => ({ id: 1, feedId: 1, sortAt: at(0), headline: 'Title', url: '', credits: [], simhash: null, ...over });
+  const item = (over: Partial<StoryItem>): StoryItem => ({
+    id: 1,
+    feedId: 1,
+    sortAt: at(0),
+    headline: 'Title',
+    url: '',
+    credits: [],
+    simhash: null,
+    ...over,
+  });
   const hash = simhash(ENGLISH)!;
 
   it('joins near-duplicates within the window and not beyond it', () => {
-    expect(storyReason(item({ simhash: hash }), item({ id: 2, feedId: 2, simhash: hash, sortAt: at(71) }), WINDOW)).toBe('near-duplicate');
-    expect(storyReason(item({ simhash: hash }), item({ id: 2, feedId: 2, simhash: hash, sortAt: at(73) }), WINDOW)).toBeNull();
+    expect(
+      storyReason(item({ simhash: hash }), item({ id: 2, feedId: 2, simhash: hash, sortAt: at(71) }), WINDOW),
+    ).toBe('near-duplicate');
+    expect(
+      storyReason(item({ simhash: hash }), item({ id: 2, feedId: 2, simhash: hash, sortAt: at(73) }), WINDOW),
+    ).toBeNull();
   });
 
   it('joins the same URL only when the titles agree (a site name added), not two entries sharing a listing page', () => {
     const url = 'https://site.example/news';
-    expect(storyReason(item({ url, headline: 'Kim ratifies treaty' }), item({ id: 2, feedId: 2, url, headline: 'Kim ratifies treaty | World Wire' }), WINDOW)).toBe('same-url');
-    expect(storyReason(item({ url, headline: 'Kim ratifies treaty' }), item({ id: 2, feedId: 2, url, headline: 'Busan festival opens' }), WINDOW)).toBeNull();
+    expect(
+      storyReason(
+        item({ url, headline: 'Kim ratifies treaty' }),
+        item({ id: 2, feedId: 2, url, headline: 'Kim ratifies treaty | World Wire' }),
+        WINDOW,
+      ),
+    ).toBe('same-url');
+    expect(
+      storyReason(
+        item({ url, headline: 'Kim ratifies treaty' }),
+        item({ id: 2, feedId: 2, url, headline: 'Busan festival opens' }),
+        WINDOW,
+      ),
+    ).toBeNull();
     expect(titlesAgree('This one has an author name', 'This one has en empty author tag')).toBe(false);
   });
 
@@ -161,7 +234,14 @@ describe('when two items are one story', () => {
 });
 
 describe('grouping with a store', () => {
-  const SEED = ['english-wire.rss', 'french-latin1.rss', 'hindi-other-story.rdf', 'hindi-republisher-a.rss', 'hindi-republisher-b.atom', 'hindi-republisher-c.json'];
+  const SEED = [
+    'english-wire.rss',
+    'french-latin1.rss',
+    'hindi-other-story.rdf',
+    'hindi-republisher-a.rss',
+    'hindi-republisher-b.atom',
+    'hindi-republisher-c.json',
+  ];
 
   it('groups the seed feeds into the same stories in whatever order their items arrive', async () => {
     const items = (await Promise.all(SEED.map((f, i) => storyItemsOf(corpusFile(`seed/feeds/${f}`), i + 1)))).flat();
@@ -170,16 +250,27 @@ describe('grouping with a store', () => {
       for (const i of order) await groupItem(store, items[i]!, WINDOW);
       return store
         .stories()
-        .map((ids) => ids.map((id) => items.find((x) => x.id === id)!.item.url).sort().join(' '))
+        .map((ids) =>
+          ids
+            .map((id) => items.find((x) => x.id === id)!.item.url)
+            .sort()
+            .join(' '),
+        )
         .sort();
     };
     const expected = await partition(items.map((_, i) => i));
     expect(expected).toHaveLength(1);
     expect(expected[0]!.split(' ')).toHaveLength(4);
     await fc.assert(
-      fc.asyncProperty(fc.shuffledSubarray(items.map((_, i) => i), { minLength: items.length }), async (order) => {
-        expect(await partition(order)).toEqual(expected);
-      }),
+      fc.asyncProperty(
+        fc.shuffledSubarray(
+          items.map((_, i) => i),
+          { minLength: items.length },
+        ),
+        async (order) => {
+          expect(await partition(order)).toEqual(expected);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -188,14 +279,35 @@ describe('grouping with a store', () => {
     const hash = simhash(ENGLISH)!;
     const store = new MemoryStoryStore();
     const base = { sortAt: new Date('2024-11-12T00:00:00Z'), headline: 'T', credits: [] as string[] };
-    expect(await groupItem(store, { ...base, id: 1, feedId: 1, url: 'https://a.example/1', simhash: hash }, WINDOW)).toEqual({ storyId: 1, merged: [] });
-    expect(await groupItem(store, { ...base, id: 2, feedId: 2, url: 'https://b.example/2', simhash: hash }, WINDOW)).toEqual({ storyId: 1, merged: [] });
+    expect(
+      await groupItem(store, { ...base, id: 1, feedId: 1, url: 'https://a.example/1', simhash: hash }, WINDOW),
+    ).toEqual({ storyId: 1, merged: [] });
+    expect(
+      await groupItem(store, { ...base, id: 2, feedId: 2, url: 'https://b.example/2', simhash: hash }, WINDOW),
+    ).toEqual({ storyId: 1, merged: [] });
     // A second copy in feed 2: story 1 already has feed 2's item.
-    expect(await groupItem(store, { ...base, id: 3, feedId: 2, url: 'https://b.example/3', simhash: hash }, WINDOW)).toEqual({ storyId: 3, merged: [] });
+    expect(
+      await groupItem(store, { ...base, id: 3, feedId: 2, url: 'https://b.example/3', simhash: hash }, WINDOW),
+    ).toEqual({ storyId: 3, merged: [] });
     // Two stories about one URL, then an item of a third feed that has the text of one and credits the other.
     await groupItem(store, { ...base, id: 10, feedId: 10, url: 'https://x.example/10', simhash: null }, WINDOW);
-    await groupItem(store, { ...base, id: 11, feedId: 11, url: 'https://y.example/11', simhash: simhash(OTHER_ENGLISH) }, WINDOW);
-    const bridge = await groupItem(store, { ...base, id: 12, feedId: 12, url: 'https://z.example/12', credits: ['https://x.example/10'], simhash: simhash(OTHER_ENGLISH) }, WINDOW);
+    await groupItem(
+      store,
+      { ...base, id: 11, feedId: 11, url: 'https://y.example/11', simhash: simhash(OTHER_ENGLISH) },
+      WINDOW,
+    );
+    const bridge = await groupItem(
+      store,
+      {
+        ...base,
+        id: 12,
+        feedId: 12,
+        url: 'https://z.example/12',
+        credits: ['https://x.example/10'],
+        simhash: simhash(OTHER_ENGLISH),
+      },
+      WINDOW,
+    );
     expect(bridge).toEqual({ storyId: 10, merged: [11] });
     expect([10, 11, 12].map((id) => store.items.get(id)!.storyId)).toEqual([10, 10, 10]);
   });
@@ -203,7 +315,13 @@ describe('grouping with a store', () => {
   it('leaves a split item alone: it is no candidate, and merges do not move it', async () => {
     const hash = simhash(ENGLISH)!;
     const store = new MemoryStoryStore();
-    const base = { sortAt: new Date('2024-11-12T00:00:00Z'), headline: 'T', credits: [] as string[], url: '', simhash: hash };
+    const base = {
+      sortAt: new Date('2024-11-12T00:00:00Z'),
+      headline: 'T',
+      credits: [] as string[],
+      url: '',
+      simhash: hash,
+    };
     await groupItem(store, { ...base, id: 1, feedId: 1 }, WINDOW);
     store.items.get(1)!.pinned = true;
     expect(await groupItem(store, { ...base, id: 2, feedId: 2 }, WINDOW)).toEqual({ storyId: 2, merged: [] });

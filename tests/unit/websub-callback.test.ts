@@ -3,7 +3,12 @@ import { FetchError, type FetchOptions } from '../../src/pipeline/fetch-feed.js'
 import { callCallback } from '../../src/websub/callback.js';
 
 const opts = (allowPrivate: boolean): FetchOptions => ({
-  timeoutMs: 2000, connectTimeoutMs: 1000, maxBytes: 1 << 20, maxRedirects: 0, addresses: { allowPrivate, allowList: [] }, userAgent: 'test',
+  timeoutMs: 2000,
+  connectTimeoutMs: 1000,
+  maxBytes: 1 << 20,
+  maxRedirects: 0,
+  addresses: { allowPrivate, allowList: [] },
+  userAgent: 'test',
 });
 
 describe('requests to WebSub callbacks', () => {

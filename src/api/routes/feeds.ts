@@ -1,6 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { deleteFeed, findFeedByUrl, getFeed, insertFeed, listFeeds, requestPoll, updateFeed } from '../../db/feeds.repository.js';
+import {
+  deleteFeed,
+  findFeedByUrl,
+  getFeed,
+  insertFeed,
+  listFeeds,
+  requestPoll,
+  updateFeed,
+} from '../../db/feeds.repository.js';
 import { decodeFeedBytes } from '../../pipeline/decode-charset.js';
 import { discoverFeeds, looksLikeHtml, type DiscoveredFeed } from '../../pipeline/discover-feeds.js';
 import { fetchFeed } from '../../pipeline/fetch-feed.js';
@@ -21,7 +29,16 @@ const addBody = z.object({
   discover: z.boolean().default(false),
 });
 const patchBody = z
-  .object({ intervalSeconds: z.number().int().min(60).max(7 * 86400).optional(), enabled: z.boolean().optional(), preferred: z.boolean().optional() })
+  .object({
+    intervalSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86400)
+      .optional(),
+    enabled: z.boolean().optional(),
+    preferred: z.boolean().optional(),
+  })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'give intervalSeconds, enabled and/or preferred');
 
@@ -51,7 +68,9 @@ export function feedsRouter(deps: ApiDeps): Router {
     const target = found ? (await acceptUrl(found[0]!.url, addressPolicy(config))).href : parsed.href;
     const { feed, created } = await insertFeed(db, target, config.POLL_INTERVAL_SECONDS);
     if (created) await enqueue(queues, 'refresh-feed', { feedId: feed.id }, `feed:${feed.id}`);
-    res.status(created ? 201 : 200).json({ feed: feedToDto(feed), created, ...(found ? { discoveredFrom: parsed.href } : {}) });
+    res
+      .status(created ? 201 : 200)
+      .json({ feed: feedToDto(feed), created, ...(found ? { discoveredFrom: parsed.href } : {}) });
   });
 
   r.get('/:id', async (req, res) => {
@@ -96,7 +115,11 @@ export function feedsRouter(deps: ApiDeps): Router {
 async function discoverFromPage(url: string, config: ApiDeps['config']): Promise<DiscoveredFeed[] | null> {
   let page;
   try {
-    page = await fetchFeed(url, { ...fetchOptions(config), timeoutMs: Math.min(config.FETCH_TIMEOUT_MS, 10_000), accept: 'text/html, application/xhtml+xml, application/atom+xml, application/rss+xml, */*;q=0.5' });
+    page = await fetchFeed(url, {
+      ...fetchOptions(config),
+      timeoutMs: Math.min(config.FETCH_TIMEOUT_MS, 10_000),
+      accept: 'text/html, application/xhtml+xml, application/atom+xml, application/rss+xml, */*;q=0.5',
+    });
   } catch (err) {
     if (err instanceof FeedError && /blocked/.test(err.code)) throw new HttpError(400, 'url_refused', err.message);
     return null;
@@ -105,7 +128,12 @@ async function discoverFromPage(url: string, config: ApiDeps['config']): Promise
   const text = decodeFeedBytes(page.body, page.contentType).text;
   if (!looksLikeHtml(page.contentType, text)) return null;
   const feeds = discoverFeeds(text, page.finalUrl);
-  if (feeds.length === 0) throw new HttpError(400, 'no_feed_found', `${url} is an HTML page that advertises no feed (no <link rel="alternate"> of a feed type)`);
+  if (feeds.length === 0)
+    throw new HttpError(
+      400,
+      'no_feed_found',
+      `${url} is an HTML page that advertises no feed (no <link rel="alternate"> of a feed type)`,
+    );
   return feeds;
 }
 

@@ -10,7 +10,10 @@ import { itemToDto } from '../dto.js';
 import { HttpError } from '../http-error.js';
 import { langParam, storiesParam, validate } from '../validate.js';
 
-const date = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 date or date-time').transform((s) => new Date(s));
+const date = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 date or date-time')
+  .transform((s) => new Date(s));
 const itemId = z.object({ id: z.coerce.number().int().positive() });
 const listQuery = z
   .object({
@@ -40,7 +43,21 @@ export function itemsRouter({ db, config }: ApiDeps): Router {
       topicId = topic.id;
     }
     const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    const rows = await listItems(db, { topicId, feedId: query.feed, since: query.since, until: query.until, q: query.q, lang: query.lang, stories: query.stories, preferLang: query.prefer_lang }, query.limit + 1, cursor);
+    const rows = await listItems(
+      db,
+      {
+        topicId,
+        feedId: query.feed,
+        since: query.since,
+        until: query.until,
+        q: query.q,
+        lang: query.lang,
+        stories: query.stories,
+        preferLang: query.prefer_lang,
+      },
+      query.limit + 1,
+      cursor,
+    );
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     res.json({

@@ -25,8 +25,15 @@ export function topicFeedsRouter({ db, config }: ApiDeps): Router {
     const baseUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`;
     const body = renderTopicFeed(format as FeedFormat, topic, items, baseUrl);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-    const lastModified = new Date(Math.max(topic.updated_at.getTime(), ...items.map((i) => i.fetched_at.getTime()))).toUTCString();
-    res.set({ ETag: etag, 'Last-Modified': lastModified, 'Cache-Control': 'public, max-age=60', Vary: 'Accept-Encoding' });
+    const lastModified = new Date(
+      Math.max(topic.updated_at.getTime(), ...items.map((i) => i.fetched_at.getTime())),
+    ).toUTCString();
+    res.set({
+      ETag: etag,
+      'Last-Modified': lastModified,
+      'Cache-Control': 'public, max-age=60',
+      Vary: 'Accept-Encoding',
+    });
     // WebSub §4: discovery by Link headers as well as in the document.
     res.set('Link', `<${hubUrl(baseUrl)}>; rel="hub", <${baseUrl}/topics/${slug}/feed.${format}>; rel="self"`);
     // As the origin server we answer a matching validator with 304 even under "Cache-Control:

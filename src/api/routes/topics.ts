@@ -12,7 +12,9 @@ import { itemToDto, topicToDto } from '../dto.js';
 import { HttpError } from '../http-error.js';
 import { validate } from '../validate.js';
 
-const slugParam = z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63') });
+const slugParam = z.object({
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63'),
+});
 const ruleField = z.string().trim().min(1, 'the rule is empty').max(4000);
 const createBody = z.object({ slug: slugParam.shape.slug, name: z.string().trim().min(1).max(200), rule: ruleField });
 const updateBody = z.object({ name: z.string().trim().min(1).max(200), rule: ruleField });
@@ -32,7 +34,12 @@ export function topicsRouter(deps: ApiDeps): Router {
     checkRule(body.rule);
     const topic = await createTopic(db, body);
     if (!topic) throw new HttpError(409, 'conflict', `topic "${body.slug}" exists already`);
-    await enqueue(queues, 'retag-topic', { topicId: topic.id, version: topic.version }, `retag:${topic.id}:${topic.version}`);
+    await enqueue(
+      queues,
+      'retag-topic',
+      { topicId: topic.id, version: topic.version },
+      `retag:${topic.id}:${topic.version}`,
+    );
     res.status(201).json({ topic: topicToDto(topic) });
   });
 
@@ -65,7 +72,12 @@ export function topicsRouter(deps: ApiDeps): Router {
     const topic = await updateTopic(db, slug, body);
     if (!before || !topic) throw new HttpError(404, 'not_found', `no topic "${slug}"`);
     if (topic.version !== before.version) {
-      await enqueue(queues, 'retag-topic', { topicId: topic.id, version: topic.version }, `retag:${topic.id}:${topic.version}`);
+      await enqueue(
+        queues,
+        'retag-topic',
+        { topicId: topic.id, version: topic.version },
+        `retag:${topic.id}:${topic.version}`,
+      );
     }
     res.json({ topic: topicToDto(topic) });
   });
