@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The shared feed corpus beside the checkout (../shared/corpus); its absence is an error, never a skip. */
-export const CORPUS = path.resolve(REPO_ROOT, '../shared/corpus');
-if (!existsSync(CORPUS)) throw new Error(`the feed corpus is missing: expected it at ${CORPUS}`);
+/** The repository's own fixtures (tests/fixtures): feeds written for these tests, and the seed event. */
+export const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures');
 
-export const corpusFile = (relative: string) => path.join(CORPUS, relative);
+export const fixture = (relative: string) => path.join(FIXTURES, relative);
+
+/** One feed of the seed event (tests/fixtures/seed/feeds). */
+export const seedFeed = (name: string) => path.join(FIXTURES, 'seed/feeds', name);

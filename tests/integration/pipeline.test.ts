@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpusFile } from '../helpers/paths.js';
+import { seedFeed } from '../helpers/paths.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 
@@ -33,7 +33,7 @@ describe('the poll pipeline against a local feed server', () => {
   const feedRow = async (feedId: number) => (await h.api('GET', `/api/v1/feeds/${feedId}`)).body.feed;
 
   it('when a feed is added, then its items are stored, tagged and served in the Atom, RSS and JSON topic feeds', async () => {
-    feeds.set('/wire.rss', { body: readFileSync(corpusFile('seed/feeds/english-wire.rss')), etag: '"v1"' });
+    feeds.set('/wire.rss', { body: readFileSync(seedFeed('english-wire.rss')), etag: '"v1"' });
     const added = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/wire.rss') });
     expect(added.status).toBe(201);
     const feedId = added.body.feed.id;

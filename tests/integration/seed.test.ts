@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpusFile } from '../helpers/paths.js';
+import { seedFeed } from '../helpers/paths.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 
@@ -21,7 +21,7 @@ const KURSK = 'https://yuddh-khabar-e.example/kursk-50000';
 const FRENCH = 'https://nouvelles-f.example/monde/coree-russie-traite';
 const CULTURE = 'https://world-wire.example/culture/2024/11/12/busan-festival';
 
-/** The seed event of ../shared/corpus/seed (its README says what a correct service makes of it). */
+/** The seed event of tests/fixtures/seed (its README says what a correct service makes of it). */
 describe('the seed event across six feeds in four formats and two scripts', () => {
   let h: Harness;
   let feeds: FeedServer;
@@ -38,7 +38,7 @@ describe('the seed event across six feeds in four formats and two scripts', () =
     for (const [slug, rule] of topics)
       expect((await h.api('POST', '/api/v1/topics', { slug, name: slug, rule })).status).toBe(201);
     for (const [file, contentType] of SEED) {
-      feeds.set(`/${file}`, { body: readFileSync(corpusFile(`seed/feeds/${file}`)), contentType });
+      feeds.set(`/${file}`, { body: readFileSync(seedFeed(file)), contentType });
       expect((await h.api('POST', '/api/v1/feeds', { url: feeds.url(`/${file}`) })).status).toBe(201);
     }
     await eventually(
@@ -153,7 +153,7 @@ describe('the seed event across six feeds in four formats and two scripts', () =
 
       feeds.set('/hindi-republisher-c.json', {
         body: Buffer.from(
-          readFileSync(corpusFile('seed/feeds/hindi-republisher-c.json'), 'utf8').replace(
+          readFileSync(seedFeed('hindi-republisher-c.json'), 'utf8').replace(
             '"title": "उत्तर कोरिया ने',
             '"title": "अपडेट: उत्तर कोरिया ने',
           ),

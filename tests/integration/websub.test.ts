@@ -9,7 +9,7 @@ import type { WorkerDeps } from '../../src/workers/deps.js';
 import { pruneItems } from '../../src/workers/prune-items.job.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
-import { corpusFile } from '../helpers/paths.js';
+import { seedFeed } from '../helpers/paths.js';
 
 /** A WebSub subscriber on 127.0.0.1: echoes challenges (unless told not to), records what is pushed. */
 class Subscriber {
@@ -148,7 +148,7 @@ describe('the WebSub hub', () => {
     expect(row).toMatchObject({ callback: sub.url('/cb?user=1'), format: 'atom', lease_seconds: 3600 });
 
     sub.pushStatuses = [500]; // the first attempt fails, the retry is accepted
-    feeds.set('/wire.rss', { body: readFileSync(corpusFile('seed/feeds/english-wire.rss')) });
+    feeds.set('/wire.rss', { body: readFileSync(seedFeed('english-wire.rss')) });
     expect((await h.api('POST', '/api/v1/feeds', { url: feeds.url('/wire.rss') })).status).toBe(201);
     await eventually(async () => sub.pushes.length >= 2, 15_000, 'the push and its retry');
     const push = sub.pushes[1]!;

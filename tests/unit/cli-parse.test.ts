@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { corpusFile, REPO_ROOT } from '../helpers/paths.js';
+import { seedFeed, REPO_ROOT } from '../helpers/paths.js';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) =>
@@ -15,7 +15,7 @@ const cli = (...args: string[]) =>
 
 describe('cli parse', () => {
   it('when given one feed, then it prints the normalized feed with every contract key', async () => {
-    const { code, stdout } = await cli(corpusFile('seed/feeds/english-wire.rss'));
+    const { code, stdout } = await cli(seedFeed('english-wire.rss'));
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     expect(Object.keys(out.feed).sort()).toEqual([
@@ -46,7 +46,7 @@ describe('cli parse', () => {
   it('when given several files, then it prints one line each and goes on past bad ones', async () => {
     const bad = path.join(tmpdir(), `not-a-feed-${process.pid}.xml`);
     writeFileSync(bad, '<html><p>no feed here</p></html>');
-    const good = corpusFile('seed/feeds/hindi-republisher-c.json');
+    const good = seedFeed('hindi-republisher-c.json');
     const { code, stdout } = await cli(good, bad, good);
     expect(code).toBe(0);
     const lines = stdout

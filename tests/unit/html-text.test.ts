@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { Parser } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../helpers/property.js';
 import { BLOCK_TAGS, foldWhitespace, htmlToText } from '../../src/pipeline/html.js';
 
 /** What foldWhitespace does, said as plainly as possible (its first version: four replacements). */
@@ -38,7 +39,7 @@ describe('folding whitespace', () => {
       fc.property(text, (t) => {
         expect(foldWhitespace(t)).toBe(plainFold(t));
       }),
-      { numRuns: 20000 },
+      { numRuns: runs(20000) },
     );
   });
 
@@ -119,7 +120,7 @@ describe('HTML to text', () => {
       fc.property(html, (h) => {
         expect(htmlToText(h)).toBe(plainHtmlToText(h));
       }),
-      { numRuns: 20000 },
+      { numRuns: runs(20000) },
     );
   });
 

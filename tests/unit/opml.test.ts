@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildOpml, parseOpml } from '../../src/pipeline/opml.js';
-import { corpusFile } from '../helpers/paths.js';
+import { fixture } from '../helpers/paths.js';
 
 describe('OPML', () => {
-  it('when outlines are nested (a real OPML 1.1 file), then each feed keeps its folders as tags', () => {
-    expect(parseOpml(readFileSync(corpusFile('plagger/t/samples/opml-nested.xml'), 'utf8'))).toEqual([
+  it('when outlines are nested (an OPML 1.1 file), then each feed keeps its folders as tags', () => {
+    expect(parseOpml(readFileSync(fixture('opml-nested.opml'), 'utf8'))).toEqual([
       {
-        url: 'http://blog.bulknews.net/mt/index.rdf',
-        title: 'blog.bulknews.net',
-        siteUrl: 'http://blog.bulknews.net/mt/',
+        url: 'https://blog.example.net/index.rdf',
+        title: 'blog.example.net',
+        siteUrl: 'https://blog.example.net/',
         tags: ['Subscriptions', 'Foo'],
       },
       {
-        url: 'http://subtech.g.hatena.ne.jp/miyagawa/rss',
-        title: 'Bulknews::Subtech',
-        siteUrl: 'http://subtech.g.hatena.ne.jp/miyagawa/',
+        url: 'https://notes.example.org/daily/rss',
+        title: 'Notes::Daily',
+        siteUrl: 'https://notes.example.org/daily/',
         tags: ['Subscriptions', 'Bar', 'Baz'],
       },
     ]);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../helpers/property.js';
 import { FOLD, NEEDS_CONTEXT, NFC_CHANGES, NFC_CHECK, NFC_RANK, WORD_CHAR } from '../../src/rules/text.js';
 import { buildWordIndex } from '../../src/rules/word-index.js';
 
@@ -71,7 +72,7 @@ describe('telling NFC word by word', () => {
       fc.property(unitText, (text) => {
         expect(readsFast(text)).toBe(foldsAlone(text) && text.normalize('NFC') === text);
       }),
-      { numRuns: 20000 },
+      { numRuns: runs(20000) },
     );
   });
 

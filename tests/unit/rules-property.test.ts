@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runs } from '../helpers/property.js';
 import { compileTopics, matchItem, type MatchableItem } from '../../src/rules/compile.js';
 import { FIELDS } from '../../src/rules/parse.js';
 import { referenceMatches } from '../../src/rules/reference.js';
@@ -108,7 +109,7 @@ describe('the compiled matcher against the reference evaluator', () => {
         const compiled = matchItem(compileTopics([{ id: 1, slug: 't', rule: r }]), it).length === 1;
         expect(compiled).toBe(referenceMatches(r, it));
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -120,7 +121,7 @@ describe('the compiled matcher against the reference evaluator', () => {
         const want = rules.flatMap((r, i) => (referenceMatches(r, it) ? [i] : []));
         expect(got).toEqual(want);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(200) },
     );
   });
 });

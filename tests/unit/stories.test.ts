@@ -5,7 +5,7 @@ import { articleText, recurringLines } from '../../src/stories/boilerplate.js';
 import { creditedLinks, storyCredits } from '../../src/stories/credits.js';
 import { groupItem, storyReason, titlesAgree, type StoryItem } from '../../src/stories/group-item.js';
 import { bandKeys, hammingDistance, MAX_DISTANCE, simhash } from '../../src/stories/simhash.js';
-import { corpusFile } from '../helpers/paths.js';
+import { seedFeed } from '../helpers/paths.js';
 import { MemoryStoryStore } from '../helpers/memory-story-store.js';
 import { storyItemsOf } from '../helpers/story-items.js';
 
@@ -44,12 +44,12 @@ describe('SimHash of an item text', () => {
 
   it('does the same for Hindi: the republished copies are near, the Kursk story on the same war is not', async () => {
     const text = async (file: string) =>
-      (await readFeed(Buffer.from(await import('node:fs').then((fs) => fs.readFileSync(corpusFile(file)))))).items[0]!
+      (await readFeed(Buffer.from(await import('node:fs').then((fs) => fs.readFileSync(seedFeed(file)))))).items[0]!
         .contentText;
-    const a = simhash(articleText(await text('seed/feeds/hindi-republisher-a.rss')))!;
-    const b = simhash(articleText(await text('seed/feeds/hindi-republisher-b.atom')))!;
-    const c = simhash(articleText(await text('seed/feeds/hindi-republisher-c.json')))!;
-    const kursk = simhash(articleText(await text('seed/feeds/hindi-other-story.rdf')))!;
+    const a = simhash(articleText(await text('hindi-republisher-a.rss')))!;
+    const b = simhash(articleText(await text('hindi-republisher-b.atom')))!;
+    const c = simhash(articleText(await text('hindi-republisher-c.json')))!;
+    const kursk = simhash(articleText(await text('hindi-other-story.rdf')))!;
     expect(hammingDistance(a, b)).toBeLessThanOrEqual(MAX_DISTANCE);
     expect(hammingDistance(a, c)).toBeLessThanOrEqual(MAX_DISTANCE);
     for (const copy of [a, b, c]) expect(hammingDistance(copy, kursk)).toBeGreaterThan(2 * MAX_DISTANCE);
@@ -244,7 +244,7 @@ describe('grouping with a store', () => {
   ];
 
   it('groups the seed feeds into the same stories in whatever order their items arrive', async () => {
-    const items = (await Promise.all(SEED.map((f, i) => storyItemsOf(corpusFile(`seed/feeds/${f}`), i + 1)))).flat();
+    const items = (await Promise.all(SEED.map((f, i) => storyItemsOf(seedFeed(f), i + 1)))).flat();
     const partition = async (order: number[]) => {
       const store = new MemoryStoryStore();
       for (const i of order) await groupItem(store, items[i]!, WINDOW);
