@@ -6,7 +6,7 @@ import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { BAND_BITS, BAND_COUNT } from '../src/stories/simhash.js';
-import { groupFeedStories } from '../src/workers/group-stories.js';
+import { groupFeedStories } from '../src/app/stories.js';
 import { quantile } from './quantile.js';
 
 const FEEDS = 1000;

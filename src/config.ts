@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
@@ -18,6 +19,7 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/topicwire'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0).max(65535).default(3000),
   ROLE: z.enum(['all', 'api', 'worker', 'scheduler']).default('all'),
   API_TOKEN: z.string().default(''),
@@ -56,6 +58,14 @@ const schema = z.object({
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
+
+/**
+ * Reads `.env` from the working directory into the environment when there is one (the service
+ * and the CLI both call it first). Variables already set win over the file.
+ */
+export function loadEnvFile(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
 
 /** Reads and validates the environment once; every invalid key is named in one error. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

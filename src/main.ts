@@ -1,4 +1,4 @@
-import { loadConfig } from './config.js';
+import { loadConfig, loadEnvFile } from './config.js';
 import { createDb } from './db/database.js';
 import { ensureDatabase } from './db/ensure-database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -8,9 +8,10 @@ import { onShutdown } from './shutdown.js';
 
 /**
  * The process entry point (`npm start`): migrations first, then the roles of ROLE — all of them
- * in one process by default; api, worker or scheduler alone for larger installs (design §9).
+ * in one process by default; api, worker or scheduler alone for larger installs.
  */
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, { role: config.ROLE });
   await ensureDatabase(config.DATABASE_URL);

@@ -1,14 +1,26 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createApp } from './api/app.js';
+import type { AppContext } from './app/context.js';
+import { recoverLostJobs } from './app/maintenance.js';
+import { TopicMatcherCache } from './app/topic-matcher-cache.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Logger } from './logger.js';
 import { HostLimiter } from './queue/host-limiter.js';
-import { createQueues, createWorker, producerConnection, workerConnection, type Queues } from './queue/queues.js';
+import {
+  createQueues,
+  createWorker,
+  ensureSchedules,
+  keepSchedules,
+  producerConnection,
+  queueSink,
+  workerConnection,
+  type Queues,
+} from './queue/queues.js';
 import { createHandlers } from './workers/handlers.js';
-import { TopicMatcherCache } from './workers/topic-matcher-cache.js';
 
 export interface RunningService {
   queues: Queues;
@@ -20,17 +32,18 @@ export interface RunningService {
 
 /**
  * Starts the roles the config asks for against a migrated database: the API, the scheduler
- * (BullMQ job schedulers ticking "poll-due-feeds", "prune-items", "websub-fanout") and the workers
- * (refresh, retag, push).
+ * (the job graph's schedules, kept alive when Redis loses them) and the workers (one per queue).
  */
 export async function startService(config: Config, db: Db, log: Logger): Promise<RunningService> {
   const redis = producerConnection(config.REDIS_URL);
   redis.on('error', () => {});
   await pingRedis(redis, config.REDIS_URL);
   const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const ctx: AppContext = { db, config, log, jobs: queueSink(queues, config), topics: new TopicMatcherCache() };
 
   const runs = (role: string) => config.ROLE === 'all' || config.ROLE === role;
   const workers: Worker[] = [];
+  let stopKeeping = async () => {};
   const connection = runs('worker') || runs('scheduler') ? workerConnection(config.REDIS_URL) : null;
   if (connection) {
     connection.on('error', () => {});
@@ -40,46 +53,39 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
       config.HOST_CONCURRENCY,
       config.FETCH_TIMEOUT_MS + 5000,
     );
-    const handlers = createHandlers({ db, queues, config, log, topics: new TopicMatcherCache(), hosts });
+    const handlers = createHandlers(ctx, hosts);
+    const worker = (queue: Parameters<typeof createWorker>[0], concurrency: number) =>
+      workers.push(createWorker(queue, handlers, connection, config.QUEUE_PREFIX, concurrency));
     if (runs('scheduler')) {
-      await queues.schedule.upsertJobScheduler(
-        'poll-due-feeds',
-        { every: config.SCHEDULER_EVERY_MS },
-        { name: 'poll-due-feeds', data: {} },
-      );
-      await queues.schedule.upsertJobScheduler(
-        'prune-items',
-        { pattern: '17 3 * * *', tz: 'UTC' },
-        { name: 'prune-items', data: {} },
-      );
-      // Pushes are queued right after each poll; this picks up what a crash left in the outbox.
-      await queues.push.upsertJobScheduler(
-        'websub-fanout',
-        { every: config.SCHEDULER_EVERY_MS * 6 },
-        { name: 'websub-fanout', data: {} },
-      );
-      workers.push(createWorker('schedule', handlers, connection, config.QUEUE_PREFIX, 1));
+      await ensureSchedules(queues, config);
+      stopKeeping = keepSchedules(queues, config, log, config.SCHEDULER_EVERY_MS, () => recoverLostJobs(ctx));
+      worker('schedule', 1);
     }
     if (runs('worker')) {
-      workers.push(createWorker('refresh', handlers, connection, config.QUEUE_PREFIX, config.WORKER_CONCURRENCY));
-      workers.push(createWorker('retag', handlers, connection, config.QUEUE_PREFIX, 1));
-      workers.push(createWorker('push', handlers, connection, config.QUEUE_PREFIX, config.WORKER_CONCURRENCY));
+      worker('refresh', config.WORKER_CONCURRENCY);
+      // Grouping holds one lock that every feed shares: more than one at a time would only wait.
+      worker('stories', 1);
+      worker('retag', 1);
+      worker('push', config.WORKER_CONCURRENCY);
     }
     for (const w of workers) {
       w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
       w.on('failed', (job, err) =>
-        log.debug({ queue: w.name, job: job?.name, jobId: job?.id, err: err.message }, 'job failed'),
+        log.warn(
+          { queue: w.name, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message },
+          'job failed',
+        ),
       );
     }
   }
 
   let server: Server | null = null;
   if (runs('api')) {
-    const app = createApp({ db, redis, queues, config, log });
-    const listening: Server = app.listen(config.PORT);
+    const app = createApp({ ...ctx, redis });
+    const listening: Server = app.listen(config.PORT, config.HOST);
     server = listening;
     await new Promise<void>((resolve, reject) => listening.once('listening', resolve).once('error', reject));
-    log.info({ port: (listening.address() as AddressInfo).port }, 'API listening');
+    log.info({ host: config.HOST, port: (listening.address() as AddressInfo).port }, 'API listening');
   }
 
   return {
@@ -87,6 +93,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
     port: server ? (server.address() as AddressInfo).port : null,
     async close() {
       if (server) await new Promise((resolve) => server!.close(resolve));
+      await stopKeeping();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(Object.values(queues).map((q) => q.close()));
       await connection?.quit().catch(() => {});
@@ -95,7 +102,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   };
 }
 
-async function pingRedis(redis: import('ioredis').Redis, url: string): Promise<void> {
+async function pingRedis(redis: Redis, url: string): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
     try {
@@ -107,6 +114,7 @@ async function pingRedis(redis: import('ioredis').Redis, url: string): Promise<v
         throw new Error(
           `cannot connect to Redis at ${u.hostname}:${u.port || 6379} (${(err as Error).message}). ` +
             'Start it (e.g. "redis-server --daemonize yes" or "docker compose up -d redis") or set REDIS_URL.',
+          { cause: err },
         );
       }
       await new Promise((r) => setTimeout(r, 200));

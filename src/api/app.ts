@@ -1,7 +1,8 @@
 import express from 'express';
 import { httpRequests, registry } from '../metrics.js';
 import type { ApiDeps } from './deps.js';
-import { errorHandler, notFound } from './http-error.js';
+import { accessLog } from './access-log.js';
+import { errorHandler, notFound, requireBodyType } from './http-error.js';
 import { feedsRouter } from './routes/feeds.js';
 import { healthRouter } from './routes/health.js';
 import { itemsRouter } from './routes/items.js';
@@ -20,11 +21,17 @@ function routeLabel(req: express.Request): string {
   return mount + (pattern === '/' && mount ? '' : pattern);
 }
 
-/** The whole route table (design §7); builds the app without listening, so tests can start it on port 0. */
+/** The whole route table (docs/api.md); builds the app without listening, so tests can start it on port 0. */
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(accessLog(deps.log));
+  // The JSON API takes JSON bodies only: anything else is a 415 that says so, not a field missing.
+  app.use(
+    ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items'],
+    requireBodyType(['application/json', 'application/*+json'], 'JSON (Content-Type: application/json)'),
+  );
   app.use(express.json({ limit: '1mb' }));
   app.use((req, res, next) => {
     res.on('finish', () => httpRequests.inc({ method: req.method, route: routeLabel(req), status: res.statusCode }));

@@ -1,13 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
-import type { Logger } from '../logger.js';
-import type { Queues } from '../queue/queues.js';
+import type { AppContext } from '../app/context.js';
 
-export interface ApiDeps {
-  db: Db;
+/** What the routes work with: the use cases' context, and Redis for the readiness check. */
+export interface ApiDeps extends AppContext {
   redis: Redis;
-  queues: Queues;
-  config: Config;
-  log: Logger;
 }

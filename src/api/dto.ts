@@ -1,7 +1,8 @@
 import type { ItemWithTopics } from '../db/items.repository.js';
+import type { PollOutcome } from '../app/ingestion.js';
 import type { FeedRow, TopicRow } from '../db/schema.js';
 
-/** Rows → the JSON the API promises (design §7); the API never returns raw rows. */
+/** Rows → the JSON the API promises (docs/api.md); the API never returns raw rows. */
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -22,6 +23,7 @@ export function feedToDto(f: FeedRow) {
     lastSuccessAt: iso(f.last_success_at),
     errorCount: f.error_count,
     lastError: f.last_error,
+    lastErrorCode: f.last_error_code,
     lastErrorAt: iso(f.last_error_at),
     disabledReason: f.disabled_reason,
     createdAt: iso(f.created_at),
@@ -62,4 +64,16 @@ export function topicToDto(t: TopicRow) {
     createdAt: iso(t.created_at),
     updatedAt: iso(t.updated_at),
   };
+}
+
+/** What a poll came to (the first poll of a feed just added). */
+export function pollToDto(p: PollOutcome) {
+  switch (p.kind) {
+    case 'stored':
+      return { result: 'stored', items: p.items, inserted: p.inserted, updated: p.updated };
+    case 'failed':
+      return { result: 'failed', error: { code: p.error.code, message: p.error.message }, disabled: p.disabled };
+    default:
+      return { result: p.kind };
+  }
 }

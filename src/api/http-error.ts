@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, type AppErrorCode } from '../app/errors.js';
 import type { Logger } from '../logger.js';
 
-/** An error with its HTTP status and a stable machine-readable code; the message is for people. */
+/** An error of the HTTP layer itself (a route, a method, a content type) with its status and a stable code. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -13,33 +14,75 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The status of each use case refusal. A URL that does not lead to a feed is 422 (the request
+ * was understood; what it points at cannot be used), an address we refuse to fetch is 400.
+ */
+const STATUS: Record<AppErrorCode, number> = {
+  invalid_request: 400,
+  invalid_rule: 400,
+  not_found: 404,
+  conflict: 409,
+  invalid_url: 400,
+  blocked_scheme: 400,
+  blocked_address: 400,
+  not_opml: 400,
+  dns_error: 422,
+  network_error: 422,
+  timeout: 422,
+  bad_redirect: 422,
+  too_many_redirects: 422,
+  too_large: 422,
+  http_not_found: 422,
+  http_denied: 422,
+  http_client_error: 422,
+  gone: 422,
+  rate_limited: 422,
+  server_error: 422,
+  callback_error: 422,
+  not_a_feed: 422,
+  no_feed_found: 422,
+};
+
 export const notFound: RequestHandler = (req) => {
   throw new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`);
 };
 
+/** A body in any other type than `types` is refused with 415 naming the type expected (an empty body passes). */
+export function requireBodyType(types: string[], expected: string): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is(types)) {
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `send the body as ${expected}, not ${req.headers['content-type'] ?? 'without a Content-Type'}`,
+      );
+    }
+    next();
+  };
+}
+
 /** The one place errors become responses: `{ "error": { "code", "message" } }`, 500s logged, never leaked. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    if (err instanceof HttpError) {
-      res
-        .status(err.status)
-        .json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+    if (err instanceof HttpError || err instanceof AppError) {
+      const status = err instanceof AppError ? STATUS[err.code] : err.status;
+      res.status(status).json({
+        error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+      });
       return;
     }
     const status =
       (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       // body-parser's errors: malformed JSON, too large, wrong charset.
-      const message =
-        (err as { type?: string }).type === 'entity.parse.failed'
-          ? 'the request body is not valid JSON'
-          : (err as Error).message;
-      res
-        .status(status)
-        .json({ error: { code: (err as { type?: string }).type?.replace(/\./g, '_') ?? 'bad_request', message } });
+      const type = (err as { type?: string }).type;
+      const message = type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (err as Error).message;
+      res.status(status).json({ error: { code: type?.replace(/\./g, '_') ?? 'bad_request', message } });
       return;
     }
-    log.error({ err, method: req.method, path: req.path }, 'request failed');
+    log.error({ err, requestId: res.locals.requestId, method: req.method, path: req.path }, 'request failed');
     res.status(500).json({ error: { code: 'internal', message: 'internal error; the server log has the details' } });
   };
 }

@@ -1,104 +1,82 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { exportOpml, importOpml } from '../admin/opml-transfer.js';
-import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
-import { deleteFeed, insertFeed, listFeeds } from '../db/feeds.repository.js';
-import { createTopic, deleteTopic, getTopicBySlug, listTopics } from '../db/topics.repository.js';
-import { addressPolicy } from '../fetch-options.js';
-import type { Logger } from '../logger.js';
-import { acceptableUrl } from '../pipeline/address-guard.js';
-import { FeedError } from '../pipeline/types.js';
-import { parseRule, RuleSyntaxError } from '../rules/parse.js';
-import { retagTopic } from '../workers/retag-topic.job.js';
+import type { AppContext } from '../app/context.js';
+import { addFeed, listFeeds, removeFeed } from '../app/feeds.js';
+import { exportOpml, importOpml } from '../app/opml.js';
+import { createTopic, getTopic, listTopics, removeTopic, retagTopic } from '../app/topics.js';
 
 /**
- * The operator's commands beside the service (design §2): they work on the database directly, so
- * they need no running service; a running one sees their changes (new feeds are due at once, its
- * workers recompile the rules when they change).
+ * The operator's commands beside the service: thin adapters over the same use cases as the API
+ * (src/app), so that both accept and refuse the same things. They work on the database; follow-up
+ * jobs (re-tagging a new topic, grouping a new feed's items) go to Redis for the service's workers.
  */
-export interface CliContext {
-  db: Db;
-  config: Config;
-  log: Logger;
+export interface CliContext extends AppContext {
   out: (line: string) => void;
 }
 
-/** A mistake of the operator's: printed as one line, exit code 1. */
+/** A mistake in how a command was called: its usage, exit code 2. */
 export class UsageError extends Error {}
 
-const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-export async function feedsCommand(
-  [action = 'list', ...args]: string[],
-  { db, config, out }: CliContext,
-): Promise<number> {
-  if (action === 'list') {
-    for (const f of await listFeeds(db)) out([f.id, f.status, f.url, f.title, f.last_error ?? ''].join('\t'));
+export async function feedsCommand([action = 'list', ...args]: string[], ctx: CliContext): Promise<number> {
+  const { out } = ctx;
+  if (action === 'list' && args.length === 0) {
+    for (const f of await listFeeds(ctx)) out([f.id, f.status, f.url, f.title, f.last_error ?? ''].join('\t'));
     return 0;
   }
-  if (action === 'add' && args.length === 1) {
-    let url: URL;
-    try {
-      url = await acceptableUrl(args[0]!, addressPolicy(config));
-    } catch (err) {
-      if (err instanceof FeedError) throw new UsageError(err.message);
-      throw err;
+  const force = args.includes('--force');
+  const rest = args.filter((a) => a !== '--force');
+  if (action === 'add' && rest.length === 1) {
+    const added = await addFeed(ctx, { url: rest[0], force });
+    if (!added.created) {
+      out(`already subscribed as feed ${added.feed.id}: ${added.feed.url}`);
+      return 0;
     }
-    const { feed, created } = await insertFeed(db, url.href, config.POLL_INTERVAL_SECONDS);
+    const via = added.discoveredFrom ? ` (advertised by ${added.discoveredFrom})` : '';
+    const poll = added.firstPoll;
     out(
-      created
-        ? `added feed ${feed.id}: ${feed.url} (polled by the service's next tick)`
-        : `already subscribed as feed ${feed.id}`,
+      poll.kind === 'stored'
+        ? `added feed ${added.feed.id}: ${added.feed.url}${via}; first poll stored ${poll.inserted} items`
+        : poll.kind === 'failed'
+          ? `added feed ${added.feed.id}: ${added.feed.url}${via}; first poll failed (${poll.error.code}: ${poll.error.message}), retried later`
+          : `added feed ${added.feed.id}: ${added.feed.url}${via}`,
     );
     return 0;
   }
-  if (action === 'remove' && args.length === 1 && /^\d+$/.test(args[0]!)) {
-    if (!(await deleteFeed(db, Number(args[0])))) throw new UsageError(`no feed ${args[0]}`);
-    out(`removed feed ${args[0]} and its items`);
+  if (action === 'remove' && rest.length === 1) {
+    await removeFeed(ctx, rest[0]);
+    out(`removed feed ${rest[0]} and its items`);
     return 0;
   }
-  throw new UsageError('usage: feeds [list] | feeds add <url> | feeds remove <id>');
+  throw new UsageError('usage: feeds [list] | feeds add <url> [--force] | feeds remove <id>');
 }
 
 export async function topicsCommand([action = 'list', ...args]: string[], ctx: CliContext): Promise<number> {
-  const { db, out } = ctx;
-  if (action === 'list') {
-    for (const t of await listTopics(db))
+  const { out } = ctx;
+  if (action === 'list' && args.length === 0) {
+    for (const t of await listTopics(ctx)) {
       out([t.slug, t.name, t.rule, `retag ${t.retag_status} (${t.retagged_items} items)`].join('\t'));
+    }
     return 0;
   }
   if (action === 'add' && args.length === 3) {
-    const [slug, name, rule] = args as [string, string, string];
-    if (!SLUG.test(slug)) throw new UsageError(`slug "${slug}": lower-case letters, digits and "-", at most 63`);
-    try {
-      parseRule(rule);
-    } catch (err) {
-      if (err instanceof RuleSyntaxError) throw new UsageError(`rule: ${err.message}`);
-      throw err;
-    }
-    const topic = await createTopic(db, { slug, name, rule });
-    if (!topic) throw new UsageError(`topic "${slug}" exists already`);
-    out(`added topic ${slug}; tagging the stored items…`);
-    return retagCommand([slug], ctx);
+    const [slug, name, rule] = args;
+    const topic = await createTopic(ctx, { slug, name, rule });
+    out(
+      `added topic ${topic.slug}; the service's workers tag the stored items (or: npm run cli -- retag ${topic.slug})`,
+    );
+    return 0;
   }
   if (action === 'remove' && args.length === 1) {
-    if (!(await deleteTopic(db, args[0]!))) throw new UsageError(`no topic "${args[0]}"`);
+    await removeTopic(ctx, args[0]!);
     out(`removed topic ${args[0]}`);
     return 0;
   }
   throw new UsageError('usage: topics [list] | topics add <slug> <name> <rule> | topics remove <slug>');
 }
 
-export async function opmlCommand([action, file, ...rest]: string[], { db, config, out }: CliContext): Promise<number> {
+export async function opmlCommand([action, file, ...rest]: string[], ctx: CliContext): Promise<number> {
+  const { out } = ctx;
   if (action === 'import' && file && rest.length === 0) {
-    let result;
-    try {
-      result = await importOpml(db, config, await readFile(file, 'utf8'));
-    } catch (err) {
-      if (err instanceof FeedError || (err as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new UsageError(`${file}: ${(err as Error).message}`);
-      throw err;
-    }
+    const result = await importOpml(ctx, await readFile(file, 'utf8'));
     for (const a of result.added) out(`added\t${a.id}\t${a.url}`);
     for (const s of result.skipped) out(`skipped\t${s.url}\t${s.reason}`);
     for (const r of result.refused) out(`refused\t${r.url}\t${r.reason}`);
@@ -106,7 +84,7 @@ export async function opmlCommand([action, file, ...rest]: string[], { db, confi
     return 0;
   }
   if (action === 'export' && rest.length === 0) {
-    const opml = await exportOpml(db);
+    const opml = await exportOpml(ctx);
     if (file) {
       await writeFile(file, opml);
       out(`wrote ${file}`);
@@ -119,17 +97,16 @@ export async function opmlCommand([action, file, ...rest]: string[], { db, confi
 }
 
 /** Applies a topic's rule to the stored items of the re-tag window now, in this process, with progress. */
-export async function retagCommand(args: string[], { db, config, log, out }: CliContext): Promise<number> {
+export async function retagCommand(args: string[], ctx: CliContext): Promise<number> {
   if (args.length !== 1) throw new UsageError('usage: retag <slug>');
-  const topic = await getTopicBySlug(db, args[0]!);
-  if (!topic) throw new UsageError(`no topic "${args[0]}"`);
+  const { out, config } = ctx;
+  const topic = await getTopic(ctx, args[0]!);
   const started = Date.now();
-  await retagTopic({ topicId: topic.id, version: topic.version }, { db, config, log }, (done) =>
+  const items = await retagTopic(ctx, { topicId: topic.id, version: topic.version }, (done) =>
     out(`  ${done} items examined`),
   );
-  const after = await getTopicBySlug(db, topic.slug);
   out(
-    `re-tagged ${topic.slug}: ${after?.retagged_items ?? 0} items of the last ${config.RETAG_WINDOW_DAYS} days in ${Date.now() - started} ms`,
+    `re-tagged ${topic.slug}: ${items} items of the last ${config.RETAG_WINDOW_DAYS} days in ${Date.now() - started} ms`,
   );
   return 0;
 }

@@ -1,8 +1,13 @@
-import { loadConfig } from '../config.js';
+import { AppError } from '../app/errors.js';
+import { TopicMatcherCache } from '../app/topic-matcher-cache.js';
+import { loadConfig, loadEnvFile } from '../config.js';
 import { createDb } from '../db/database.js';
 import { ensureDatabase } from '../db/ensure-database.js';
 import { migrateToLatest, migrationsAreCurrent } from '../db/migrate.js';
+import { fetchOptions } from '../fetch-options.js';
 import { createLogger } from '../logger.js';
+import { fetchFeed } from '../pipeline/fetch-feed.js';
+import { createQueues, producerConnection, queueSink } from '../queue/queues.js';
 import {
   feedsCommand,
   opmlCommand,
@@ -11,14 +16,12 @@ import {
   UsageError,
   type CliContext,
 } from './admin-commands.js';
-import { fetchFeed } from '../pipeline/fetch-feed.js';
-import { fetchOptions } from '../fetch-options.js';
 import { parseCommand } from './parse-command.js';
 
-/** `npm run cli -- <command>`: the operator's tools beside the service. */
+/** `npm run cli -- <command>`: the operator's tools beside the service (docs/cli.md). */
 const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<number> }> = {
   parse: {
-    help: 'parse <file-or-url> [more …]   print the normalized feed (design §4); several inputs print one JSON line each',
+    help: 'parse <file-or-url> [more …]   print the normalized feed (docs/contract.md); several inputs print one JSON line each',
     run: (args) =>
       parseCommand(args, async (url) => {
         const result = await fetchFeed(url, fetchOptions(loadConfig()));
@@ -42,42 +45,64 @@ const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   feeds: {
-    help: 'feeds [list] | feeds add <url> | feeds remove <id>   the subscribed feeds (id, status, url, title, last error)',
-    run: (args) => withDatabase((ctx) => feedsCommand(args, ctx)),
+    help: 'feeds [list] | feeds add <url> [--force] | feeds remove <id>   the subscribed feeds; add fetches the URL (its first poll) and refuses one that is not a feed unless --force',
+    run: (args) => withApp((ctx) => feedsCommand(args, ctx)),
   },
   topics: {
-    help: 'topics [list] | topics add <slug> <name> <rule> | topics remove <slug>   topics; add tags the stored items at once',
-    run: (args) => withDatabase((ctx) => topicsCommand(args, ctx)),
+    help: 'topics [list] | topics add <slug> <name> <rule> | topics remove <slug>   topics; a new rule is applied to the stored items by the workers',
+    run: (args) => withApp((ctx) => topicsCommand(args, ctx)),
   },
   opml: {
     help: "opml import <file> | opml export [file]   subscribe to an OPML file's feeds (folders become tags); write every feed as OPML 2.0",
-    run: (args) => withDatabase((ctx) => opmlCommand(args, ctx)),
+    run: (args) => withApp((ctx) => opmlCommand(args, ctx)),
   },
   retag: {
     help: "retag <slug>                   apply a topic's rule to the stored items of the last RETAG_WINDOW_DAYS now, with progress",
-    run: (args) => withDatabase((ctx) => retagCommand(args, ctx)),
+    run: (args) => withApp((ctx) => retagCommand(args, ctx)),
   },
 };
 
-/** Runs an admin command against the configured, migrated database; an operator's mistake is one line and exit 1. */
-async function withDatabase(run: (ctx: CliContext) => Promise<number>): Promise<number> {
+/**
+ * Runs an admin command with the use cases' context on the configured, migrated database. A
+ * refusal prints "<code>: <message>" (exit 1), a wrong call its usage (exit 2).
+ */
+async function withApp(run: (ctx: CliContext) => Promise<number>): Promise<number> {
   const config = loadConfig();
   await ensureDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL, 2);
+  const redis = producerConnection(config.REDIS_URL);
+  redis.on('error', () => {});
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
   try {
-    if (!(await migrationsAreCurrent(db)))
+    if (!(await migrationsAreCurrent(db))) {
       throw new UsageError('the database is not migrated: run "npm run cli -- migrate" (or start the service) first');
+    }
+    const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
     return await run({
       db,
       config,
-      log: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
+      log,
+      jobs: queueSink(queues, config),
+      topics: new TopicMatcherCache(),
       out: (line) => process.stdout.write(line + '\n'),
     });
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(err.message + '\n');
-    return 1;
+    if (err instanceof AppError) {
+      process.stderr.write(`${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(err.message + '\n');
+      return 2;
+    }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      process.stderr.write(`${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
   } finally {
+    await Promise.all(Object.values(queues).map((q) => q.close()));
+    redis.disconnect();
     await db.destroy();
   }
 }
@@ -88,6 +113,7 @@ function usage(): string {
     .join('\n')}\n`;
 }
 
+loadEnvFile();
 const [name, ...args] = process.argv.slice(2);
 const command = COMMANDS[name ?? ''];
 if (!command || args.includes('--help')) {

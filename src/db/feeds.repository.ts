@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { lockStories } from './stories.repository.js';
+import type { FeedErrorCode } from '../pipeline/feed-error.js';
 import type { FeedHints } from '../pipeline/types.js';
 import type { FeedRow, FeedUpdate } from './schema.js';
 
@@ -79,7 +80,8 @@ export async function claimDueFeeds(
   leaseSeconds: number,
 ): Promise<{ id: number; url: string }[]> {
   const rows = await sql<{ id: number; url: string }>`
-    UPDATE feeds SET next_poll_at = now() + make_interval(secs => ${leaseSeconds})
+    UPDATE feeds SET next_poll_at = now() + make_interval(secs => ${leaseSeconds}),
+      claimed_until = now() + make_interval(secs => ${leaseSeconds})
     WHERE id IN (
       SELECT id FROM feeds
       WHERE disabled_reason IS NULL AND next_poll_at <= now()
@@ -110,6 +112,8 @@ export async function markFeedPolled(
     status: 'ok',
     error_count: 0,
     last_error: null,
+    last_error_code: null,
+    claimed_until: null,
     next_poll_at: state.nextPollAt,
     last_polled_at: sql<Date>`now()` as unknown as Date,
     last_success_at: sql<Date>`now()` as unknown as Date,
@@ -133,7 +137,7 @@ export async function markFeedPolled(
 export async function recordFeedError(
   db: Db,
   id: number,
-  error: { message: string; nextPollAt: Date; disableReason?: string | null },
+  error: { code: FeedErrorCode; message: string; nextPollAt: Date; disableReason?: string | null },
 ): Promise<void> {
   await db
     .updateTable('feeds')
@@ -141,6 +145,8 @@ export async function recordFeedError(
       status: error.disableReason ? 'disabled' : 'failing',
       error_count: sql<number>`error_count + 1`,
       last_error: error.message,
+      last_error_code: error.code,
+      claimed_until: null,
       last_error_at: sql<Date>`now()`,
       last_polled_at: sql<Date>`now()`,
       next_poll_at: error.nextPollAt,
@@ -149,6 +155,20 @@ export async function recordFeedError(
     })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Makes every claimed feed due now: their poll jobs vanished with Redis (restarted empty or
+ * flushed), so waiting for the leases to run out would only delay them. A poll still running
+ * somewhere stores idempotently, so a feed polled twice is harmless. Returns how many.
+ */
+export async function releaseClaims(db: Db): Promise<number> {
+  const res = await db
+    .updateTable('feeds')
+    .set({ next_poll_at: sql<Date>`now()`, claimed_until: null })
+    .where('claimed_until', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }
 
 /** Asks for a poll now; a disabled feed is enabled again (a manual refresh is the user saying "try again"). */

@@ -1,3 +1,5 @@
+import type { FeedErrorCode } from '../pipeline/feed-error.js';
+import type { MatchedTerm } from '../rules/compile.js';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** The database as the migrations in migrations/ leave it: change both in one commit. */
@@ -67,7 +69,9 @@ export interface FeedTable {
   last_success_at: NullableTimestamp;
   error_count: Generated<number>;
   last_error: string | null;
+  last_error_code: ColumnType<FeedErrorCode | null, FeedErrorCode | null | undefined, FeedErrorCode | null>;
   last_error_at: NullableTimestamp;
+  claimed_until: NullableTimestamp;
   disabled_reason: string | null;
   ttl_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   syndication_seconds: ColumnType<number | null, number | null | undefined, number | null>;
@@ -134,11 +138,8 @@ export interface ItemTopicTable {
   matched_terms: ColumnType<MatchedTerm[], string, string>;
 }
 
-/** Why an item is in a topic: a term of the rule and the fields it was found in. */
-export interface MatchedTerm {
-  term: string;
-  fields: readonly string[];
-}
+/** item_topics.matched holds the rule engine's explanation of each match, as it gives it. */
+export type { MatchedTerm };
 
 export type FeedRow = Selectable<FeedTable>;
 export type NewFeed = Insertable<FeedTable>;

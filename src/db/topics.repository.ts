@@ -33,6 +33,11 @@ export async function createTopic(
   );
 }
 
+/** Topics whose rule has not been applied to the stored items yet (no re-tag started). */
+export async function pendingRetags(db: Db): Promise<{ id: number; version: number }[]> {
+  return db.selectFrom('topics').select(['id', 'version']).where('retag_status', '=', 'pending').execute();
+}
+
 export async function listTopics(db: Db): Promise<TopicRow[]> {
   return db.selectFrom('topics').selectAll().orderBy('slug').execute();
 }

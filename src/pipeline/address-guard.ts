@@ -75,15 +75,15 @@ export function guardedLookup(policy: AddressPolicy) {
 
 export function blockedAddress(hostname: string, address: string): FeedError {
   return new FeedError(
-    `refused: ${hostname} resolves to ${address}, a private or reserved address (FETCH_ALLOW_PRIVATE or FETCH_ALLOW_ADDRESSES allow it)`,
     'blocked_address',
+    `refused: ${hostname} resolves to ${address}, a private or reserved address (FETCH_ALLOW_PRIVATE or FETCH_ALLOW_ADDRESSES allow it)`,
   );
 }
 
 /** Checks a URL before any connection: scheme, and the host when it is an IP literal (sockets skip lookup for those). */
 export function checkUrlAllowed(url: URL, policy: AddressPolicy): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new FeedError(`refused: only http and https URLs can be fetched, not ${url.protocol}`, 'blocked_scheme');
+    throw new FeedError('blocked_scheme', `refused: only http and https URLs can be fetched, not ${url.protocol}`);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (ipaddr.isValid(host) && !isAllowedAddress(host, policy)) throw blockedAddress(host, host);
@@ -99,7 +99,7 @@ export async function assertFetchable(url: URL, policy: AddressPolicy): Promise<
   try {
     addresses = await dns.promises.lookup(host, { all: true });
   } catch {
-    throw new FeedError(`cannot resolve host ${host}`, 'dns_error');
+    throw new FeedError('dns_error', `cannot resolve host ${host}`);
   }
   const refused = addresses.find((a) => !isAllowedAddress(a.address, policy));
   if (refused) throw blockedAddress(host, refused.address);
@@ -115,7 +115,7 @@ export async function acceptableUrl(text: string, policy: AddressPolicy): Promis
   try {
     url = new URL(text.trim());
   } catch {
-    throw new FeedError(`not an absolute URL: ${text}`, 'invalid_url');
+    throw new FeedError('invalid_url', `not an absolute URL: ${text}`);
   }
   url.hash = '';
   await assertFetchable(url, policy);

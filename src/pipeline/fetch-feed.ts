@@ -1,6 +1,6 @@
 import { Agent, fetch, type Response } from 'undici';
 import { checkUrlAllowed, guardedLookup, type AddressPolicy } from './address-guard.js';
-import { FeedError } from './types.js';
+import { FeedError } from './feed-error.js';
 
 export interface FetchOptions {
   etag?: string | null;
@@ -26,20 +26,6 @@ export type FetchResult =
       maxAgeSeconds: number | null;
     }
   | { kind: 'not-modified'; finalUrl: string; movedTo: string | null; maxAgeSeconds: number | null };
-
-/** A fetch failure; `retryable` says whether trying again later can help, `retryAfterSeconds` when the server said so. */
-export class FetchError extends FeedError {
-  constructor(
-    message: string,
-    code: string,
-    readonly retryable: boolean,
-    readonly retryAfterSeconds: number | null = null,
-    readonly status: number | null = null,
-  ) {
-    super(message, code);
-    this.name = 'FetchError';
-  }
-}
 
 const agents = new Map<string, Agent>();
 
@@ -87,9 +73,9 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
         await res.body?.cancel();
         const location = res.headers.get('location');
         if (!location)
-          throw new FetchError(`HTTP ${res.status} without a Location header`, 'bad_redirect', false, null, res.status);
+          throw new FeedError('bad_redirect', `HTTP ${res.status} without a Location header`, { status: res.status });
         if (hop >= opts.maxRedirects)
-          throw new FetchError(`more than ${opts.maxRedirects} redirects`, 'too_many_redirects', false);
+          throw new FeedError('too_many_redirects', `more than ${opts.maxRedirects} redirects`);
         current = new URL(location, target).href;
         permanentSoFar &&= res.status === 301 || res.status === 308;
         if (permanentSoFar) movedTo = current;
@@ -116,7 +102,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
       throw statusError(res);
     }
   } catch (err) {
-    throw toFetchError(err, opts);
+    throw toFeedError(err, opts);
   }
 }
 
@@ -124,7 +110,7 @@ function parseUrl(url: string): URL {
   try {
     return new URL(url);
   } catch {
-    throw new FetchError(`not a valid URL: ${url}`, 'bad_url', false);
+    throw new FeedError('invalid_url', `not a valid URL: ${url}`);
   }
 }
 
@@ -132,7 +118,7 @@ export async function readLimited(res: Response, maxBytes: number): Promise<Uint
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes && !res.headers.get('content-encoding')) {
     await res.body?.cancel();
-    throw new FetchError(`response of ${declared} bytes is over the limit of ${maxBytes}`, 'too_large', false);
+    throw new FeedError('too_large', `response of ${declared} bytes is over the limit of ${maxBytes}`);
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -141,11 +127,7 @@ export async function readLimited(res: Response, maxBytes: number): Promise<Uint
       total += chunk.byteLength;
       if (total > maxBytes) {
         await res.body.cancel().catch(() => {});
-        throw new FetchError(
-          `response is over the limit of ${maxBytes} bytes (after decompression)`,
-          'too_large',
-          false,
-        );
+        throw new FeedError('too_large', `response is over the limit of ${maxBytes} bytes (after decompression)`);
       }
       chunks.push(chunk);
     }
@@ -153,20 +135,21 @@ export async function readLimited(res: Response, maxBytes: number): Promise<Uint
   return Buffer.concat(chunks, total);
 }
 
-function statusError(res: Response): FetchError {
-  const s = res.status;
-  if (s === 410) return new FetchError('HTTP 410 Gone: the feed was removed', 'gone', false, null, s);
-  if (s === 429 || s === 503) {
-    return new FetchError(
-      `HTTP ${s}: the server asks us to wait`,
-      'rate_limited',
-      true,
-      retryAfter(res.headers.get('retry-after')),
-      s,
-    );
+function statusError(res: Response): FeedError {
+  const status = res.status;
+  if (status === 410) return new FeedError('gone', 'HTTP 410 Gone: the feed was removed', { status });
+  if (status === 429 || status === 503) {
+    const wait = retryAfter(res.headers.get('retry-after'));
+    return new FeedError('rate_limited', `HTTP ${status}: the server asks us to wait`, {
+      status,
+      retryAfterSeconds: wait,
+    });
   }
-  if (s >= 500) return new FetchError(`HTTP ${s} from the server`, 'server_error', true, null, s);
-  return new FetchError(`HTTP ${s}`, 'client_error', s === 408, null, s);
+  if (status >= 500) return new FeedError('server_error', `HTTP ${status} from the server`, { status });
+  if (status === 404) return new FeedError('http_not_found', 'HTTP 404 Not Found: nothing at this address', { status });
+  if (status === 401 || status === 403)
+    return new FeedError('http_denied', `HTTP ${status}: access refused`, { status });
+  return new FeedError('http_client_error', `HTTP ${status}`, { status });
 }
 
 /** How long the server says the response stays fresh: Cache-Control max-age, else Expires − Date; null when unsaid. */
@@ -181,26 +164,27 @@ export function cacheLifetime(headers: { get(name: string): string | null }, now
   return Math.max(0, Math.round((expires - (Number.isNaN(date) ? now : date)) / 1000));
 }
 
-/** Retry-After as seconds (delta-seconds or an HTTP date), or null. */
+// A server may ask for any wait; we wait at most this long (and never for an invalid date).
+const MAX_RETRY_AFTER_SECONDS = 7 * 86400;
+
+/** Retry-After as seconds (delta-seconds or an HTTP date), at most a week, or null. */
 export function retryAfter(value: string | null, now = Date.now()): number | null {
   if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, Math.round((at - now) / 1000));
+  const text = value.trim();
+  const seconds = /^\d+$/.test(text) ? Number(text) : Math.round((Date.parse(text) - now) / 1000);
+  return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, seconds)) : null;
 }
 
-function toFetchError(err: unknown, opts: FetchOptions): FeedError {
+function toFeedError(err: unknown, opts: FetchOptions): FeedError {
   if (err instanceof FeedError) return err;
   const e = err as Error & { code?: string; cause?: Error & { code?: string } };
   const cause = e.cause ?? e;
   if (cause instanceof FeedError) return cause;
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || /timeout/i.test(cause.code ?? '')) {
-    return new FetchError(`no complete response within ${opts.timeoutMs} ms`, 'timeout', true);
+    return new FeedError('timeout', `no complete response within ${opts.timeoutMs} ms`);
   }
   const code = cause.code ?? 'network_error';
-  return new FetchError(
-    `network error: ${cause.message || code}`,
-    code === 'ENOTFOUND' ? 'dns_error' : 'network_error',
-    true,
-  );
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new FeedError('dns_error', `cannot resolve host: ${cause.message}`);
+  return new FeedError('network_error', `network error: ${cause.message || code}`);
 }

@@ -1,7 +1,7 @@
 import render from 'dom-serializer';
 import { Document, Element, Text, isTag } from 'domhandler';
-import { parseDocument } from 'htmlparser2';
-import { FeedError } from './types.js';
+import { Parser, parseDocument } from 'htmlparser2';
+import { FeedError } from './feed-error.js';
 
 export interface OpmlFeed {
   url: string;
@@ -13,10 +13,12 @@ export interface OpmlFeed {
 
 /** OPML 1.0/2.0 → the feeds it lists (outlines with an xmlUrl), with their folders as tags. */
 export function parseOpml(text: string): OpmlFeed[] {
+  const unclosed = unclosedAtEnd(text);
+  if (unclosed) throw new FeedError('not_opml', `not OPML: the document is cut off (<${unclosed}> is never closed)`);
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), { xmlMode: true });
   const opml = doc.children.find((n): n is Element => isTag(n) && n.name.toLowerCase() === 'opml');
   const body = opml?.children.find((n): n is Element => isTag(n) && n.name.toLowerCase() === 'body');
-  if (!body) throw new FeedError('not OPML: no <opml> with a <body>', 'not_opml');
+  if (!body) throw new FeedError('not_opml', 'not OPML: no <opml> with a <body>');
   const feeds: OpmlFeed[] = [];
   const walk = (parent: Element, folders: string[]) => {
     for (const node of parent.children) {
@@ -79,4 +81,25 @@ export function buildOpml(feeds: OpmlFeed[], title: string, now = new Date()): s
     }) +
     '\n'
   );
+}
+
+/**
+ * The innermost element still open when the document ends, or null: a file cut off in transfer
+ * parses leniently into fewer feeds, which must not pass for the whole list.
+ */
+function unclosedAtEnd(text: string): string | null {
+  let ending = false;
+  let innermost: string | null = null;
+  const parser = new Parser(
+    {
+      onclosetag(name) {
+        if (ending) innermost ??= name;
+      },
+    },
+    { xmlMode: true },
+  );
+  parser.write(text);
+  ending = true;
+  parser.end();
+  return innermost;
 }

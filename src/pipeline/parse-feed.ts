@@ -136,7 +136,7 @@ const parser = new RawFieldsParser({
 export async function parseFeed(text: string): Promise<ParsedFeed> {
   const start = text.replace(/^\uFEFF/, '').trimStart();
   if (start.startsWith('{')) return parseJsonFeed(start);
-  if (!start.startsWith('<')) throw new FeedError('not a feed: the document is neither XML nor JSON', 'not_a_feed');
+  if (!start.startsWith('<')) throw new FeedError('not_a_feed', 'not a feed: the document is neither XML nor JSON');
   if (isCdf(start)) return parseCdf(start);
 
   const xml = repairXml(start);
@@ -147,7 +147,7 @@ export async function parseFeed(text: string): Promise<ParsedFeed> {
     try {
       result = await parseXml(rebuildXml(xml));
     } catch {
-      throw new FeedError(`not a feed: ${describeXmlError(first)}`, 'not_a_feed');
+      throw new FeedError('not_a_feed', `not a feed: ${describeXmlError(first)}`);
     }
   }
   return mapFeed(result, xml);

@@ -6,10 +6,10 @@ export function parseJsonFeed(text: string): ParsedFeed {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new FeedError(`not a feed: malformed JSON (${(err as Error).message})`, 'not_a_feed');
+    throw new FeedError('not_a_feed', `not a feed: malformed JSON (${(err as Error).message})`);
   }
   if (!isObject(doc) || typeof doc.version !== 'string' || !doc.version.includes('jsonfeed.org')) {
-    throw new FeedError('not a feed: JSON without a jsonfeed.org "version"', 'not_a_feed');
+    throw new FeedError('not_a_feed', 'not a feed: JSON without a jsonfeed.org "version"');
   }
   const links: ParsedLink[] = [];
   if (str(doc.home_page_url)) links.push({ href: str(doc.home_page_url), rel: 'alternate', type: 'text/html' });

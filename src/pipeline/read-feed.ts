@@ -3,11 +3,14 @@ import { normalizeFeed } from './normalize-feed.js';
 import { parseFeed } from './parse-feed.js';
 import type { FeedHints, NormalizedFeed } from './types.js';
 
+/** A normalized feed and the polling hints it carries. */
+export type ReadFeed = NormalizedFeed & { hints: FeedHints };
+
 /** Bytes as fetched → normalized feed and the polling hints it carries: decode → parse → normalize. */
 export async function readFeed(
   bytes: Uint8Array,
   opts: { contentType?: string; documentUrl?: string } = {},
-): Promise<NormalizedFeed & { hints: FeedHints }> {
+): Promise<ReadFeed> {
   const { text } = decodeFeedBytes(bytes, opts.contentType);
   const parsed = await parseFeed(text);
   const normalized = normalizeFeed(parsed, opts.documentUrl);

@@ -93,13 +93,4 @@ export interface FeedHints {
   syndicationSeconds: number | null;
 }
 
-/** The error every stage throws for input it cannot use; the message names the cause. */
-export class FeedError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'FeedError';
-  }
-}
+export { FeedError, type FeedErrorCode } from './feed-error.js';

@@ -1,89 +1,60 @@
-import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { HostBusyError } from './host-limiter.js';
+import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { HostBusyError } from './host-limiter.js';
+import {
+  checkedPayload,
+  isJobName,
+  jobOptions,
+  JOBS,
+  QUEUE_NAMES,
+  schedules,
+  type JobData,
+  type JobName,
+  type JobRequest,
+  type QueueName,
+} from './job-graph.js';
 
-/**
- * The one place that names queues and jobs and types their payloads (style: immich's JobName map).
- * schedule: the recurring tick that finds due feeds; refresh: one job per feed poll;
- * retag: applying a new or changed topic to stored items; push: WebSub verification and delivery
- * (apart, so that slow subscribers never hold up polling).
- */
-export interface JobData {
-  'poll-due-feeds': Record<string, never>;
-  'refresh-feed': { feedId: number };
-  'retag-topic': { topicId: number; version: number };
-  'prune-items': Record<string, never>;
-  'websub-verify': WebSubIntent;
-  'websub-fanout': Record<string, never>;
-  'websub-deliver': { subscriptionId: number; itemIds: number[] };
-}
+export type Queues = Record<QueueName, Queue>;
 
-/** A subscriber's (un)subscription request, to be verified with its callback before it counts. */
-export interface WebSubIntent {
-  mode: 'subscribe' | 'unsubscribe';
-  topicId: number;
-  topicUrl: string;
-  format: 'atom' | 'rss' | 'json';
-  callback: string;
-  secret: string | null;
-  leaseSeconds: number;
-}
-export type JobName = keyof JobData;
-
-export const QUEUE_OF: { [K in JobName]: QueueName } = {
-  'poll-due-feeds': 'schedule',
-  'refresh-feed': 'refresh',
-  'retag-topic': 'retag',
-  'prune-items': 'schedule',
-  'websub-verify': 'push',
-  'websub-fanout': 'push',
-  'websub-deliver': 'push',
-};
-export type QueueName = 'schedule' | 'refresh' | 'retag' | 'push';
-
-const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 10_000 },
-  removeOnComplete: { count: 1000 },
-  removeOnFail: { count: 5000 },
-};
+const RETENTION = { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
 
 /** Redis for workers: blocking commands must wait for Redis forever rather than fail (BullMQ's advice). */
 export function workerConnection(redisUrl: string): Redis {
   return new Redis(redisUrl, { maxRetriesPerRequest: null });
 }
 
-/** Redis for producers (the API): fail fast when Redis is down instead of queueing commands in memory. */
+/** Redis for producers (the API, the CLI): fail fast when Redis is down instead of queueing commands in memory. */
 export function producerConnection(redisUrl: string): Redis {
   return new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 }
 
-export type Queues = Record<QueueName, Queue>;
-
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-  return { schedule: make('schedule'), refresh: make('refresh'), retag: make('retag'), push: make('push') };
+  return Object.fromEntries(
+    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions: RETENTION })]),
+  ) as Queues;
 }
 
-/** Adds a job to its queue; `dedupId` keeps one job per key waiting or running at a time. */
-export async function enqueue<K extends JobName>(
-  queues: Queues,
-  name: K,
-  data: JobData[K],
-  dedupId?: string,
-  delayMs = 0,
-  options: JobsOptions = {},
-): Promise<void> {
-  await queues[QUEUE_OF[name]].add(name, data, {
-    ...(dedupId ? { deduplication: { id: dedupId } } : {}),
-    ...(delayMs > 0 ? { delay: delayMs } : {}),
-    ...options,
-  });
+/** Where use cases send the jobs they ask for: the queues of the job graph, each payload checked first. */
+export interface JobSink {
+  enqueue(...requests: JobRequest[]): Promise<void>;
+}
+
+export function queueSink(queues: Queues, config: Config): JobSink {
+  return {
+    async enqueue(...requests) {
+      for (const request of requests) {
+        const data = checkedPayload(request.name, request.data);
+        await queues[JOBS[request.name].queue].add(request.name, data, jobOptions(request, config));
+      }
+    },
+  };
 }
 
 export type Handlers = { [K in JobName]: (data: JobData[K], job: Job) => Promise<void> };
 
-/** A worker for one queue that dispatches each job to its handler by name. */
+/** A worker for one queue that checks each job's payload and dispatches it to its handler by name. */
 export function createWorker(
   queue: QueueName,
   handlers: Handlers,
@@ -94,10 +65,12 @@ export function createWorker(
   return new Worker(
     queue,
     async (job: Job, token?: string) => {
-      const handler = handlers[job.name as JobName] as (data: unknown, job: Job) => Promise<void>;
-      if (!handler) throw new Error(`no handler for job ${job.name}`);
+      if (!isJobName(job.name)) throw new UnrecoverableError(`no handler for job ${job.name}`);
+      const parsed = JOBS[job.name].payload.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`job ${job.name}: invalid payload: ${parsed.error.message}`);
+      const handler = handlers[job.name] as (data: unknown, job: Job) => Promise<void>;
       try {
-        await handler(job.data, job);
+        await handler(parsed.data, job);
       } catch (err) {
         // A job waiting for its host goes back to the queue, delayed, without spending an attempt.
         if (!(err instanceof HostBusyError)) throw err;
@@ -107,4 +80,46 @@ export function createWorker(
     },
     { connection, prefix, concurrency },
   );
+}
+
+/** Creates or updates every schedule of the job graph (idempotent). */
+export async function ensureSchedules(queues: Queues, config: Config): Promise<void> {
+  for (const { id, job, repeat } of schedules(config)) {
+    await queues[JOBS[job.name].queue].upsertJobScheduler(id, repeat, { name: job.name, data: job.data });
+  }
+}
+
+/**
+ * Keeps the schedules alive: every `everyMs`, checks that Redis still holds them and creates them
+ * again when it does not (a Redis restarted empty, or flushed), then calls `onLost` so that work
+ * whose jobs vanished with Redis is found again. Returns a function that stops it.
+ */
+export function keepSchedules(
+  queues: Queues,
+  config: Config,
+  log: Logger,
+  everyMs: number,
+  onLost: () => Promise<void>,
+): () => Promise<void> {
+  let running: Promise<void> = Promise.resolve();
+  const check = async () => {
+    const missing: string[] = [];
+    for (const { id, job } of schedules(config)) {
+      if (!(await queues[JOBS[job.name].queue].getJobScheduler(id))) missing.push(id);
+    }
+    if (missing.length === 0) return;
+    log.warn({ schedules: missing }, 'Redis lost the job schedules (restarted empty or flushed): creating them again');
+    await ensureSchedules(queues, config);
+    await onLost();
+  };
+  const timer = setInterval(() => {
+    running = running
+      .then(check)
+      .catch((err: Error) => log.warn({ err: err.message }, 'cannot check the job schedules (Redis away?)'));
+  }, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

@@ -1,4 +1,3 @@
-import type { MatchedTerm } from '../db/schema.js';
 import { FIELDS, parseRule, type Field, type RuleNode } from './parse.js';
 import { foldText, isSpaceless, isWordCodePoint, SPACELESS_CODE_UNIT, words } from './text.js';
 import {
@@ -34,6 +33,12 @@ export interface MatchableItem {
   url: string;
   feedTitle: string;
   language: string;
+}
+
+/** Why an item is in a topic: a term of the rule and the fields it was found in. */
+export interface MatchedTerm {
+  term: string;
+  fields: readonly string[];
 }
 
 export interface TopicRule {

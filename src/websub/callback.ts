@@ -1,7 +1,7 @@
 import { fetch } from 'undici';
 import { checkUrlAllowed } from '../pipeline/address-guard.js';
-import { agentFor, FetchError, readLimited, type FetchOptions } from '../pipeline/fetch-feed.js';
-import { FeedError } from '../pipeline/types.js';
+import { agentFor, readLimited, type FetchOptions } from '../pipeline/fetch-feed.js';
+import { FeedError } from '../pipeline/feed-error.js';
 
 /** What a subscriber's callback answered. */
 export interface CallbackAnswer {
@@ -15,15 +15,17 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /**
  * One request to a subscriber's callback, under the fetcher's rules: the SSRF guard on the
  * address, one deadline, a bounded answer. Redirects are not followed (a callback is the URL
- * the subscriber gave; WebSub has no use for moving it). Network failures throw FetchError.
+ * the subscriber gave; WebSub has no use for moving it). Failures throw FeedError (refusals are not
+ * retryable, network trouble is).
  */
 export async function callCallback(
   url: string,
   request: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
   opts: FetchOptions,
 ): Promise<CallbackAnswer> {
+  const target = URL.parse(url);
+  if (!target) throw new FeedError('invalid_url', `not a valid callback URL: ${url}`);
   try {
-    const target = new URL(url);
     checkUrlAllowed(target, opts.addresses);
     const res = await fetch(target, {
       method: request.method,
@@ -36,13 +38,10 @@ export async function callCallback(
     const body = Buffer.from(await readLimited(res, MAX_ANSWER_BYTES)).toString('utf8');
     return { status: res.status, body };
   } catch (err) {
-    if (err instanceof FetchError) throw err;
-    // A refused address or scheme (checked here, or by the socket's lookup) will not pass on a retry.
+    // A refused address or scheme (checked here, or by the socket's lookup) is a FeedError.
     const refused = err instanceof FeedError ? err : (err as { cause?: unknown }).cause;
-    if (refused instanceof FeedError) throw new FetchError(refused.message, refused.code, false);
-    if (err instanceof TypeError && /Invalid URL/i.test(err.message))
-      throw new FetchError(`not a valid callback URL: ${url}`, 'bad_url', false);
+    if (refused instanceof FeedError) throw refused;
     const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    throw new FetchError(`callback ${url}: ${cause}`, 'network', true);
+    throw new FeedError('network_error', `callback ${url}: ${cause}`);
   }
 }

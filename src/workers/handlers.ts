@@ -1,20 +1,38 @@
+import { UnrecoverableError } from 'bullmq';
+import type { AppContext } from '../app/context.js';
+import { pollFeed } from '../app/ingestion.js';
+import { pollDueFeeds, pruneItems } from '../app/maintenance.js';
+import { groupFeedStories } from '../app/stories.js';
+import { retagTopic } from '../app/topics.js';
+import { deliver, fanOut, FinalDeliveryError, verifyIntent } from '../app/websub.js';
+import type { HostLimiter } from '../queue/host-limiter.js';
 import type { Handlers } from '../queue/queues.js';
-import type { WorkerDeps } from './deps.js';
-import { pollDueFeeds } from './poll-due-feeds.job.js';
-import { pruneItems } from './prune-items.job.js';
-import { refreshFeed } from './refresh-feed.job.js';
-import { retagTopic } from './retag-topic.job.js';
-import { deliver, fanOut, verifyIntent } from './websub.jobs.js';
 
-/** One handler per job name: a job without one is a type error. */
-export function createHandlers(deps: WorkerDeps): Handlers {
+/**
+ * One handler per job name (a job without one is a type error), each a thin adapter over a use
+ * case. A feed's own failure is recorded on the feed and ends its job (the feed's schedule says
+ * when to try again); what throws here is retried by BullMQ with backoff: our own trouble
+ * (database, Redis, a bug) or a subscriber's callback that may answer later.
+ */
+export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
   return {
-    'poll-due-feeds': (data) => pollDueFeeds(data, deps),
-    'refresh-feed': (data) => refreshFeed(data, deps),
-    'retag-topic': (data) => retagTopic(data, deps),
-    'prune-items': (data) => pruneItems(data, deps),
-    'websub-verify': (data) => verifyIntent(data, deps),
-    'websub-fanout': (data) => fanOut(data, deps),
-    'websub-deliver': (data) => deliver(data, deps),
+    'poll-due-feeds': async () => void (await pollDueFeeds(ctx)),
+    'refresh-feed': async ({ feedId }) => void (await pollFeed(ctx, feedId, hosts)),
+    'group-stories': async ({ feedId }) => void (await groupFeedStories(feedId, ctx)),
+    'retag-topic': async (data) => void (await retagTopic(ctx, data)),
+    'prune-items': () => pruneItems(ctx),
+    'websub-verify': (intent) => final(verifyIntent(ctx, intent)),
+    'websub-fanout': () => fanOut(ctx),
+    'websub-deliver': (data) => final(deliver(ctx, data)),
   };
+}
+
+/** A refused callback (a private address, not a URL) will be refused again: no retries. */
+async function final(work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (err) {
+    if (err instanceof FinalDeliveryError) throw new UnrecoverableError(err.message);
+    throw err;
+  }
 }

@@ -222,7 +222,7 @@ describe('the HTTP API', () => {
       'invalid_request',
     );
     expect((await h.api('POST', '/api/v1/opml', '<rss/>', { 'content-type': 'text/x-opml' })).body.error.code).toBe(
-      'invalid_opml',
+      'not_opml',
     );
   });
 

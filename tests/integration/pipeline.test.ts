@@ -173,8 +173,12 @@ describe('the poll pipeline against a local feed server', () => {
     ['a timeout', { delayMs: 5000, body: rss([]) }, /no complete response within 1500 ms/],
   ])('when a feed returns %s, then it is recorded as failing and the worker goes on', async (name, route, message) => {
     const path = `/bad-${name.replace(/\W/g, '')}.rss`;
-    feeds.set(path, route);
+    // Healthy when added (its first poll), broken for the worker's next one.
+    feeds.set(path, { body: rss([]) });
     const { body } = await h.api('POST', '/api/v1/feeds', { url: feeds.url(path) });
+    expect(body.feed.status).toBe('ok');
+    feeds.set(path, route);
+    expect((await h.api('POST', `/api/v1/feeds/${body.feed.id}/refresh`)).status).toBe(202);
     const failing = await eventually(
       async () => {
         const f = await feedRow(body.feed.id);

@@ -7,7 +7,7 @@ import { listItems, listItemsQuery, upsertItems, type Cursor, type ItemFilter } 
 import { createTopic, replaceItemTags } from '../../src/db/topics.repository.js';
 import type { ItemRow } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
-import { groupFeedStories } from '../../src/workers/group-stories.js';
+import { groupFeedStories } from '../../src/app/stories.js';
 import { itemRow } from '../helpers/item-rows.js';
 import { createTestDb } from '../helpers/test-db.js';
 

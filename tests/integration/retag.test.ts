@@ -5,7 +5,7 @@ import { insertFeed } from '../../src/db/feeds.repository.js';
 import { upsertItems } from '../../src/db/items.repository.js';
 import { createTopic, deleteTopic, updateTopic } from '../../src/db/topics.repository.js';
 import { createLogger } from '../../src/logger.js';
-import { retagTopic } from '../../src/workers/retag-topic.job.js';
+import { retagTopic } from '../../src/app/topics.js';
 import { itemRow } from '../helpers/item-rows.js';
 import { createTestDb } from '../helpers/test-db.js';
 
@@ -44,17 +44,17 @@ describe('re-tagging a topic while it changes', () => {
     // each batch under the topics lock, 8 of 10 such jobs failed on item_topics' foreign key.
     for (let round = 0; round < 10; round++) {
       const topic = (await createTopic(db, { slug: `deleted-${round}`, name: 'Deleted', rule: 'alpha' }))!;
-      const job = retagTopic({ topicId: topic.id, version: topic.version }, deps());
+      const job = retagTopic(deps(), { topicId: topic.id, version: topic.version });
       await new Promise((resolve) => setTimeout(resolve, 5 + round * 3));
       expect(await deleteTopic(db, topic.slug)).toBe(true);
-      await expect(job).resolves.toBeUndefined();
+      await expect(job).resolves.toEqual(expect.any(Number));
     }
   });
 
   it('when the rule changes after the first batch, then the old rule tags no further item', async () => {
     const topic = (await createTopic(db, { slug: 'changed', name: 'Changed', rule: 'alpha' }))!;
     let batches = 0;
-    await retagTopic({ topicId: topic.id, version: topic.version }, deps(), async () => {
+    await retagTopic(deps(), { topicId: topic.id, version: topic.version }, async () => {
       if (++batches === 1) await updateTopic(db, 'changed', { name: 'Changed', rule: 'beta' });
     });
     expect(batches).toBe(1);

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { lockPruning } from '../../src/db/items.repository.js';
-import { createLogger } from '../../src/logger.js';
-import { pruneItems } from '../../src/workers/prune-items.job.js';
-import type { WorkerDeps } from '../../src/workers/deps.js';
+import { pruneItems } from '../../src/app/maintenance.js';
+import { appContext } from '../helpers/app-context.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 
@@ -33,7 +32,7 @@ describe('retention', () => {
     // Never refused at ingestion: the old item is stored first.
     await eventually(async () => (await guids()).length === 2, 10_000, 'both stored');
 
-    await pruneItems({}, { db: h.db, config: h.config, log: createLogger('silent') } as WorkerDeps);
+    await pruneItems(appContext(h.db, h.config));
     expect(await guids()).toEqual(['new']);
 
     const polled = (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed.lastPolledAt;

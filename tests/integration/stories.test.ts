@@ -5,9 +5,9 @@ import { insertFeed } from '../../src/db/feeds.repository.js';
 import { upsertItems } from '../../src/db/items.repository.js';
 import type { NewItem } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
-import type { WorkerDeps } from '../../src/workers/deps.js';
-import { groupFeedStories } from '../../src/workers/group-stories.js';
-import { pruneItems } from '../../src/workers/prune-items.job.js';
+import { pruneItems } from '../../src/app/maintenance.js';
+import { groupFeedStories } from '../../src/app/stories.js';
+import { appContext } from '../helpers/app-context.js';
 import { createTestDb } from '../helpers/test-db.js';
 
 // ~120 words: long enough for a fingerprint.
@@ -124,7 +124,7 @@ describe('story grouping against Postgres', () => {
     const text = ARTICLE.replaceAll('ratification', 'approval');
     await upsertItems(db, [row(a, 'd1', { content_text: text })]);
     await upsertItems(db, [row(b, 'd2', { content_text: text })]);
-    await pruneItems({}, { ...deps(), config: { ...deps().config, RETENTION_DAYS: 0 } } as WorkerDeps);
+    await pruneItems(appContext(deps().db, { ...deps().config, RETENTION_DAYS: 0 }));
     expect(await storyOf(a, 'd1')).not.toBeNull();
     expect(await storyOf(b, 'd2')).toBe(await storyOf(a, 'd1'));
   });

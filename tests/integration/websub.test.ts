@@ -4,9 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import type { WorkerDeps } from '../../src/workers/deps.js';
-import { pruneItems } from '../../src/workers/prune-items.job.js';
+import { pruneItems } from '../../src/app/maintenance.js';
+import { appContext } from '../helpers/app-context.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 import { seedFeed } from '../helpers/paths.js';
@@ -197,7 +196,7 @@ describe('the WebSub hub', () => {
     );
     await new Promise((r) => setTimeout(r, 500));
     expect(sub.pushes).toHaveLength(before);
-    await pruneItems({}, { db: h.db, config: h.config, log: createLogger('silent') } as WorkerDeps);
+    await pruneItems(appContext(h.db, h.config));
     expect(await subscriptions()).toEqual([]);
   });
 

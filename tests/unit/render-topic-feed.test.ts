@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTopicFeed } from '../../src/api/render-topic-feed.js';
+import { renderTopicFeed } from '../../src/render/topic-feed.js';
 import type { ItemWithTopics } from '../../src/db/items.repository.js';
 import type { TopicRow } from '../../src/db/schema.js';
 import { readFeed } from '../../src/pipeline/read-feed.js';

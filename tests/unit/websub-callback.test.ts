@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FetchError, type FetchOptions } from '../../src/pipeline/fetch-feed.js';
+import type { FetchOptions } from '../../src/pipeline/fetch-feed.js';
+import { FeedError } from '../../src/pipeline/feed-error.js';
 import { callCallback } from '../../src/websub/callback.js';
 
 const opts = (allowPrivate: boolean): FetchOptions => ({
@@ -20,8 +21,8 @@ describe('requests to WebSub callbacks', () => {
     ['a non-http scheme', 'file:///etc/passwd'],
   ])('when the callback is %s, then it is refused for good, before any request', async (_name, url) => {
     const err = await callCallback(url, { method: 'GET' }, opts(false)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FetchError);
-    expect((err as FetchError).retryable).toBe(false);
-    expect((err as FetchError).message).toMatch(/refused/);
+    expect(err).toBeInstanceOf(FeedError);
+    expect((err as FeedError).retryable).toBe(false);
+    expect((err as FeedError).message).toMatch(/refused/);
   });
 });

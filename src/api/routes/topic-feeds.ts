@@ -2,26 +2,22 @@ import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import fresh from 'fresh';
 import { z } from 'zod';
-import { listItems } from '../../db/items.repository.js';
-import { getTopicBySlug } from '../../db/topics.repository.js';
+import { topicFeed } from '../../app/items.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpError } from '../http-error.js';
-import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../render-topic-feed.js';
+import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../../render/topic-feed.js';
 import { langParam, storiesParam, validate } from '../validate.js';
 
-const FEED_ITEMS = 50;
 const feedQuery = z.object({ stories: storiesParam, prefer_lang: langParam.optional() });
 const params = z.object({ slug: z.string().min(1).max(63), format: z.enum(['atom', 'rss', 'json']) });
 
 /** GET /topics/:slug/feed.(atom|rss|json), with an ETag of the body and Last-Modified, 304 when unchanged. */
-export function topicFeedsRouter({ db, config }: ApiDeps): Router {
+export function topicFeedsRouter(ctx: ApiDeps): Router {
+  const { config } = ctx;
   const r = Router();
   r.get('/:slug/feed.:format', async (req, res) => {
     const { slug, format } = validate(params, req.params, 'path');
     const { stories, prefer_lang: preferLang } = validate(feedQuery, req.query, 'query');
-    const topic = await getTopicBySlug(db, slug);
-    if (!topic) throw new HttpError(404, 'not_found', `no topic "${slug}"`);
-    const items = await listItems(db, { topicId: topic.id, stories, preferLang }, FEED_ITEMS, null);
+    const { topic, items } = await topicFeed(ctx, slug, { stories, preferLang });
     const baseUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`;
     const body = renderTopicFeed(format as FeedFormat, topic, items, baseUrl);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;

@@ -3,20 +3,21 @@ import { articleText, recurringLines } from '../stories/boilerplate.js';
 import { groupItem, headline } from '../stories/group-item.js';
 import { simhash } from '../stories/simhash.js';
 import { storyUrl } from '../pipeline/identity.js';
-import type { WorkerDeps } from './deps.js';
+import type { AppContext } from './context.js';
 
 const BATCH = 200;
 // A feed's boilerplate is what recurs among this many of its newest items.
 const BOILERPLATE_SAMPLE = 30;
 
 /**
- * Puts a feed's ungrouped items into stories, in batches of one short transaction each under the
- * grouping lock. Runs after every poll of the feed, so items stored by a poll that crashed
- * before grouping, or before stories existed, are grouped on the next one. Returns how many.
+ * Puts a feed's ungrouped items into stories (the group-stories job, queued after each poll that
+ * inserted items), in batches of one short transaction each under the grouping lock. It takes
+ * every ungrouped item of the feed, so items whose job was lost are grouped by the next one (or
+ * by the daily sweep). Returns how many.
  */
 export async function groupFeedStories(
   feedId: number,
-  { db, config, log }: Pick<WorkerDeps, 'db' | 'config' | 'log'>,
+  { db, config, log }: Pick<AppContext, 'db' | 'config' | 'log'>,
 ): Promise<number> {
   const windowMs = config.STORY_WINDOW_HOURS * 3600_000;
   let grouped = 0;

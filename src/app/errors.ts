@@ -1,0 +1,25 @@
+import type { FeedError, FeedErrorCode } from '../pipeline/feed-error.js';
+
+/**
+ * Why a use case refused: a closed set of codes that the API maps to HTTP statuses and the CLI to
+ * exit codes, so that both say the same thing. A feed that cannot be used is refused with the
+ * feed error's own code (not_a_feed, dns_error, http_not_found, …).
+ */
+export type AppErrorCode = 'invalid_request' | 'not_found' | 'conflict' | 'invalid_rule' | FeedErrorCode;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    /** Machine-readable specifics: the fields that are wrong, a rule error's position. */
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/** A URL that does not lead to a usable feed, refused with its feed error's code. */
+export function refusedFeed(url: string, err: FeedError): AppError {
+  return new AppError(err.code, `${url}: ${err.message}`);
+}

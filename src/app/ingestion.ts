@@ -1,0 +1,244 @@
+import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
+import { lockPruningShared, prunedIdentities, recentItemTimes, upsertItems } from '../db/items.repository.js';
+import type { FeedRow, NewItem } from '../db/schema.js';
+import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
+import { addToOutbox } from '../db/websub.repository.js';
+import { fetchOptions } from '../fetch-options.js';
+import { feedPolls, itemsStored, pollDuration } from '../metrics.js';
+import { FeedError, isFeedError } from '../pipeline/feed-error.js';
+import { fetchFeed, type FetchResult } from '../pipeline/fetch-feed.js';
+import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/identity.js';
+import {
+  disableAfterFailures,
+  medianGapSeconds,
+  nextPollAfterError,
+  nextPollAfterSuccess,
+} from '../pipeline/next-poll.js';
+import { readFeed, type ReadFeed } from '../pipeline/read-feed.js';
+import type { FeedHints, NormalizedItem } from '../pipeline/types.js';
+import { HostBusyError, hostOf, type HostLimiter } from '../queue/host-limiter.js';
+import { FOLLOW_UPS } from '../queue/job-graph.js';
+import { matchItem } from '../rules/compile.js';
+import { storyCredits } from '../stories/credits.js';
+import { followUp, type AppContext } from './context.js';
+
+export type Fetched = Extract<FetchResult, { kind: 'ok' }>;
+export type NotModified = Extract<FetchResult, { kind: 'not-modified' }>;
+
+/** What one poll came to: items written, not modified, the feed's failure, or nothing to do. */
+export type PollOutcome =
+  | { kind: 'stored'; items: number; inserted: number; updated: number }
+  | { kind: 'not-modified' }
+  | { kind: 'failed'; error: FeedError; disabled: boolean }
+  | { kind: 'skipped'; reason: 'no such feed' | 'disabled' };
+
+/**
+ * Polls one feed (the refresh-feed job): fetch → decode/parse/normalize → dedupe → tag → store,
+ * the store being one transaction (items, their tags, the feed's state), then the follow-ups.
+ * A feed's fault (a FeedError: 404, not a feed, timeout…) is recorded on it and is the outcome;
+ * anything else (the database away, a bug) is ours: thrown for the job to be retried, never
+ * counted against the feed.
+ */
+export async function pollFeed(ctx: AppContext, feedId: number, hosts: HostLimiter): Promise<PollOutcome> {
+  const feed = await getFeed(ctx.db, feedId);
+  if (!feed) return { kind: 'skipped', reason: 'no such feed' };
+  if (feed.disabled_reason) return { kind: 'skipped', reason: 'disabled' };
+  const host = hostOf(feed.url);
+  const lease = await hosts.tryAcquire(host);
+  if (!lease) throw new HostBusyError(host, 1000 + Math.floor(Math.random() * 2000));
+  const started = Date.now();
+  try {
+    const fetched = await fetchFeed(feed.url, {
+      ...fetchOptions(ctx.config),
+      etag: feed.etag,
+      lastModified: feed.last_modified,
+    });
+    if (fetched.kind === 'not-modified') return await storeNotModified(ctx, feed, fetched, started);
+    return await storePoll(ctx, feed, fetched, await readFeed(fetched.body, readOptions(fetched)), started);
+  } catch (err) {
+    if (!isFeedError(err)) {
+      feedPolls.inc({ result: 'infrastructure' });
+      ctx.log.error(
+        { feedId, url: feed.url, err, durationMs: Date.now() - started },
+        'poll failed for a reason of ours, not the feed: retried, not counted against the feed',
+      );
+      throw err;
+    }
+    return await recordPollFailure(ctx, feed, err, started);
+  } finally {
+    await hosts.release(host, lease).catch(() => {});
+  }
+}
+
+/** How a fetched body is read: its declared type and the URL it came from (for relative links). */
+export const readOptions = (fetched: Fetched) => ({ contentType: fetched.contentType, documentUrl: fetched.finalUrl });
+
+/** A 304: the feed's validators hold; only when to poll next changes. */
+async function storeNotModified(ctx: AppContext, feed: FeedRow, fetched: NotModified, started: number) {
+  const hints = { ttlMinutes: feed.ttl_minutes, syndicationSeconds: feed.syndication_seconds };
+  await markFeedPolled(ctx.db, feed.id, {
+    nextPollAt: await nextPollAt(ctx, ctx.db, feed, fetched.maxAgeSeconds, hints),
+    url: fetched.movedTo ?? undefined,
+  });
+  feedPolls.inc({ result: 'not_modified' });
+  ctx.log.debug({ feedId: feed.id, durationMs: Date.now() - started }, 'feed not modified');
+  return { kind: 'not-modified' } as const;
+}
+
+/**
+ * Stores one poll's result (the refresh job's, or the first poll made when a feed is added): in
+ * one transaction the items (deduplicated by identity), their tags, the outbox entries for WebSub
+ * subscribers and the feed's new state; then queues the follow-ups (story grouping, pushes).
+ */
+export async function storePoll(
+  ctx: AppContext,
+  feed: FeedRow,
+  fetched: Fetched,
+  parsed: ReadFeed,
+  started = Date.now(),
+): Promise<PollOutcome> {
+  const { db } = ctx;
+  const fetchedAt = new Date();
+  const fresh = dedupeItems(parsed.items).map((item) => ({ item, row: toItemRow(feed.id, item, fetchedAt) }));
+  let kept = fresh;
+  let pushes = 0;
+  const stored = await db.transaction().execute(async (trx) => {
+    await lockTopicsShared(trx);
+    // Items that retention removed stay removed, however long the feed keeps listing them:
+    // checked under the lock that keeps prune batches out until these items are stored.
+    await lockPruningShared(trx);
+    const pruned = await prunedIdentities(
+      trx,
+      feed.id,
+      fresh.map((f) => f.row.identity_hash),
+    );
+    kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
+    const itemOf = new Map(kept.map((f) => [f.row.identity_hash, f.item]));
+    const matcher = await ctx.topics.current(trx);
+    const written = await upsertItems(
+      trx,
+      kept.map((f) => f.row),
+    );
+    const feedTitle = parsed.feed.title || feed.title;
+    const tags: TagRow[] = written.flatMap((w) =>
+      matchItem(matcher, { ...itemOf.get(w.identityHash)!, feedTitle }).map((m) => ({
+        itemId: w.id,
+        topicId: m.topicId,
+        sortAt: w.sortAt,
+        terms: m.terms,
+      })),
+    );
+    await replaceItemTags(
+      trx,
+      written.map((w) => w.id),
+      tags,
+    );
+    // New items (not edits) of each topic, for its WebSub subscribers: committed with the items.
+    const inserted = new Set(written.filter((w) => w.inserted).map((w) => w.id));
+    const newByTopic = new Map<number, number[]>();
+    for (const tag of tags) {
+      if (inserted.has(tag.itemId)) newByTopic.set(tag.topicId, [...(newByTopic.get(tag.topicId) ?? []), tag.itemId]);
+    }
+    pushes = await addToOutbox(trx, newByTopic);
+    await markFeedPolled(trx, feed.id, {
+      nextPollAt: await nextPollAt(ctx, trx, feed, fetched.maxAgeSeconds, parsed.hints),
+      etag: fetched.etag,
+      lastModified: fetched.lastModified,
+      title: parsed.feed.title,
+      siteUrl: parsed.feed.siteUrl,
+      description: parsed.feed.description,
+      language: parsed.feed.language,
+      url: fetched.movedTo ?? undefined,
+      hints: parsed.hints,
+    });
+    return written;
+  });
+  const inserted = stored.filter((s) => s.inserted).length;
+  const flog = ctx.log.child({ feedId: feed.id, url: feed.url });
+  // After the commit: a follow-up lost here (Redis away) is found again (grouping takes every
+  // ungrouped item of the feed; the scheduled fan-out reads the outbox).
+  await followUp(ctx, FOLLOW_UPS.afterPoll(feed.id, { inserted, pushes }), { feedId: feed.id });
+  feedPolls.inc({ result: 'ok' });
+  itemsStored.inc({ kind: 'inserted' }, inserted);
+  itemsStored.inc({ kind: 'updated' }, stored.length - inserted);
+  pollDuration.observe((Date.now() - started) / 1000);
+  flog.info(
+    { items: kept.length, inserted, updated: stored.length - inserted, durationMs: Date.now() - started },
+    'feed refreshed',
+  );
+  return { kind: 'stored', items: kept.length, inserted, updated: stored.length - inserted };
+}
+
+/** When to poll next after a success: the feed's rhythm and its server's hints, within the bounds. */
+async function nextPollAt(
+  ctx: AppContext,
+  db: AppContext['db'],
+  feed: FeedRow,
+  maxAgeSeconds: number | null,
+  hints: FeedHints,
+): Promise<Date> {
+  const { config } = ctx;
+  return nextPollAfterSuccess(
+    new Date(),
+    { ...hints, maxAgeSeconds, observedGapSeconds: medianGapSeconds(await recentItemTimes(db, feed.id)) },
+    { defaultSeconds: feed.interval_seconds, minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS },
+  );
+}
+
+/** Records a feed's failure on it: counted, explained, the next attempt scheduled, or the feed disabled with why. */
+export async function recordPollFailure(
+  ctx: AppContext,
+  feed: FeedRow,
+  err: FeedError,
+  started = Date.now(),
+): Promise<PollOutcome> {
+  const { config } = ctx;
+  const now = new Date();
+  const consecutiveErrors = feed.error_count + 1;
+  const tooLong = disableAfterFailures(
+    now,
+    { consecutiveErrors, lastSuccessAt: feed.last_success_at, createdAt: feed.created_at },
+    { maxFailures: config.DISABLE_AFTER_FAILURES, days: config.DISABLE_AFTER_DAYS },
+  );
+  const disableReason = err.code === 'gone' ? err.message : tooLong ? `${tooLong}; last error: ${err.message}` : null;
+  await recordFeedError(ctx.db, feed.id, {
+    code: err.code,
+    message: err.message,
+    nextPollAt: nextPollAfterError(now, feed.interval_seconds, consecutiveErrors, err.retryAfterSeconds),
+    disableReason,
+  });
+  feedPolls.inc({ result: err.code });
+  ctx.log.warn(
+    { feedId: feed.id, url: feed.url, code: err.code, err: err.message, durationMs: Date.now() - started },
+    'feed poll failed',
+  );
+  return { kind: 'failed', error: err, disabled: disableReason !== null };
+}
+
+/** A normalized item as a row of `items`: identity and hashes decided here, once. */
+function toItemRow(feedId: number, item: NormalizedItem, fetchedAt: Date): NewItem {
+  const published = item.published ? new Date(item.published) : null;
+  // A future publication date must not pin an item to the top of every timeline.
+  const sortAt = published && published < fetchedAt ? published : fetchedAt;
+  return {
+    feed_id: feedId,
+    identity_hash: itemIdentity(item),
+    guid: item.guid,
+    url: item.url,
+    canonical_url: canonicalUrl(item.canonicalLink || item.url),
+    credited_urls: storyCredits(item),
+    title: item.title,
+    summary: item.summary,
+    content_html: item.contentHtml,
+    content_text: item.contentText,
+    author: item.author,
+    categories: item.categories,
+    language: item.language,
+    enclosures: JSON.stringify(item.enclosures),
+    published_at: published,
+    updated_at: item.updated ? new Date(item.updated) : null,
+    sort_at: sortAt,
+    fetched_at: fetchedAt,
+    content_hash: contentHash(item),
+  };
+}

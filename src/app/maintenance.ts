@@ -1,0 +1,80 @@
+import { claimDueFeeds, releaseClaims } from '../db/feeds.repository.js';
+import { pruneItemsBefore } from '../db/items.repository.js';
+import { feedsWithUngroupedItems } from '../db/stories.repository.js';
+import { listTopics, pendingRetags } from '../db/topics.repository.js';
+import { deleteExpiredSubscriptions } from '../db/websub.repository.js';
+import { hostOf } from '../queue/host-limiter.js';
+import { FOLLOW_UPS, jobRequest } from '../queue/job-graph.js';
+import type { AppContext } from './context.js';
+import { groupFeedStories } from './stories.js';
+
+// Long enough for a queued poll to run and retry; a lost job only delays its feed by this much
+// (or not at all when the loss of Redis is noticed: recoverLostJobs).
+const LEASE_SECONDS = 600;
+const PRUNE_BATCH = 1000;
+
+/**
+ * The scheduler tick: Postgres says which feeds are due; each gets one refresh job (deduplicated
+ * per feed). Feeds of one host due together start HOST_SPACING_MS apart instead of in a burst.
+ */
+export async function pollDueFeeds(ctx: AppContext): Promise<number> {
+  const { db, config, log } = ctx;
+  // A topic saved while Redis was away has no re-tag job yet.
+  await ctx.jobs.enqueue(...(await pendingRetags(db)).flatMap((t) => FOLLOW_UPS.afterTopicChange(t)));
+  let total = 0;
+  for (;;) {
+    const due = await claimDueFeeds(db, config.POLL_BATCH, LEASE_SECONDS);
+    const jobs = FOLLOW_UPS.afterPollDue(
+      due.map((f) => ({ id: f.id, host: hostOf(f.url) })),
+      config.HOST_SPACING_MS,
+    );
+    await ctx.jobs.enqueue(...jobs);
+    total += due.length;
+    if (due.length) log.debug({ feeds: due.length }, 'enqueued due feeds');
+    if (due.length < config.POLL_BATCH) return total;
+  }
+}
+
+/**
+ * The daily clean-up: WebSub subscriptions whose lease ran out; items no group-stories job
+ * grouped (its job lost); re-tags not finished; and (with RETENTION_DAYS > 0) items older than
+ * that, in batches.
+ */
+export async function pruneItems(ctx: AppContext): Promise<void> {
+  const { db, config, log } = ctx;
+  const expired = await deleteExpiredSubscriptions(db);
+  if (expired) log.info({ subscriptions: expired }, 'expired websub subscriptions removed');
+  await requeueLeftOvers(ctx);
+  if (config.RETENTION_DAYS <= 0) return;
+  const before = new Date(Date.now() - config.RETENTION_DAYS * 86400_000);
+  let total = 0;
+  for (;;) {
+    const n = await pruneItemsBefore(db, before, PRUNE_BATCH);
+    total += n;
+    if (n < PRUNE_BATCH) break;
+  }
+  log.info({ items: total, retentionDays: config.RETENTION_DAYS }, 'old items pruned');
+}
+
+/** Groups every feed's left-over items here and now, and queues the re-tags not finished. */
+async function requeueLeftOvers(ctx: AppContext): Promise<void> {
+  let grouped = 0;
+  for (const feedId of await feedsWithUngroupedItems(ctx.db)) grouped += await groupFeedStories(feedId, ctx);
+  const unfinished = (await listTopics(ctx.db)).filter((t) => t.retag_status !== 'done');
+  await ctx.jobs.enqueue(...unfinished.flatMap((t) => FOLLOW_UPS.afterTopicChange(t)));
+  if (grouped || unfinished.length) {
+    ctx.log.info({ items: grouped, topics: unfinished.length }, 'left-over items grouped, unfinished re-tags queued');
+  }
+}
+
+/**
+ * After Redis lost its data (restarted empty, flushed): the queued polls, groupings, re-tags and
+ * pushes are gone with it. Postgres knows what they were: claimed feeds are made due again, and
+ * the left-over grouping, re-tags and outbox are taken up now rather than at the next daily sweep.
+ */
+export async function recoverLostJobs(ctx: AppContext): Promise<void> {
+  const released = await releaseClaims(ctx.db);
+  await requeueLeftOvers(ctx);
+  await ctx.jobs.enqueue(jobRequest('websub-fanout', {}));
+  ctx.log.warn({ feeds: released }, 'jobs lost with Redis recovered from the database');
+}

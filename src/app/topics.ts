@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { listFeeds } from '../db/feeds.repository.js';
+import { itemsAfter, listItems, matchableItem, type ItemWithTopics } from '../db/items.repository.js';
+import type { TopicRow } from '../db/schema.js';
+import * as topics from '../db/topics.repository.js';
+import { FOLLOW_UPS } from '../queue/job-graph.js';
+import { compileTopics, matchItem, type MatchedTerm } from '../rules/compile.js';
+import { parseRule, RuleSyntaxError } from '../rules/parse.js';
+import { followUp, type AppContext } from './context.js';
+import { AppError } from './errors.js';
+import { parseInput } from './input.js';
+
+export const SLUG = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63');
+const name = z.string().trim().min(1, 'the name is empty').max(200);
+const rule = z.string().trim().min(1, 'the rule is empty').max(4000);
+const topicInput = z.object({ slug: SLUG, name, rule });
+const topicChange = z.object({ name, rule });
+
+/** A rule that parses, or an invalid_rule error that points at the position of the mistake. */
+function checkRule(text: string): void {
+  try {
+    parseRule(text);
+  } catch (err) {
+    if (err instanceof RuleSyntaxError) {
+      throw new AppError('invalid_rule', `rule: ${err.message}`, { position: err.position });
+    }
+    throw err;
+  }
+}
+
+export async function listTopics(ctx: AppContext): Promise<TopicRow[]> {
+  return topics.listTopics(ctx.db);
+}
+
+export async function getTopic(ctx: AppContext, slug: string): Promise<TopicRow> {
+  const topic = await topics.getTopicBySlug(ctx.db, parseInput(SLUG, slug, 'slug'));
+  if (!topic) throw new AppError('not_found', `no topic "${slug}"`);
+  return topic;
+}
+
+/** A new topic; its rule is then applied to the stored items by a retag-topic job. */
+export async function createTopic(ctx: AppContext, input: unknown): Promise<TopicRow> {
+  const fields = parseInput(topicInput, input, 'topic');
+  checkRule(fields.rule);
+  const topic = await topics.createTopic(ctx.db, fields);
+  if (!topic) throw new AppError('conflict', `topic "${fields.slug}" exists already`);
+  await followUp(ctx, FOLLOW_UPS.afterTopicChange(topic), { topic: topic.slug });
+  return topic;
+}
+
+/** A topic's name and rule; a changed rule is applied to the stored items again. */
+export async function updateTopic(ctx: AppContext, slug: string, input: unknown): Promise<TopicRow> {
+  const fields = parseInput(topicChange, input, 'topic');
+  checkRule(fields.rule);
+  const before = await getTopic(ctx, slug);
+  const topic = await topics.updateTopic(ctx.db, before.slug, fields);
+  if (!topic) throw new AppError('not_found', `no topic "${slug}"`);
+  if (topic.version !== before.version) await followUp(ctx, FOLLOW_UPS.afterTopicChange(topic), { topic: slug });
+  return topic;
+}
+
+export async function removeTopic(ctx: AppContext, slug: string): Promise<void> {
+  if (!(await topics.deleteTopic(ctx.db, parseInput(SLUG, slug, 'slug')))) {
+    throw new AppError('not_found', `no topic "${slug}"`);
+  }
+}
+
+const previewInput = z.object({ rule, limit: z.number().int().min(1).max(1000).default(200) });
+
+/** Which of the newest stored items a rule would match, with the terms that matched; nothing is saved. */
+export async function previewRule(
+  ctx: AppContext,
+  input: unknown,
+): Promise<{ examined: number; matches: { item: ItemWithTopics; terms: readonly MatchedTerm[] }[] }> {
+  const { rule: text, limit } = parseInput(previewInput, input, 'preview');
+  checkRule(text);
+  const matcher = compileTopics([{ id: 0, slug: 'preview', rule: text }]);
+  const recent = await listItems(ctx.db, {}, limit, null);
+  const feedTitles = new Map((await listFeeds(ctx.db)).map((f) => [f.id, f.title]));
+  const matches = recent.flatMap((item) => {
+    const [m] = matchItem(matcher, matchableItem(item, feedTitles.get(item.feed_id) ?? ''));
+    return m ? [{ item, terms: m.terms }] : [];
+  });
+  return { examined: recent.length, matches };
+}
+
+const RETAG_BATCH = 500;
+
+/**
+ * Applies one topic's rule to the stored items of the window, in batches by id (the retag-topic
+ * job, and `cli retag`). Each batch replaces that topic's tags of its items, so running it again
+ * (after a crash, or twice) gives the same tags. It stops when the topic's rule changes again
+ * (the newer job takes over) or the topic is deleted. Returns the items examined.
+ */
+export async function retagTopic(
+  { db, log, config }: Pick<AppContext, 'db' | 'log' | 'config'>,
+  { topicId, version }: { topicId: number; version: number },
+  onProgress: (itemsDone: number) => void | Promise<void> = () => {},
+): Promise<number> {
+  const topic = await topics.getTopicRule(db, topicId);
+  if (!topic || topic.version !== version) return 0;
+  const matcher = compileTopics([topic]);
+  const since = new Date(Date.now() - config.RETAG_WINDOW_DAYS * 86400_000);
+  let afterId = 0;
+  let done = 0;
+  await topics.setRetagProgress(db, topicId, version, 'running', 0);
+  for (;;) {
+    const batch = await itemsAfter(db, afterId, since, RETAG_BATCH);
+    if (batch.length === 0) break;
+    const tags = batch.flatMap((item) =>
+      matchItem(matcher, matchableItem(item, item.feed_title)).map((m) => ({
+        itemId: item.id,
+        topicId,
+        sortAt: item.sort_at,
+        terms: m.terms,
+      })),
+    );
+    // Under the topics lock and for this job's version only: a topic changed or deleted since gets
+    // no tags from the old rule (the newer job writes its own; a deleted topic failed the job on
+    // the foreign key).
+    const current = await db.transaction().execute(async (trx) => {
+      await topics.lockTopicsShared(trx);
+      if ((await topics.getTopicRule(trx, topicId))?.version !== version) return false;
+      await topics.replaceItemTags(
+        trx,
+        batch.map((i) => i.id),
+        tags,
+        topicId,
+      );
+      return true;
+    });
+    if (!current) return done;
+    afterId = batch[batch.length - 1]!.id;
+    done += batch.length;
+    await topics.setRetagProgress(db, topicId, version, 'running', done);
+    await onProgress(done);
+  }
+  await topics.setRetagProgress(db, topicId, version, 'done', done);
+  log.info({ topicId, items: done }, 'topic re-tagged');
+  return done;
+}

@@ -1,0 +1,166 @@
+import type { JobsOptions, RepeatOptions } from 'bullmq';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+
+/*
+ * The job graph, in one place: every job's queue, payload (checked when queued and again when
+ * run), options, deduplication, what it queues when done, and the recurring schedules.
+ *
+ *   schedule ─ poll-due-feeds (every SCHEDULER_EVERY_MS) ─► refresh-feed, one per due feed
+ *            └ prune-items (daily 03:17 UTC)             ─► group-stories for left-over items
+ *   refresh  ─ refresh-feed (feed:<id>)                   ─► group-stories when items were inserted,
+ *                                                            websub-fanout when topics got new items
+ *   stories  ─ group-stories (stories:<feedId>)
+ *   retag    ─ retag-topic (retag:<topic>:<version>)        queued when a topic's rule changes
+ *   push     ─ websub-verify                                queued by POST /websub
+ *            ├ websub-fanout (every 6 ticks; websub-fanout) ─► websub-deliver, one per subscriber
+ *            └ websub-deliver (deliver-<entry>-<subscriber>, 8 attempts)
+ */
+
+export type QueueName = 'schedule' | 'refresh' | 'stories' | 'retag' | 'push';
+export const QUEUE_NAMES: readonly QueueName[] = ['schedule', 'refresh', 'stories', 'retag', 'push'];
+
+const id = z.number().int().positive();
+const nothing = z.object({}).strict();
+
+/** A subscriber's (un)subscription request, to be verified with its callback before it counts. */
+const webSubIntent = z.object({
+  mode: z.enum(['subscribe', 'unsubscribe']),
+  topicId: id,
+  topicUrl: z.string().url(),
+  format: z.enum(['atom', 'rss', 'json']),
+  callback: z.string().url(),
+  secret: z.string().nullable(),
+  leaseSeconds: z.number().int().positive(),
+});
+export type WebSubIntent = z.infer<typeof webSubIntent>;
+
+// Attempts for jobs whose failure may pass (a poll's network trouble, our own database away):
+// a few, spaced out; what still fails is picked up by the next schedule.
+const RETRIED: JobsOptions = { attempts: 3, backoff: { type: 'exponential', delay: 10_000 } };
+// A delivery is retried for about an hour by default (WEBSUB_RETRY_MS doubling, 8 attempts).
+const DELIVERY_ATTEMPTS = 8;
+
+interface JobSpec<S extends z.ZodType> {
+  queue: QueueName;
+  payload: S;
+  /** One job per key waiting or running at a time (BullMQ deduplication); later ones are dropped. */
+  dedupId?: (data: z.infer<S>) => string;
+  /** A job id: the same id is never queued twice, even after it ran (kept for removeOnComplete's count). */
+  jobId?: (data: z.infer<S>) => string;
+  options?: (config: Config) => JobsOptions;
+}
+
+const job = <S extends z.ZodType>(spec: JobSpec<S>) => spec;
+
+export const JOBS = {
+  'poll-due-feeds': job({ queue: 'schedule', payload: nothing }),
+  'prune-items': job({ queue: 'schedule', payload: nothing }),
+  'refresh-feed': job({
+    queue: 'refresh',
+    payload: z.object({ feedId: id }),
+    dedupId: (d) => `feed:${d.feedId}`,
+    options: () => RETRIED,
+  }),
+  'group-stories': job({
+    queue: 'stories',
+    payload: z.object({ feedId: id }),
+    dedupId: (d) => `stories:${d.feedId}`,
+    options: () => RETRIED,
+  }),
+  'retag-topic': job({
+    queue: 'retag',
+    payload: z.object({ topicId: id, version: z.number().int().nonnegative() }),
+    dedupId: (d) => `retag:${d.topicId}:${d.version}`,
+    options: () => RETRIED,
+  }),
+  'websub-verify': job({ queue: 'push', payload: webSubIntent, options: () => RETRIED }),
+  'websub-fanout': job({ queue: 'push', payload: nothing, dedupId: () => 'websub-fanout', options: () => RETRIED }),
+  'websub-deliver': job({
+    queue: 'push',
+    payload: z.object({ subscriptionId: id, entryId: id, itemIds: z.array(id).min(1) }),
+    // An outbox entry handed out twice (a crash before its deletion) is delivered once.
+    jobId: (d) => `deliver-${d.entryId}-${d.subscriptionId}`,
+    options: (config) => ({
+      attempts: DELIVERY_ATTEMPTS,
+      backoff: { type: 'exponential', delay: config.WEBSUB_RETRY_MS },
+    }),
+  }),
+};
+
+export type JobName = keyof typeof JOBS;
+export type JobData = { [K in JobName]: z.infer<(typeof JOBS)[K]['payload']> };
+/** A job to queue: its name and payload, typed together; `delayMs` holds it back that long. */
+export type JobRequest = { [K in JobName]: { name: K; data: JobData[K]; delayMs?: number } }[JobName];
+
+export const jobRequest = <K extends JobName>(name: K, data: JobData[K], delayMs?: number) =>
+  ({ name, data, ...(delayMs ? { delayMs } : {}) }) as JobRequest;
+
+/** What is queued when a piece of work is done (the arrows of the graph above). */
+export const FOLLOW_UPS = {
+  /** A poll stored items: group the new ones into stories, and push them to subscribers of their topics. */
+  afterPoll: (feedId: number, { inserted, pushes }: { inserted: number; pushes: number }): JobRequest[] => [
+    ...(inserted > 0 ? [jobRequest('group-stories', { feedId })] : []),
+    ...(pushes > 0 ? [jobRequest('websub-fanout', {})] : []),
+  ],
+  /** A topic was created or its rule changed: apply it to the stored items. */
+  afterTopicChange: (topic: { id: number; version: number }): JobRequest[] => [
+    jobRequest('retag-topic', { topicId: topic.id, version: topic.version }),
+  ],
+  /** Outbox entries were taken: one delivery per live subscriber of the entry's topic. */
+  afterFanOut: (entryId: number, itemIds: number[], subscriptionIds: number[]): JobRequest[] =>
+    subscriptionIds.map((subscriptionId) => jobRequest('websub-deliver', { subscriptionId, entryId, itemIds })),
+  /** The scheduler tick found due feeds: one poll each, those of one host `spacingMs` apart. */
+  afterPollDue: (due: { id: number; host: string }[], spacingMs: number): JobRequest[] => {
+    const perHost = new Map<string, number>();
+    return due.map(({ id: feedId, host }) => {
+      const nth = perHost.get(host) ?? 0;
+      perHost.set(host, nth + 1);
+      return jobRequest('refresh-feed', { feedId }, nth * spacingMs);
+    });
+  },
+};
+
+/** A recurring job: BullMQ job schedulers, upserted at start and again whenever Redis lost them. */
+export interface Schedule {
+  id: string;
+  job: JobRequest;
+  repeat: Omit<RepeatOptions, 'key'>;
+}
+
+export function schedules(config: Config): Schedule[] {
+  return [
+    {
+      id: 'poll-due-feeds',
+      job: jobRequest('poll-due-feeds', {}),
+      repeat: { every: config.SCHEDULER_EVERY_MS },
+    },
+    { id: 'prune-items', job: jobRequest('prune-items', {}), repeat: { pattern: '17 3 * * *', tz: 'UTC' } },
+    // Pushes are queued right after each poll; this picks up what a crash left in the outbox.
+    {
+      id: 'websub-fanout',
+      job: jobRequest('websub-fanout', {}),
+      repeat: { every: config.SCHEDULER_EVERY_MS * 6 },
+    },
+  ];
+}
+
+/** The options a job is queued with: its spec's, its deduplication or job id. */
+export function jobOptions(request: JobRequest, config: Config): JobsOptions {
+  const spec = JOBS[request.name] as JobSpec<z.ZodType>;
+  return {
+    ...spec.options?.(config),
+    ...(spec.dedupId ? { deduplication: { id: spec.dedupId(request.data) } } : {}),
+    ...(spec.jobId ? { jobId: spec.jobId(request.data) } : {}),
+    ...(request.delayMs ? { delay: request.delayMs } : {}),
+  };
+}
+
+/** A payload checked against its job's schema; a ZodError names what is wrong. */
+export function checkedPayload<K extends JobName>(name: K, data: unknown): JobData[K] {
+  return JOBS[name].payload.parse(data) as JobData[K];
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
