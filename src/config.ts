@@ -39,6 +39,7 @@ const schema = z.object({
   RETAG_WINDOW_DAYS: z.coerce.number().positive().default(30),
   STORY_WINDOW_HOURS: z.coerce.number().positive().default(72),
   WEBSUB_RETRY_MS: int(100).default(30_000),
+  JOB_RETRY_MS: int(10).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('topicwire'),
   WORKER_CONCURRENCY: int(1).default(8),

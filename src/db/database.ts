@@ -15,7 +15,11 @@ export type Db = Kysely<Database>;
 /** One pool for the process; the caller destroys it on shutdown. */
 export function createDb(databaseUrl: string, max = 10): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, types, connectionTimeoutMillis: 10_000 });
-  // An idle client losing its connection (Postgres restart) must not crash the process.
+  // A connection lost (Postgres restarted, pg_terminate_backend) must not crash the process: the
+  // pool handles idle clients' errors with this listener, but a client checked out (in a
+  // transaction, between two queries) emits 'error' on itself, and an 'error' event without a
+  // listener kills Node. The query in flight or the next one fails, and that is reported.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

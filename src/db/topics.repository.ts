@@ -5,7 +5,8 @@ import type { MatchedTerm, RetagStatus, TopicRow } from './schema.js';
 // Topic writes take this advisory lock exclusively, item ingestion shares it: an ingestion either
 // commits before a topic change (and the re-tag job that follows sees its items) or starts after
 // it (and tags with the new rules). Without it, items stored during a topic change could miss it.
-const TOPICS_LOCK = 0x7470_6963; // "tpic"
+// Exported for tests, which hold it to pause ingestion at a known point.
+export const TOPICS_LOCK = 0x7470_6963; // "tpic"
 
 /** Held until the transaction ends; taken by every transaction that writes items with their tags. */
 export async function lockTopicsShared(trx: Db): Promise<void> {

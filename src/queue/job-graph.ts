@@ -35,9 +35,12 @@ const webSubIntent = z.object({
 });
 export type WebSubIntent = z.infer<typeof webSubIntent>;
 
-// Attempts for jobs whose failure may pass (a poll's network trouble, our own database away):
-// a few, spaced out; what still fails is picked up by the next schedule.
-const RETRIED: JobsOptions = { attempts: 3, backoff: { type: 'exponential', delay: 10_000 } };
+// Attempts for jobs whose failure may pass (our own database or Redis away, a callback down):
+// a few, JOB_RETRY_MS doubling; what still fails is found again by the schedules.
+const RETRIED = (config: Config): JobsOptions => ({
+  attempts: 4,
+  backoff: { type: 'exponential', delay: config.JOB_RETRY_MS },
+});
 // A delivery is retried for about an hour by default (WEBSUB_RETRY_MS doubling, 8 attempts).
 const DELIVERY_ATTEMPTS = 8;
 
@@ -60,22 +63,22 @@ export const JOBS = {
     queue: 'refresh',
     payload: z.object({ feedId: id }),
     dedupId: (d) => `feed:${d.feedId}`,
-    options: () => RETRIED,
+    options: RETRIED,
   }),
   'group-stories': job({
     queue: 'stories',
     payload: z.object({ feedId: id }),
     dedupId: (d) => `stories:${d.feedId}`,
-    options: () => RETRIED,
+    options: RETRIED,
   }),
   'retag-topic': job({
     queue: 'retag',
     payload: z.object({ topicId: id, version: z.number().int().nonnegative() }),
     dedupId: (d) => `retag:${d.topicId}:${d.version}`,
-    options: () => RETRIED,
+    options: RETRIED,
   }),
-  'websub-verify': job({ queue: 'push', payload: webSubIntent, options: () => RETRIED }),
-  'websub-fanout': job({ queue: 'push', payload: nothing, dedupId: () => 'websub-fanout', options: () => RETRIED }),
+  'websub-verify': job({ queue: 'push', payload: webSubIntent, options: RETRIED }),
+  'websub-fanout': job({ queue: 'push', payload: nothing, dedupId: () => 'websub-fanout', options: RETRIED }),
   'websub-deliver': job({
     queue: 'push',
     payload: z.object({ subscriptionId: id, entryId: id, itemIds: z.array(id).min(1) }),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer } from '../helpers/feed-server.js';
-import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+import { eventually, startHarness, TOKEN, type Harness } from '../helpers/harness.js';
 
 const manyItems = (
   n: number,
@@ -215,6 +215,26 @@ describe('the HTTP API', () => {
     } finally {
       await other.stop();
     }
+  });
+
+  it('when a body is sent in another type than JSON, then a 415 names the type expected', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await h.api('POST', '/api/v1/feeds', 'url=https://example.com/feed', { 'content-type': type });
+      expect(res.status).toBe(415);
+      expect(res.body.error).toMatchObject({
+        code: 'unsupported_media_type',
+        message: expect.stringMatching(/application\/json/),
+      });
+    }
+    const res = await fetch(`${h.baseUrl}/api/v1/topics`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ slug: 'x', name: 'x', rule: 'x' }),
+    });
+    expect(res.status).toBe(415);
+    const form = await h.api('POST', '/api/v1/opml', '{"not":"opml"}', { 'content-type': 'application/json' });
+    expect(form.status).toBe(415);
+    expect(form.body.error.message).toMatch(/text\/x-opml/);
   });
 
   it('when the OPML body is missing or not OPML, then a 400 says so', async () => {

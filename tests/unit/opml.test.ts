@@ -32,6 +32,14 @@ describe('OPML', () => {
     expect(() => parseOpml('<rss><channel/></rss>')).toThrow(/not OPML/);
   });
 
+  it('when an OPML file is cut off, then it is refused as a whole, not read as fewer feeds', () => {
+    const whole = readFileSync(fixture('opml-nested.opml'), 'utf8');
+    for (const end of [whole.indexOf('<outline title="Bar">'), whole.indexOf('</body>'), whole.length - 4]) {
+      expect(() => parseOpml(whole.slice(0, end))).toThrow(/cut off/);
+    }
+    expect(parseOpml(whole + '\n')).toHaveLength(2);
+  });
+
   it('when feeds are exported, then the export reads back to the same feeds, escaped correctly', () => {
     const feeds = [
       {

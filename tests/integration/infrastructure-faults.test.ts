@@ -1,0 +1,114 @@
+import { Queue } from 'bullmq';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOPICS_LOCK } from '../../src/db/topics.repository.js';
+import { FeedServer } from '../helpers/feed-server.js';
+import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+import { OwnRedis } from '../helpers/services.js';
+
+const rss = (guids: string[]) => `<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Steady</title><link>http://steady.test/</link>
+${guids.map((g) => `<item><guid>${g}</guid><title>Item ${g}</title><link>http://steady.test/${g}</link></item>`).join('\n')}
+</channel></rss>`;
+
+describe('when the infrastructure fails under a running service', () => {
+  const redis = new OwnRedis();
+  let feeds: FeedServer;
+  let h: Harness;
+
+  beforeAll(async () => {
+    await redis.start();
+    feeds = await new FeedServer().start();
+    h = await startHarness({ REDIS_URL: redis.url, JOB_RETRY_MS: '200' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await feeds?.stop();
+    await redis.stop();
+  });
+
+  const requestsTo = (path: string) => feeds.requests.filter((r) => r.path === path).length;
+  const feedRow = async (id: number) => (await h.api('GET', `/api/v1/feeds/${id}`)).body.feed;
+
+  it('when Redis loses its data, then the schedules come back and polling resumes within a scheduler interval, claimed feeds included', async () => {
+    feeds.set('/steady.rss', { body: rss(['a']) });
+    feeds.set('/claimed.rss', { body: rss(['b']) });
+    const steady = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/steady.rss') })).body.feed.id;
+    const claimed = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/claimed.rss') })).body.feed.id;
+    expect(requestsTo('/steady.rss')).toBe(1);
+
+    await redis.flush();
+    // One feed due, one claimed by a scheduler whose poll job vanished with the data.
+    await h.db.updateTable('feeds').set({ next_poll_at: new Date() }).where('id', '=', steady).execute();
+    await h.db
+      .updateTable('feeds')
+      .set({ next_poll_at: new Date(Date.now() + 600_000), claimed_until: new Date(Date.now() + 600_000) })
+      .where('id', '=', claimed)
+      .execute();
+    const flushedAt = Date.now();
+    await eventually(async () => requestsTo('/steady.rss') >= 2, 10_000, 'the due feed polled again');
+    await eventually(async () => requestsTo('/claimed.rss') >= 2, 10_000, 'the claimed feed polled again');
+    // SCHEDULER_EVERY_MS is 200 in the harness: noticing, re-creating and polling take a few ticks.
+    expect(Date.now() - flushedAt).toBeLessThan(5_000);
+
+    const push = new Queue('push', { connection: { url: redis.url }, prefix: h.config.QUEUE_PREFIX });
+    try {
+      expect(await push.getJobScheduler('websub-fanout')).toBeDefined();
+    } finally {
+      await push.close();
+    }
+  });
+
+  it('when every database connection is terminated in the middle of a poll, then the poll is retried, its items stored, and the feed stays healthy', async () => {
+    feeds.set('/mid-poll.rss', { body: rss(['m1']) });
+    const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/mid-poll.rss') })).body.feed.id;
+    feeds.set('/mid-poll.rss', { body: rss(['m1', 'm2', 'm3']) });
+
+    // Hold the topics lock so that the poll's store transaction waits inside itself, then cut
+    // every other connection to the database: the poll loses its transaction half way.
+    const holder = new pg.Client({ connectionString: new URL(h.config.DATABASE_URL).href });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [TOPICS_LOCK]);
+      expect((await h.api('POST', `/api/v1/feeds/${id}/refresh`)).status).toBe(202);
+      const database = new URL(h.config.DATABASE_URL).pathname.slice(1);
+      await eventually(
+        async () =>
+          (
+            await holder.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`,
+              [database],
+            )
+          ).rows[0].n > 0,
+        10_000,
+        'the poll waiting inside its transaction',
+      );
+      const killed = await holder.query(
+        'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [database],
+      );
+      expect(killed.rows[0].n).toBeGreaterThan(0);
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+
+    await eventually(
+      async () =>
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items WHERE feed_id = ${id}`.execute(h.db)).rows[0]!
+          .n === 3,
+      15_000,
+      'the items stored by the retried poll',
+    );
+    const feed = await feedRow(id);
+    expect(feed).toMatchObject({
+      status: 'ok',
+      errorCount: 0,
+      lastError: null,
+      lastErrorCode: null,
+      disabledReason: null,
+    });
+  });
+});
