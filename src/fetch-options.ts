@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
-import type { AddressPolicy } from './pipeline/address-guard.js';
-import type { FetchOptions } from './pipeline/fetch-feed.js';
+import type { AddressPolicy } from './pipeline/fetch/address-guard.js';
+import type { FetchOptions } from './pipeline/fetch/fetch-feed.js';
 
 /** Which addresses feeds may be fetched from (design §3: private ones only when allowed). */
 export function addressPolicy(config: Config): AddressPolicy {

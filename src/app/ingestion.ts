@@ -6,14 +6,14 @@ import { addToOutbox } from '../db/websub.repository.js';
 import { fetchOptions } from '../fetch-options.js';
 import { feedPolls, itemsStored, pollDuration } from '../metrics.js';
 import { FeedError, isFeedError } from '../pipeline/feed-error.js';
-import { fetchFeed, type FetchResult } from '../pipeline/fetch-feed.js';
-import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/identity.js';
+import { fetchFeed, type FetchResult } from '../pipeline/fetch/fetch-feed.js';
+import { canonicalUrl, contentHash, dedupeItems, itemIdentity } from '../pipeline/dedupe/identity.js';
 import {
   disableAfterFailures,
   medianGapSeconds,
   nextPollAfterError,
   nextPollAfterSuccess,
-} from '../pipeline/next-poll.js';
+} from '../pipeline/schedule/next-poll.js';
 import { readFeed, type ReadFeed } from '../pipeline/read-feed.js';
 import type { FeedHints, NormalizedItem } from '../pipeline/types.js';
 import { HostBusyError, hostOf, type HostLimiter } from '../queue/host-limiter.js';

@@ -1,8 +1,8 @@
 import * as feeds from '../db/feeds.repository.js';
 import { addressPolicy } from '../fetch-options.js';
-import { acceptableUrl } from '../pipeline/address-guard.js';
+import { acceptableUrl } from '../pipeline/fetch/address-guard.js';
 import { isFeedError } from '../pipeline/feed-error.js';
-import { buildOpml, parseOpml } from '../pipeline/opml.js';
+import { buildOpml, parseOpml } from '../pipeline/parse/opml.js';
 import type { AppContext } from './context.js';
 import { AppError, refusedFeed } from './errors.js';
 

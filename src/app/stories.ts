@@ -2,7 +2,7 @@ import { lockStories, postgresStoryStore, recentFeedTexts, ungroupedItems } from
 import { articleText, recurringLines } from '../stories/boilerplate.js';
 import { groupItem, headline } from '../stories/group-item.js';
 import { simhash } from '../stories/simhash.js';
-import { storyUrl } from '../pipeline/identity.js';
+import { storyUrl } from '../pipeline/dedupe/identity.js';
 import type { AppContext } from './context.js';
 
 const BATCH = 200;

@@ -4,7 +4,7 @@ import { itemsInTopic } from '../db/items.repository.js';
 import { getTopicById, getTopicBySlug } from '../db/topics.repository.js';
 import * as subscriptions from '../db/websub.repository.js';
 import { addressPolicy, fetchOptions } from '../fetch-options.js';
-import { acceptableUrl } from '../pipeline/address-guard.js';
+import { acceptableUrl } from '../pipeline/fetch/address-guard.js';
 import { FeedError, isFeedError } from '../pipeline/feed-error.js';
 import { FOLLOW_UPS, jobRequest, type WebSubIntent } from '../queue/job-graph.js';
 import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../render/topic-feed.js';

@@ -6,7 +6,7 @@ import { ensureDatabase } from '../db/ensure-database.js';
 import { migrateToLatest, migrationsAreCurrent } from '../db/migrate.js';
 import { fetchOptions } from '../fetch-options.js';
 import { createLogger } from '../logger.js';
-import { fetchFeed } from '../pipeline/fetch-feed.js';
+import { fetchFeed } from '../pipeline/fetch/fetch-feed.js';
 import { createQueues, producerConnection, queueSink } from '../queue/queues.js';
 import {
   feedsCommand,

@@ -1,6 +1,6 @@
-import { decodeFeedBytes } from './decode-charset.js';
-import { normalizeFeed } from './normalize-feed.js';
-import { parseFeed } from './parse-feed.js';
+import { decodeFeedBytes } from './parse/decode-charset.js';
+import { normalizeFeed } from './normalize/normalize-feed.js';
+import { parseFeed } from './parse/parse-feed.js';
 import type { FeedHints, NormalizedFeed } from './types.js';
 
 /** A normalized feed and the polling hints it carries. */

@@ -1,6 +1,6 @@
 import { Parser } from 'htmlparser2';
 import { BLOCK_TAGS } from '../pipeline/html.js';
-import { storyUrl } from '../pipeline/identity.js';
+import { storyUrl } from '../pipeline/dedupe/identity.js';
 import { lineKey } from './boilerplate.js';
 
 /*

@@ -1,6 +1,6 @@
 import { fetch } from 'undici';
-import { checkUrlAllowed } from '../pipeline/address-guard.js';
-import { agentFor, readLimited, type FetchOptions } from '../pipeline/fetch-feed.js';
+import { checkUrlAllowed } from '../pipeline/fetch/address-guard.js';
+import { agentFor, readLimited, type FetchOptions } from '../pipeline/fetch/fetch-feed.js';
 import { FeedError } from '../pipeline/feed-error.js';
 
 /** What a subscriber's callback answered. */

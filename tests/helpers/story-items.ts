@@ -5,7 +5,7 @@ import { articleText, recurringLines } from '../../src/stories/boilerplate.js';
 import { storyCredits } from '../../src/stories/credits.js';
 import { headline, type StoryItem } from '../../src/stories/group-item.js';
 import { simhash } from '../../src/stories/simhash.js';
-import { canonicalUrl, storyUrl } from '../../src/pipeline/identity.js';
+import { canonicalUrl, storyUrl } from '../../src/pipeline/dedupe/identity.js';
 
 export interface LoadedItem extends StoryItem {
   file: string;

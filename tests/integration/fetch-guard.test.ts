@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchFeed } from '../../src/pipeline/fetch-feed.js';
+import { fetchFeed } from '../../src/pipeline/fetch/fetch-feed.js';
 import { FeedServer } from '../helpers/feed-server.js';
 
 const options = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkUrlAllowed, isAllowedAddress, isPublicAddress } from '../../src/pipeline/address-guard.js';
+import { checkUrlAllowed, isAllowedAddress, isPublicAddress } from '../../src/pipeline/fetch/address-guard.js';
 
 describe('isPublicAddress', () => {
   it.each([

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { decodeFeedBytes, repairDoubleEncoding } from '../../src/pipeline/decode-charset.js';
+import { decodeFeedBytes, repairDoubleEncoding } from '../../src/pipeline/parse/decode-charset.js';
 
 const xml = (encoding: string, body: string) =>
   `<?xml version="1.0" encoding="${encoding}"?><rss><title>${body}</title></rss>`;

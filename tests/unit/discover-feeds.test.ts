@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discoverFeeds, looksLikeHtml } from '../../src/pipeline/discover-feeds.js';
+import { discoverFeeds, looksLikeHtml } from '../../src/pipeline/parse/discover-feeds.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const page = (name: string) => readFileSync(path.join(REPO_ROOT, 'tests/fixtures/pages', name), 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalUrl, dedupeItems, itemIdentity, storyUrl } from '../../src/pipeline/identity.js';
+import { canonicalUrl, dedupeItems, itemIdentity, storyUrl } from '../../src/pipeline/dedupe/identity.js';
 import type { NormalizedItem } from '../../src/pipeline/types.js';
 
 const item = (over: Partial<NormalizedItem>): NormalizedItem => ({

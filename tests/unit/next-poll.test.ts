@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cacheLifetime } from '../../src/pipeline/fetch-feed.js';
+import { cacheLifetime } from '../../src/pipeline/fetch/fetch-feed.js';
 import {
   disableAfterFailures,
   medianGapSeconds,
   nextPollAfterError,
   nextPollAfterSuccess,
   type PollHints,
-} from '../../src/pipeline/next-poll.js';
+} from '../../src/pipeline/schedule/next-poll.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const seconds = (d: Date) => (d.getTime() - now.getTime()) / 1000;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildOpml, parseOpml } from '../../src/pipeline/opml.js';
+import { buildOpml, parseOpml } from '../../src/pipeline/parse/opml.js';
 import { fixture } from '../helpers/paths.js';
 
 describe('OPML', () => {

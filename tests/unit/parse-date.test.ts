@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDate } from '../../src/pipeline/parse-date.js';
+import { parseDate } from '../../src/pipeline/normalize/parse-date.js';
 
 describe('parseDate', () => {
   it.each([

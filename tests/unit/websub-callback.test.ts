@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchOptions } from '../../src/pipeline/fetch-feed.js';
+import type { FetchOptions } from '../../src/pipeline/fetch/fetch-feed.js';
 import { FeedError } from '../../src/pipeline/feed-error.js';
 import { callCallback } from '../../src/websub/callback.js';
 

@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { resolveUrl } from './html.js';
+import { resolveUrl } from '../html.js';
 
 export interface DiscoveredFeed {
   url: string;

@@ -1,6 +1,6 @@
 import { Agent, fetch, type Response } from 'undici';
 import { checkUrlAllowed, guardedLookup, type AddressPolicy } from './address-guard.js';
-import { FeedError } from './feed-error.js';
+import { FeedError } from '../feed-error.js';
 
 export interface FetchOptions {
   etag?: string | null;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { NormalizedItem } from './types.js';
+import type { NormalizedItem } from '../types.js';
 
 // Parameters that only say where a click came from (documented in docs/dedupe.md).
 const TRACKING_PARAMS = new Set([

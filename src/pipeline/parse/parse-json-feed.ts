@@ -1,4 +1,4 @@
-import { FeedError, type ParsedFeed, type ParsedItem, type ParsedLink, type TextValue } from './types.js';
+import { FeedError, type ParsedFeed, type ParsedItem, type ParsedLink, type TextValue } from '../types.js';
 
 /** JSON Feed 1.0 and 1.1 (jsonfeed.org/version/1.1) → the feed's fields as written. rss-parser does not read JSON. */
 export function parseJsonFeed(text: string): ParsedFeed {

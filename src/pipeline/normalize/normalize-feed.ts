@@ -1,4 +1,4 @@
-import { canonicalLinkIn, htmlToText, resolveUrl, sanitizeHtml, toOneLine } from './html.js';
+import { canonicalLinkIn, htmlToText, resolveUrl, sanitizeHtml, toOneLine } from '../html.js';
 import { parseDate } from './parse-date.js';
 import type {
   Enclosure,
@@ -8,7 +8,7 @@ import type {
   ParsedItem,
   ParsedLink,
   TextValue,
-} from './types.js';
+} from '../types.js';
 
 /**
  * The feed as written → the contract of design §4: plain text where text is promised, sanitized

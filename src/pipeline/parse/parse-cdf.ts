@@ -1,6 +1,6 @@
 import { isTag, type Element } from 'domhandler';
 import { DomUtils, parseDocument } from 'htmlparser2';
-import type { ParsedFeed, ParsedItem, TextValue } from './types.js';
+import type { ParsedFeed, ParsedItem, TextValue } from '../types.js';
 
 /**
  * Microsoft's Channel Definition Format (1997), still found in old archives: a CHANNEL with

@@ -1,7 +1,7 @@
 import render from 'dom-serializer';
 import { Document, Element, Text, isTag } from 'domhandler';
 import { Parser, parseDocument } from 'htmlparser2';
-import { FeedError } from './feed-error.js';
+import { FeedError } from '../feed-error.js';
 
 export interface OpmlFeed {
   url: string;

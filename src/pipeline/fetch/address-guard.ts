@@ -1,6 +1,6 @@
 import dns from 'node:dns';
 import ipaddr from 'ipaddr.js';
-import { FeedError } from './types.js';
+import { FeedError } from '../types.js';
 
 /**
  * Whether an address may be fetched: only global unicast. Loopback, private, link-local (and the

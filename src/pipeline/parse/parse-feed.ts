@@ -2,7 +2,7 @@ import Parser from 'rss-parser';
 import { isCdf, parseCdf } from './parse-cdf.js';
 import { parseJsonFeed } from './parse-json-feed.js';
 import { rebuildXml, repairXml } from './repair-xml.js';
-import { FeedError, type ParsedFeed, type ParsedItem, type ParsedLink, type TextValue } from './types.js';
+import { FeedError, type ParsedFeed, type ParsedItem, type ParsedLink, type TextValue } from '../types.js';
 import { firstText, nodeAttr, nodeChildren, nodeText } from './xml-node.js';
 
 const ITEM_ELEMENTS = [
