@@ -49,7 +49,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('content_hash', 'text', (c) => c.notNull())
     .addUniqueConstraint('items_feed_identity_key', ['feed_id', 'identity_hash'])
     .execute();
-  // lz4 roughly doubles batched insert throughput of ~5 KB items over the default pglz (design §8).
+  // lz4 roughly doubles batched insert throughput of ~5 KB items over the default pglz (docs/benchmarks.md).
   for (const column of ['content_html', 'content_text', 'summary']) {
     await sql`ALTER TABLE items ALTER COLUMN ${sql.ref(column)} SET COMPRESSION lz4`.execute(db);
   }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Stories (design §5): items of different feeds that are one article share a story_id.
+// Stories (docs/dedupe.md): items of different feeds that are one article share a story_id.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .alterTable('items')

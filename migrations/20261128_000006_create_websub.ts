@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// WebSub (design §7): verified subscriptions to topic feeds, and an outbox of new items to push.
+// WebSub (docs/api.md): verified subscriptions to topic feeds, and an outbox of new items to push.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('websub_subscriptions')

@@ -15,7 +15,7 @@ function isCidr(text: string): boolean {
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => ['true', '1', 'yes'].includes(v));
 const int = (min: number) => z.coerce.number().int().min(min);
 
-/** Every setting, with its default: the only reader of process.env (design §2). */
+/** Every setting, with its default: the only reader of process.env. */
 const schema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/topicwire'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -41,6 +41,7 @@ const schema = z.object({
   WEBSUB_RETRY_MS: int(100).default(30_000),
   JOB_RETRY_MS: int(10).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   QUEUE_PREFIX: z.string().min(1).default('topicwire'),
   WORKER_CONCURRENCY: int(1).default(8),
   SCHEDULER_EVERY_MS: int(200).default(5000),

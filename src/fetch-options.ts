@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { AddressPolicy } from './pipeline/fetch/address-guard.js';
 import type { FetchOptions } from './pipeline/fetch/fetch-feed.js';
 
-/** Which addresses feeds may be fetched from (design §3: private ones only when allowed). */
+/** Which addresses feeds may be fetched from (docs/fetching.md: private ones only when allowed). */
 export function addressPolicy(config: Config): AddressPolicy {
   return { allowPrivate: config.FETCH_ALLOW_PRIVATE, allowList: config.FETCH_ALLOW_ADDRESSES };
 }

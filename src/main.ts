@@ -13,7 +13,7 @@ import { onShutdown } from './shutdown.js';
 async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig();
-  const log = createLogger(config.LOG_LEVEL, { role: config.ROLE });
+  const log = createLogger(config.LOG_LEVEL, { role: config.ROLE }, config.LOG_FORMAT);
   await ensureDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL);
   const applied = await migrateToLatest(db);

@@ -14,6 +14,9 @@ import { AppError, refusedFeed } from './errors.js';
 import { readOptions, recordPollFailure, storePoll, type Fetched, type PollOutcome } from './ingestion.js';
 import { parseInput } from './input.js';
 
+// The first poll is made by the add itself: the scheduler keeps off the new feed meanwhile.
+const FIRST_POLL_CLAIM_SECONDS = 600;
+
 // What a person pastes is a feed or a site's page: ask for either.
 const PAGE_OR_FEED =
   'application/atom+xml, application/rss+xml, application/feed+json, text/html;q=0.9, application/xhtml+xml;q=0.9, application/xml;q=0.8, */*;q=0.5';
@@ -74,16 +77,19 @@ export async function addFeed(ctx: AppContext, input: unknown): Promise<AddedFee
     if (!force || ['invalid_url', 'blocked_scheme', 'blocked_address'].includes(err.code)) {
       throw refusedFeed(target, err);
     }
-    const { feed, created } = await feeds.insertFeed(ctx.db, target, ctx.config.POLL_INTERVAL_SECONDS);
+    const { feed, created } = await insertClaimed(ctx, target);
     if (!created) return { created: false, feed };
     const firstPoll = await recordPollFailure(ctx, feed, err);
     return { created: true, feed: await mustGet(ctx, feed.id), firstPoll, discoveredFrom };
   }
-  const { feed, created } = await feeds.insertFeed(ctx.db, target, ctx.config.POLL_INTERVAL_SECONDS);
+  const { feed, created } = await insertClaimed(ctx, target);
   if (!created) return { created: false, feed };
   const firstPoll = await storePoll(ctx, feed, fetched, parsed);
   return { created: true, feed: await mustGet(ctx, feed.id), firstPoll, discoveredFrom };
 }
+
+const insertClaimed = (ctx: AppContext, url: string) =>
+  feeds.insertFeed(ctx.db, url, ctx.config.POLL_INTERVAL_SECONDS, { claimSeconds: FIRST_POLL_CLAIM_SECONDS });
 
 /** The feeds a page advertises, without subscribing (for a person to choose among them). */
 export async function discoverFeedsAt(ctx: AppContext, input: unknown): Promise<DiscoveredFeed[]> {

@@ -3,7 +3,7 @@ import { readFeed } from '../pipeline/read-feed.js';
 import type { NormalizedFeed } from '../pipeline/types.js';
 
 /**
- * `parse <file-or-url> …`: one file prints its normalized feed (design §4); several print one
+ * `parse <file-or-url> …`: one file prints its normalized feed (docs/contract.md); several print one
  * JSON line each, errors included, so that a batch goes on past bad files. Returns the exit code.
  */
 export async function parseCommand(
@@ -46,7 +46,7 @@ export async function parseCommand(
   return failed === args.length ? 1 : 0;
 }
 
-/** Exactly the keys of design §4: the link hints that story grouping uses are not part of it. */
+/** Exactly the keys of docs/contract.md: the link hints that story grouping uses are not part of it. */
 function contract({ feed, items }: NormalizedFeed) {
   return { feed, items: items.map(({ canonicalLink: _canonical, sourceUrl: _source, ...item }) => item) };
 }

@@ -85,7 +85,7 @@ async function withApp(io: CliIo, config: Config, run: (ctx: CliContext) => Prom
     if (!(await migrationsAreCurrent(db))) {
       throw new UsageError('the database is not migrated: run "npm run cli -- migrate" (or start the service) first');
     }
-    const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+    const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, {}, config.LOG_FORMAT);
     return await run({
       db,
       config,

@@ -5,13 +5,18 @@ import type { FeedErrorCode } from '../pipeline/feed-error.js';
 import type { FeedHints } from '../pipeline/types.js';
 import type { FeedRow, FeedUpdate } from './schema.js';
 
-/** Subscribes to a URL; an existing subscription to the same URL is returned instead of a duplicate. */
+/**
+ * Subscribes to a URL; an existing subscription to the same URL is returned instead of a duplicate.
+ * A new feed is due at once, unless `claimSeconds`: then it is claimed that long, as the scheduler
+ * claims a feed it queues, because its first poll is being made by the caller.
+ */
 export async function insertFeed(
   db: Db,
   url: string,
   intervalSeconds: number,
-  extra: { title?: string; siteUrl?: string; tags?: string[] } = {},
+  extra: { title?: string; siteUrl?: string; tags?: string[]; claimSeconds?: number } = {},
 ): Promise<{ feed: FeedRow; created: boolean }> {
+  const claimed = extra.claimSeconds ? sql<Date>`now() + make_interval(secs => ${extra.claimSeconds})` : null;
   const inserted = await db
     .insertInto('feeds')
     .values({
@@ -24,6 +29,7 @@ export async function insertFeed(
       title: extra.title ?? '',
       site_url: extra.siteUrl ?? '',
       tags: extra.tags ?? [],
+      ...(claimed ? { next_poll_at: claimed, claimed_until: claimed } : {}),
     })
     .onConflict((oc) => oc.column('url').doNothing())
     .returningAll()

@@ -1,4 +1,4 @@
-/** Types that flow between the pipeline stages (design §1, §4). */
+/** Types that flow between the pipeline stages (docs/contract.md). */
 
 /** A piece of text as the feed declared it: plain text, or HTML to be sanitized or flattened. */
 export interface TextValue {
@@ -53,7 +53,7 @@ export interface Enclosure {
   length: number;
 }
 
-/** The normalized item of design §4 (contract), and two link hints for story grouping that `cli parse` leaves out. */
+/** The normalized item (docs/contract.md), and two link hints for story grouping that `cli parse` leaves out. */
 export interface NormalizedItem {
   guid: string;
   url: string;
@@ -73,7 +73,7 @@ export interface NormalizedItem {
   sourceUrl: string;
 }
 
-/** The normalized feed of design §4 (contract). */
+/** The normalized feed (docs/contract.md). */
 export interface NormalizedFeed {
   feed: {
     title: string;

@@ -1,5 +1,5 @@
 /**
- * The topic rule language (design §6).
+ * The topic rule language (docs/rules.md).
  *
  *   russia                 whole word, case- and accent-insensitive
  *   "north korea"          phrase: the words in order, across any spaces or punctuation

@@ -1,7 +1,7 @@
 import { hammingDistance, MAX_DISTANCE, tokens } from './simhash.js';
 
 /*
- * Deciding an item's story (design §5, docs/dedupe.md). Pure logic over a StoryStore, so that the
+ * Deciding an item's story (docs/dedupe.md). Pure logic over a StoryStore, so that the
  * same algorithm runs against Postgres (src/db/stories.repository.ts) and, in the corpus test,
  * against memory.
  */

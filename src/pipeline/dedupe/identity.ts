@@ -45,7 +45,7 @@ function identityUrl(url: string): string {
 const DEFAULT_DOCUMENT = /\/(?:index|default)\.(?:html?|shtml|php|aspx?|jsp)$/i;
 
 /**
- * The URL that names an article whatever link led to it (design §5): identityUrl's rules, and a
+ * The URL that names an article whatever link led to it (docs/dedupe.md): identityUrl's rules, and a
  * default document (`index.html`, `default.aspx`, …) and a trailing slash dropped from the path,
  * a trailing dot from the host. "" for anything that is not an http(s) URL.
  */
@@ -88,7 +88,7 @@ function keptQuery(u: URL): string {
 }
 
 /**
- * An item's identity within its feed (design §5): the feed's own id when it has one, else its
+ * An item's identity within its feed (docs/dedupe.md): the feed's own id when it has one, else its
  * canonical URL, else its title and date. Hashed so that the unique key stays short.
  */
 export function itemIdentity(item: NormalizedItem): string {

@@ -11,7 +11,7 @@ import type {
 } from '../types.js';
 
 /**
- * The feed as written → the contract of design §4: plain text where text is promised, sanitized
+ * The feed as written → the contract of docs/contract.md: plain text where text is promised, sanitized
  * HTML with absolute URLs where HTML is, ISO dates in UTC, no missing keys.
  * `documentUrl` is where the feed was fetched from ("" for a local file): with xml:base, the
  * base that relative links resolve against (RFC 4287 §2, RFC 3986 §5.1).

@@ -1,4 +1,4 @@
-/** When to poll a feed next (design §3). Pure: the clock and the randomness come in as arguments. */
+/** When to poll a feed next (docs/fetching.md). Pure: the clock and the randomness come in as arguments. */
 
 const MAX_BACKOFF_SECONDS = 24 * 3600;
 
