@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts (run before anything is compiled).
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     // Migrations are frozen against any schema; tests read loosely typed JSON responses.
     files: ['migrations/**', 'tests/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
