@@ -17,12 +17,13 @@ const ROOT = (() => {
   while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;
 })();
-// Real English words come from a feed corpus when one is given (CORPUS_DIR, or ../shared/corpus
-// beside the checkout: the figures in docs/benchmarks.md were measured so), else from the
-// repository's own fixtures, a smaller vocabulary (the rest is made-up words either way).
-const CORPUS = path.resolve(ROOT, process.env.CORPUS_DIR ?? '../shared/corpus');
-const CORPUS_FEEDS = path.join(CORPUS, 'codehollow-feedreader/FeedReader.Tests/Feeds');
-const FEEDS = existsSync(CORPUS_FEEDS) ? CORPUS_FEEDS : path.join(ROOT, 'tests/fixtures/feeds');
+// Real English words come from a feed corpus when one is given (CORPUS_DIR: the figures in
+// docs/benchmarks.md were measured with the team's corpus), else from the repository's own
+// fixtures, a smaller vocabulary (the rest is made-up words either way).
+const CORPUS_FEEDS = process.env.CORPUS_DIR
+  ? path.resolve(process.env.CORPUS_DIR, 'codehollow-feedreader/FeedReader.Tests/Feeds')
+  : '';
+const FEEDS = CORPUS_FEEDS && existsSync(CORPUS_FEEDS) ? CORPUS_FEEDS : path.join(ROOT, 'tests/fixtures/feeds');
 
 /** mulberry32: a small seeded generator, so every run benchmarks the same items and rules. */
 export function prng(seed: number): () => number {
