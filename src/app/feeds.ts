@@ -71,6 +71,9 @@ export async function addFeed(ctx: AppContext, input: unknown): Promise<AddedFee
       if (known) return { created: false, feed: known };
       fetched = await fetchOk(ctx, target);
     }
+    // A URL that moved for good to a feed we have is that feed.
+    const movedTo = fetched.movedTo ? await feeds.findFeedByUrl(ctx.db, fetched.movedTo) : undefined;
+    if (movedTo) return { created: false, feed: movedTo };
     parsed = await readFeed(fetched.body, readOptions(fetched));
   } catch (err) {
     if (!isFeedError(err)) throw err;

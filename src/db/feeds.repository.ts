@@ -131,7 +131,12 @@ export async function markFeedPolled(
   if (state.siteUrl) changes.site_url = state.siteUrl;
   if (state.description !== undefined) changes.description = state.description;
   if (state.language) changes.language = state.language;
-  if (state.url) changes.url = state.url;
+  // A feed that moved to the address of another subscription keeps its own (two rows cannot
+  // share a URL; the user may remove one of the two).
+  if (state.url) {
+    changes.url =
+      sql<string>`CASE WHEN EXISTS (SELECT 1 FROM feeds f WHERE f.url = ${state.url}) THEN url ELSE ${state.url} END` as unknown as string;
+  }
   if (state.hints) {
     changes.ttl_minutes = state.hints.ttlMinutes;
     changes.syndication_seconds = state.hints.syndicationSeconds;

@@ -69,6 +69,21 @@ describe('fetching feeds that push back', () => {
     expect(temp).toMatchObject({ status: 'ok', url: feeds.url('/temp.rss') });
   });
 
+  it('when a feed moves for good to the address of another subscription, then adding it answers that feed, and polling it keeps its own address', async () => {
+    feeds.set('/home.rss', { body: rss('Home') });
+    const home = await settled(await add('/home.rss'));
+    feeds.set('/alias.rss', { status: 301, headers: { location: '/home.rss' } });
+    const added = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/alias.rss') });
+    expect(added).toMatchObject({ status: 200, body: { created: false, feed: { id: home.id } } });
+
+    feeds.set('/later.rss', { body: rss('Later') });
+    const later = await settled(await add('/later.rss'));
+    feeds.set('/later.rss', { status: 308, headers: { location: '/home.rss' } });
+    expect((await h.api('POST', `/api/v1/feeds/${later.id}/refresh`)).status).toBe(202);
+    await eventually(async () => (await feedRow(later.id)).lastPolledAt !== later.lastPolledAt, 10_000, 'polled');
+    expect(await feedRow(later.id)).toMatchObject({ status: 'ok', url: feeds.url('/later.rss'), errorCount: 0 });
+  });
+
   it('when a feed is gone (410), then it is disabled with the reason, and a refresh enables it again', async () => {
     feeds.set('/gone.rss', { status: 410, body: 'gone' });
     const id = await add('/gone.rss');
