@@ -81,7 +81,8 @@ export const JOBS = {
   'websub-fanout': job({ queue: 'push', payload: nothing, dedupId: () => 'websub-fanout', options: RETRIED }),
   'websub-deliver': job({
     queue: 'push',
-    payload: z.object({ subscriptionId: id, entryId: id, itemIds: z.array(id).min(1) }),
+    // entryId is optional only for deliveries queued before it was part of the payload.
+    payload: z.object({ subscriptionId: id, entryId: id.optional(), itemIds: z.array(id).min(1) }),
     // An outbox entry handed out twice (a crash before its deletion) is delivered once.
     jobId: (d) => `deliver-${d.entryId}-${d.subscriptionId}`,
     options: (config) => ({

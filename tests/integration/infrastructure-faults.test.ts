@@ -60,6 +60,25 @@ describe('when the infrastructure fails under a running service', () => {
     }
   });
 
+  it('when a job arrives with a payload that does not fit it, then it fails for good, naming the field, and the worker goes on', async () => {
+    const refresh = new Queue('refresh', { connection: { url: redis.url }, prefix: h.config.QUEUE_PREFIX });
+    try {
+      const job = await refresh.add('refresh-feed', { feedId: 'not-a-number' });
+      const failed = await eventually(
+        async () => {
+          const state = await refresh.getJob(job.id!);
+          return state?.failedReason ? state : null;
+        },
+        10_000,
+        'the job failed',
+      );
+      expect(failed.failedReason).toMatch(/invalid payload.*feedId/s);
+      expect(failed.attemptsMade).toBe(1);
+    } finally {
+      await refresh.close();
+    }
+  });
+
   it('when every database connection is terminated in the middle of a poll, then the poll is retried, its items stored, and the feed stays healthy', async () => {
     feeds.set('/mid-poll.rss', { body: rss(['m1']) });
     const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/mid-poll.rss') })).body.feed.id;
