@@ -19,6 +19,12 @@ export function createLogger(
   // Synchronous, in this thread: a line logged just before the process exits is not lost.
   return pino(
     options,
-    pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l' }),
+    pretty({
+      colorize: true,
+      sync: true,
+      singleLine: true,
+      ignore: 'pid,hostname,service',
+      translateTime: 'SYS:HH:MM:ss.l',
+    }),
   );
 }
