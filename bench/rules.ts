@@ -55,7 +55,7 @@ function vocabulary(realText: string, keep: (w: string) => boolean, letters: str
   return [...real, ...made];
 }
 const vrand = prng(7);
-const vocab = {
+export const vocab = {
   en: vocabulary(english, (w) => /^[a-z]{3,}$/.test(w), [...'abcdefghijklmnoprstuvwy'], vrand),
   hi: vocabulary(
     hindi,
@@ -66,7 +66,7 @@ const vocab = {
 };
 
 /** A word with a Zipf-like skew: common words are common, most of the vocabulary is rare. */
-function zipf(pool: string[], rand: () => number): string {
+export function zipf(pool: string[], rand: () => number): string {
   return pool[Math.floor(pool.length * rand() ** 4)]!;
 }
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { compareBuilds } from './compare.js';
+import { benchIngest } from './ingest.js';
 import { feedToTopicLatency } from './latency.js';
 import { benchRules } from './rules.js';
 import { benchSearch } from './search.js';
@@ -29,6 +30,21 @@ if (only === 'compare') {
 if (!only || only === 'search') {
   console.log('items API text search (q):');
   for (const line of await benchSearch(Number(process.argv[3] ?? 100_000))) console.log('  ' + line);
+}
+if (only === 'ingest') {
+  // Not part of a plain `npm run bench`: minutes per run, and it takes the machine.
+  const flag = (name: string, fallback: number) => {
+    const at = process.argv.indexOf(`--${name}`);
+    return at > 0 ? Number(process.argv[at + 1]) : fallback;
+  };
+  console.log('ingest from empty, the service as separate processes at its default settings:');
+  await benchIngest({
+    feeds: flag('feeds', 1000),
+    workers: flag('workers', 1),
+    feedsPerHost: flag('feeds-per-host', 1),
+    env: {},
+    timeoutSeconds: flag('timeout', 3600),
+  });
 }
 if (!only || only === 'stories') {
   console.log('story grouping, a poll of 500 new items in one feed, with items already stored:');
