@@ -225,7 +225,9 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
     );
     server.close();
     await db.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    // KEEP_DB=1 leaves the database for a look at what was stored (its name is printed).
+    if (process.env.KEEP_DB) console.log(`  kept the database ${name}`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
     await dropKeys(redis, prefix);
     redis.disconnect();

@@ -1,10 +1,16 @@
 import { claimDueFeeds, releaseClaims } from '../db/feeds.repository.js';
-import { pruneItemsBefore } from '../db/items.repository.js';
+import {
+  hasItemsWithoutSearchKeys,
+  itemsWithoutSearchKeys,
+  pruneItemsBefore,
+  setSearchKeys,
+} from '../db/items.repository.js';
 import { feedsWithUngroupedItems } from '../db/stories.repository.js';
 import { listTopics, pendingRetags } from '../db/topics.repository.js';
 import { deleteExpiredSubscriptions } from '../db/websub.repository.js';
 import { hostOf } from '../queue/host-limiter.js';
 import { FOLLOW_UPS, jobRequest } from '../queue/job-graph.js';
+import { searchKeys } from '../rules/search-keys.js';
 import type { AppContext } from './context.js';
 import { groupFeedStories } from './stories.js';
 
@@ -21,6 +27,8 @@ export async function pollDueFeeds(ctx: AppContext): Promise<number> {
   const { db, config, log } = ctx;
   // A topic saved while Redis was away has no re-tag job yet.
   await ctx.jobs.enqueue(...(await pendingRetags(db)).flatMap((t) => FOLLOW_UPS.afterTopicChange(t)));
+  // Items stored before the search had its own keys get them in the background (an upgrade).
+  if (await hasItemsWithoutSearchKeys(db)) await ctx.jobs.enqueue(jobRequest('index-search', {}));
   let total = 0;
   for (;;) {
     const due = await claimDueFeeds(db, config.POLL_BATCH, LEASE_SECONDS);
@@ -77,4 +85,26 @@ export async function recoverLostJobs(ctx: AppContext): Promise<void> {
   await requeueLeftOvers(ctx);
   await ctx.jobs.enqueue(jobRequest('websub-fanout', {}));
   ctx.log.warn({ feeds: released }, 'jobs lost with Redis recovered from the database');
+}
+
+const INDEX_BATCH = 500;
+
+/**
+ * Gives the items stored before this version their search keys, in batches of one statement,
+ * logging its progress; until an item has them a search does not find it. Returns how many.
+ */
+export async function indexSearchBacklog(ctx: AppContext): Promise<number> {
+  let done = 0;
+  for (;;) {
+    const batch = await itemsWithoutSearchKeys(ctx.db, INDEX_BATCH);
+    if (batch.length === 0) break;
+    await setSearchKeys(
+      ctx.db,
+      batch.map((i) => ({ id: i.id, keys: searchKeys([i.title, i.content_text]) })),
+    );
+    done += batch.length;
+    if (done % 10_000 < INDEX_BATCH) ctx.log.info({ items: done }, 'search index: older items keyed so far');
+  }
+  if (done) ctx.log.info({ items: done }, 'search index: every older item keyed');
+  return done;
 }

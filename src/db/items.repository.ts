@@ -1,5 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { MatchableItem } from '../rules/compile.js';
+import { searchKeys, searchQueryKeys } from '../rules/search-keys.js';
 import type { Db } from './database.js';
 import { searchWalkLength } from './search-walk.js';
 import type { ItemRow, MatchedTerm, NewItem } from './schema.js';
@@ -17,10 +18,48 @@ export interface StoredItem {
  * twice. Unchanged items are not written and not returned.
  */
 export async function upsertItems(db: Db, items: NewItem[]): Promise<StoredItem[]> {
-  if (items.length === 0) return [];
+  const stored: StoredItem[] = [];
+  // PostgreSQL takes at most 65,535 parameters in a statement: ~20 an item.
+  for (let at = 0; at < items.length; at += UPSERT_BATCH) {
+    stored.push(...(await upsertBatch(db, items.slice(at, at + UPSERT_BATCH))));
+  }
+  return stored;
+}
+
+const UPSERT_BATCH = 1000;
+
+/** Every column of items but search_keys (hundreds of integers an item, read by the database only). */
+const ITEM_COLUMNS = [
+  'items.id',
+  'items.feed_id',
+  'items.identity_hash',
+  'items.guid',
+  'items.url',
+  'items.canonical_url',
+  'items.title',
+  'items.summary',
+  'items.content_html',
+  'items.content_text',
+  'items.author',
+  'items.categories',
+  'items.language',
+  'items.enclosures',
+  'items.published_at',
+  'items.updated_at',
+  'items.sort_at',
+  'items.fetched_at',
+  'items.content_hash',
+  'items.story_id',
+  'items.story_pinned',
+  'items.simhash',
+  'items.credited_urls',
+] as const;
+
+async function upsertBatch(db: Db, items: NewItem[]): Promise<StoredItem[]> {
   const rows = await db
     .insertInto('items')
-    .values(items)
+    // The search index's keys are derived here, so that no writer can store an item search misses.
+    .values(items.map((item) => ({ ...item, search_keys: searchKeys([item.title, item.content_text]) })))
     .onConflict((oc) =>
       oc
         .columns(['feed_id', 'identity_hash'])
@@ -40,6 +79,7 @@ export async function upsertItems(db: Db, items: NewItem[]): Promise<StoredItem[
           updated_at: eb.ref('excluded.updated_at'),
           content_hash: eb.ref('excluded.content_hash'),
           credited_urls: eb.ref('excluded.credited_urls'),
+          search_keys: eb.ref('excluded.search_keys'),
         }))
         .where('items.content_hash', '<>', (eb) => eb.ref('excluded.content_hash')),
     )
@@ -187,7 +227,7 @@ export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor
   const byTopic = filter.topicId !== undefined;
   const sortCol = sql.ref<Date>(byTopic ? 'it.sort_at' : 'items.sort_at');
   const idCol = sql.ref<number>(byTopic ? 'it.item_id' : 'items.id');
-  let timeline = db.selectFrom('items').selectAll('items');
+  let timeline = db.selectFrom('items').select(ITEM_COLUMNS);
   if (byTopic) {
     timeline = timeline
       .innerJoin('item_topics as it', 'it.item_id', 'items.id')
@@ -199,9 +239,13 @@ export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor
   let [outerSort, outerId] = [sortCol, idCol];
   if (newest !== undefined) {
     // Same columns under the same name: only conditions written in SQL are added below.
-    query = db
-      .selectFrom(timeline.orderBy(sortCol, 'desc').orderBy(idCol, 'desc').limit(newest).as('items'))
-      .selectAll('items') as unknown as typeof timeline;
+    // The keys travel inside for the text condition, not out.
+    const newestItems = timeline
+      .select('items.search_keys')
+      .orderBy(sortCol, 'desc')
+      .orderBy(idCol, 'desc')
+      .limit(newest);
+    query = db.selectFrom(newestItems.as('items')).select(ITEM_COLUMNS) as unknown as typeof timeline;
     // item_topics.sort_at is a copy of the item's, so the outer order is the timeline's.
     [outerSort, outerId] = [sql.ref<Date>('items.sort_at'), sql.ref<number>('items.id')];
   }
@@ -244,13 +288,16 @@ function filterConditions(filter: ItemFilter, table: string, sortCol: RawBuilder
   return out;
 }
 
-/** The filter's text (`q`) as a condition, in the form the trigram indexes serve (migration 7). */
+/**
+ * The filter's text (`q`) as a condition the search index serves: the item holds every key of
+ * the query (its folded words; character pairs in scripts without spaces). A query without a
+ * word matches nothing.
+ */
 function textCondition(filter: ItemFilter, table: string): RawBuilder<SqlBool>[] {
-  if (!filter.q) return [];
-  const pattern = `%${escapeLike(filter.q)}%`;
-  return [
-    sql<SqlBool>`(${sql.ref(`${table}.title`)} ILIKE ${pattern} OR ${sql.ref(`${table}.content_text`)} ILIKE ${pattern})`,
-  ];
+  if (filter.q === undefined) return [];
+  const keys = searchQueryKeys(filter.q);
+  if (keys.length === 0) return [sql<SqlBool>`false`];
+  return [sql<SqlBool>`${sql.ref(`${table}.search_keys`)} @> ${sql.lit(`{${keys.join(',')}}`)}::int4[]`];
 }
 
 /** The times of a feed's newest items, for its observed rhythm. */
@@ -271,7 +318,7 @@ export async function itemsInTopic(db: Db, topicId: number, ids: number[]): Prom
   const rows = await db
     .selectFrom('items')
     .innerJoin('item_topics as it', 'it.item_id', 'items.id')
-    .selectAll('items')
+    .select(ITEM_COLUMNS)
     .where('it.topic_id', '=', topicId)
     .where('items.id', 'in', ids)
     .orderBy('items.sort_at', 'desc')
@@ -281,7 +328,7 @@ export async function itemsInTopic(db: Db, topicId: number, ids: number[]): Prom
 }
 
 export async function getItem(db: Db, id: number): Promise<ItemWithTopics | undefined> {
-  const row = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('items').select(ITEM_COLUMNS).where('id', '=', id).executeTakeFirst();
   return row ? (await withTopicsAndSources(db, [row]))[0] : undefined;
 }
 
@@ -357,7 +404,7 @@ export async function itemsAfter(
   return db
     .selectFrom('items')
     .innerJoin('feeds', 'feeds.id', 'items.feed_id')
-    .selectAll('items')
+    .select(ITEM_COLUMNS)
     .select('feeds.title as feed_title')
     .where('items.id', '>', afterId)
     .where('items.fetched_at', '>=', since)
@@ -368,4 +415,35 @@ export async function itemsAfter(
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/** Items stored before the search index had keys (an upgrade), oldest first: their texts. */
+export async function itemsWithoutSearchKeys(
+  db: Db,
+  limit: number,
+): Promise<{ id: number; title: string; content_text: string }[]> {
+  return db
+    .selectFrom('items')
+    .select(['id', 'title', 'content_text'])
+    .where('search_keys', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Whether any item still lacks its search keys (read from a partial index: cheap). */
+export async function hasItemsWithoutSearchKeys(db: Db): Promise<boolean> {
+  return (
+    (await db.selectFrom('items').select('id').where('search_keys', 'is', null).limit(1).executeTakeFirst()) !==
+    undefined
+  );
+}
+
+/** Sets the search keys of these items, in one statement. */
+export async function setSearchKeys(db: Db, rows: { id: number; keys: number[] }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    UPDATE items SET search_keys = ARRAY(SELECT jsonb_array_elements_text(d.value -> 'k')::int4)
+    FROM jsonb_array_elements(${JSON.stringify(rows.map((r) => ({ id: r.id, k: r.keys })))}::jsonb) d
+    WHERE items.id = (d.value ->> 'id')::bigint`.execute(db);
 }

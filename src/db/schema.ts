@@ -109,6 +109,8 @@ export interface ItemTable {
    */
   simhash: ColumnType<number | null, string | null | undefined, string | null>;
   credited_urls: ColumnType<string[], string[] | undefined, string[]>;
+  /** The search index's keys (rules/search-keys.ts); null until the background backfill reaches an older item. */
+  search_keys: ColumnType<number[] | null, number[] | null | undefined, number[] | null>;
 }
 
 export interface EnclosureJson {
@@ -144,7 +146,8 @@ export type { MatchedTerm };
 export type FeedRow = Selectable<FeedTable>;
 export type NewFeed = Insertable<FeedTable>;
 export type FeedUpdate = Updateable<FeedTable>;
-export type ItemRow = Selectable<ItemTable>;
+/** A stored item as read: every column but the search index's keys, which only the database reads. */
+export type ItemRow = Omit<Selectable<ItemTable>, 'search_keys'>;
 export type NewItem = Insertable<ItemTable>;
 export type TopicRow = Selectable<TopicTable>;
 export type WebSubSubscriptionRow = Selectable<WebSubSubscriptionTable>;

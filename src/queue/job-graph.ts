@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
  *                                                            websub-fanout when topics got new items
  *   stories  ─ group-stories (stories:<feedId>)
  *   retag    ─ retag-topic (retag:<topic>:<version>)        queued when a topic's rule changes
+ *            └ index-search (index-search)                   queued by the tick while older items lack search keys
  *   push     ─ websub-verify                                queued by POST /websub
  *            ├ websub-fanout (every 6 ticks; websub-fanout) ─► websub-deliver, one per subscriber
  *            └ websub-deliver (deliver-<entry>-<subscriber>, 8 attempts)
@@ -77,6 +78,7 @@ export const JOBS = {
     dedupId: (d) => `retag:${d.topicId}:${d.version}`,
     options: RETRIED,
   }),
+  'index-search': job({ queue: 'retag', payload: nothing, dedupId: () => 'index-search', options: RETRIED }),
   'websub-verify': job({ queue: 'push', payload: webSubIntent, options: RETRIED }),
   'websub-fanout': job({ queue: 'push', payload: nothing, dedupId: () => 'websub-fanout', options: RETRIED }),
   'websub-deliver': job({

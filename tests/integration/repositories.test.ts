@@ -48,7 +48,7 @@ describe('repositories against Postgres', () => {
     expect(await claimDueFeeds(db, 100, 600)).toEqual([]);
   });
 
-  it('when items are searched by text, then trigram indexes find them without reading every stored text', async () => {
+  it('when items are searched by text, then the search index finds them by their folded words without reading every stored text', async () => {
     const { feed } = await insertFeed(db, 'https://search.example/feed', 900);
     await upsertItems(db, [
       { ...itemRow(feed.id, 1), title: 'Talks in Geneva', content_text: 'Negotiators met.' },
@@ -58,8 +58,13 @@ describe('repositories against Postgres', () => {
     for (const stories of [true, false]) {
       const found = await listItems(db, { feedId: feed.id, q: 'geneva', stories }, 50, null);
       expect(found.map((i) => i.title).sort()).toEqual(['Talks in Geneva', 'Weather']);
-      // With scans of a whole table or of the time index ruled out, only an index that answers
-      // ILIKE '%…%' is left: a plan still scanning items means the search reads every text.
+      expect(
+        (await listItems(db, { feedId: feed.id, q: 'ZURICH rain', stories }, 50, null)).map((i) => i.title),
+      ).toEqual(['Weather']);
+      expect(await listItems(db, { feedId: feed.id, q: 'genev', stories }, 50, null)).toEqual([]);
+      expect(await listItems(db, { feedId: feed.id, q: '…', stories }, 50, null)).toEqual([]);
+      // With scans of a whole table or of the time index ruled out, only the search index is
+      // left: a plan still scanning items means the search reads every text.
       const query = listItemsQuery(db, { q: 'zürich', stories }, 50, null).compile();
       const plan = await db.transaction().execute(async (trx) => {
         await sql`SET LOCAL enable_seqscan = off`.execute(trx);
@@ -69,8 +74,7 @@ describe('repositories against Postgres', () => {
         );
         return rows.map((r) => r['QUERY PLAN']).join('\n');
       });
-      expect(plan).toContain('Bitmap Index Scan on items_title_trgm');
-      expect(plan).toContain('Bitmap Index Scan on items_content_text_trgm');
+      expect(plan).toContain('Bitmap Index Scan on items_search_keys_idx');
       expect(plan).not.toMatch(/Seq Scan on items\b/);
     }
   });
