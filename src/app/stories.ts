@@ -1,4 +1,4 @@
-import { lockStories, postgresStoryStore, recentFeedTexts, ungroupedItems } from '../db/stories.repository.js';
+import { batchStoryStore, lockStories, recentFeedTexts, ungroupedItems } from '../db/stories.repository.js';
 import { articleText, recurringLines } from '../stories/boilerplate.js';
 import { groupItem, headline } from '../stories/group-item.js';
 import { simhash } from '../stories/simhash.js';
@@ -27,24 +27,25 @@ export async function groupFeedStories(
       const items = await ungroupedItems(trx, feedId, BATCH);
       if (items.length === 0) return 0;
       const recurring = recurringLines(await recentFeedTexts(trx, feedId, BOILERPLATE_SAMPLE));
-      const store = postgresStoryStore(trx);
-      for (const item of items) {
-        const result = await groupItem(
-          store,
-          {
-            id: item.id,
-            feedId,
-            sortAt: item.sortAt,
-            headline: headline(item.title, item.contentText),
-            url: storyUrl(item.canonicalUrl),
-            credits: item.creditedUrls,
-            simhash: simhash(articleText(item.contentText, recurring)),
-          },
-          windowMs,
-        );
-        if (result.storyId !== item.id)
+      const batch = items.map((item) => ({
+        id: item.id,
+        feedId,
+        sortAt: item.sortAt,
+        headline: headline(item.title, item.contentText),
+        url: storyUrl(item.canonicalUrl),
+        credits: item.creditedUrls,
+        simhash: simhash(articleText(item.contentText, recurring)),
+      }));
+      // The batch's candidates read at once, its decisions written at once: a few statements a
+      // batch instead of three an item.
+      const store = await batchStoryStore(trx, batch, windowMs);
+      for (const item of batch) {
+        const result = await groupItem(store, item, windowMs);
+        if (result.storyId !== item.id) {
           log.debug({ feedId, itemId: item.id, storyId: result.storyId, merged: result.merged }, 'item joined a story');
+        }
       }
+      await store.flush();
       return items.length;
     });
     grouped += done;

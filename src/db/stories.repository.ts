@@ -66,82 +66,133 @@ export async function recentFeedTexts(db: Db, feedId: number, limit: number): Pr
   return rows.map((r) => r.content_text);
 }
 
-/** The StoryStore of src/stories/group-item.ts over Postgres; use inside a transaction holding lockStories. */
-export function postgresStoryStore(trx: Db): StoryStore {
+interface CandidateRow {
+  id: number;
+  feed_id: number;
+  story_id: number;
+  sort_at: Date;
+  title: string;
+  opening: string;
+  canonical_url: string;
+  credited_urls: string[];
+  simhash: string | null;
+}
+
+function toCandidate(r: CandidateRow): StoryCandidate {
   return {
-    async candidates({ item, windowMs }: CandidateQuery): Promise<StoryCandidate[]> {
-      const bands = item.simhash === null ? [] : bandKeys(item.simhash);
-      const from = new Date(item.sortAt.getTime() - windowMs);
-      const to = new Date(item.sortAt.getTime() + windowMs);
-      // Each branch is one index lookup: canonical URL, credited URLs (GIN), SimHash bands in the window.
-      // The ids go in as an array so that the items are read by primary key: on a small table the
-      // planner would otherwise hash-join a scan of all items (measured: 2 ms at 10k items).
-      const res = await sql<{
-        id: number;
-        feed_id: number;
-        story_id: number;
-        sort_at: Date;
-        title: string;
-        opening: string;
-        canonical_url: string;
-        credited_urls: string[];
-        simhash: string | null;
-      }>`
+    id: r.id,
+    feedId: r.feed_id,
+    storyId: r.story_id,
+    sortAt: r.sort_at,
+    headline: headline(r.title, r.opening),
+    url: r.canonical_url,
+    credits: r.credited_urls,
+    simhash: r.simhash === null ? null : BigInt(r.simhash),
+  };
+}
+
+/**
+ * A StoryStore for grouping a batch of one feed's items in few statements: the candidates of the
+ * whole batch are read at once (every other-feed item sharing a URL, a credit, or a SimHash band
+ * within the batch's window), and so are their stories' feeds; groupItem then runs in memory,
+ * and `flush` writes what it decided (assignments, bands, merges) in a few statements. The
+ * candidates one item gets are those an item-by-item lookup would return (a superset is read,
+ * then filtered by the same keys: SimHash bands guarantee that every near-duplicate shares one).
+ * Use inside a transaction holding lockStories.
+ */
+export async function batchStoryStore(
+  trx: Db,
+  items: StoryItem[],
+  windowMs: number,
+): Promise<StoryStore & { flush(): Promise<void> }> {
+  const urls = [...new Set(items.map((i) => i.url).filter(Boolean))];
+  const credits = [...new Set(items.flatMap((i) => i.credits).filter(Boolean))];
+  const bands = [...new Set(items.flatMap((i) => (i.simhash === null ? [] : bandKeys(i.simhash))))];
+  const times = items.map((i) => i.sortAt.getTime());
+  const from = new Date(Math.min(...times) - windowMs);
+  const to = new Date(Math.max(...times) + windowMs);
+  const feedIds = [...new Set(items.map((i) => i.feedId))];
+  const rows = items.length
+    ? (
+        await sql<CandidateRow>`
         SELECT i.id, i.feed_id, i.story_id, i.sort_at, i.title, left(i.content_text, 400) AS opening, i.canonical_url, i.credited_urls, i.simhash::text AS simhash
         FROM items i
         WHERE i.id = ANY(ARRAY(
-            SELECT id FROM items WHERE ${item.url} <> '' AND canonical_url = ${item.url}
-            UNION SELECT id FROM items WHERE canonical_url = ANY(${item.credits}::text[]) AND canonical_url <> ''
-            UNION SELECT id FROM items WHERE ${item.url} <> '' AND credited_urls @> ARRAY[${item.url}::text]
+            SELECT id FROM items WHERE canonical_url = ANY(${urls}::text[])
+            UNION SELECT id FROM items WHERE canonical_url = ANY(${credits}::text[]) AND canonical_url <> ''
+            UNION SELECT id FROM items WHERE credited_urls && ${urls}::text[]
             UNION SELECT item_id FROM item_bands WHERE band_key = ANY(${bands}::int[]) AND sort_at BETWEEN ${from} AND ${to}))
-          AND i.feed_id <> ${item.feedId} AND i.story_id IS NOT NULL AND NOT i.story_pinned`.execute(trx);
-      return res.rows.map((r) => ({
-        id: r.id,
-        feedId: r.feed_id,
-        storyId: r.story_id,
-        sortAt: r.sort_at,
-        headline: headline(r.title, r.opening),
-        url: r.canonical_url,
-        credits: r.credited_urls,
-        simhash: r.simhash === null ? null : BigInt(r.simhash),
-      }));
+          AND i.feed_id <> ALL(${feedIds}::bigint[]) AND i.story_id IS NOT NULL AND NOT i.story_pinned`.execute(trx)
+      ).rows
+    : [];
+  const known = rows.map(toCandidate);
+  const bandsOf = new Map(known.map((c) => [c.id, new Set(c.simhash === null ? [] : bandKeys(c.simhash))]));
+  const feedsOf = new Map<number, Set<number>>();
+  const storyIds = [...new Set(known.map((c) => c.storyId))];
+  if (storyIds.length) {
+    const feedRows = await trx
+      .selectFrom('items')
+      .select(['story_id', 'feed_id'])
+      .distinct()
+      .where('story_id', 'in', storyIds)
+      .execute();
+    for (const r of feedRows) feedsOf.set(r.story_id!, (feedsOf.get(r.story_id!) ?? new Set()).add(r.feed_id));
+  }
+  const assigned: { item: StoryItem; storyId: number }[] = [];
+  const merges: [number, number][] = [];
+  return {
+    async candidates({ item, windowMs: window }: CandidateQuery) {
+      const itemBands = item.simhash === null ? [] : bandKeys(item.simhash);
+      return known.filter(
+        (c) =>
+          c.feedId !== item.feedId &&
+          ((item.url !== '' && c.url === item.url) ||
+            (c.url !== '' && item.credits.includes(c.url)) ||
+            (item.url !== '' && c.credits.includes(item.url)) ||
+            (Math.abs(c.sortAt.getTime() - item.sortAt.getTime()) <= window &&
+              itemBands.some((b) => bandsOf.get(c.id)!.has(b)))),
+      );
     },
-
-    async storyFeeds(storyIds: number[]): Promise<Map<number, Set<number>>> {
-      const out = new Map<number, Set<number>>();
-      if (storyIds.length === 0) return out;
-      const rows = await trx
-        .selectFrom('items')
-        .select(['story_id', 'feed_id'])
-        .distinct()
-        .where('story_id', 'in', storyIds)
-        .execute();
-      for (const r of rows) {
-        const feeds = out.get(r.story_id!) ?? new Set<number>();
-        feeds.add(r.feed_id);
-        out.set(r.story_id!, feeds);
+    async storyFeeds(ids) {
+      return new Map(ids.map((id) => [id, new Set(feedsOf.get(id) ?? [])]));
+    },
+    async mergeStory(fromStory, into) {
+      merges.push([fromStory, into]);
+      for (const c of known) if (c.storyId === fromStory) c.storyId = into;
+      for (const a of assigned) if (a.storyId === fromStory) a.storyId = into;
+      const moved = feedsOf.get(fromStory) ?? new Set<number>();
+      feedsOf.set(into, new Set([...(feedsOf.get(into) ?? []), ...moved]));
+      feedsOf.delete(fromStory);
+    },
+    async assign(item, storyId) {
+      assigned.push({ item, storyId });
+      feedsOf.set(storyId, (feedsOf.get(storyId) ?? new Set()).add(item.feedId));
+    },
+    async flush() {
+      if (assigned.length) {
+        await sql`
+          WITH grouped AS (
+            UPDATE items SET story_id = v.story_id, simhash = v.simhash::bigint
+            FROM unnest(${assigned.map((a) => a.item.id)}::bigint[], ${assigned.map((a) => a.storyId)}::bigint[],
+                        ${assigned.map((a) => a.item.simhash?.toString() ?? null)}::text[]) AS v(id, story_id, simhash)
+            WHERE items.id = v.id
+            RETURNING items.id, items.sort_at, items.simhash)
+          INSERT INTO item_bands (band_key, sort_at, item_id)
+          SELECT b.band, g.sort_at, g.id
+          FROM grouped g JOIN unnest(${assigned.flatMap((a) => (a.item.simhash === null ? [] : bandKeys(a.item.simhash).map(() => a.item.id)))}::bigint[],
+                                     ${assigned.flatMap((a) => (a.item.simhash === null ? [] : bandKeys(a.item.simhash)))}::int[]) AS b(item_id, band)
+            ON b.item_id = g.id
+          ON CONFLICT DO NOTHING`.execute(trx);
       }
-      return out;
-    },
-
-    async mergeStory(from: number, into: number): Promise<void> {
-      await trx
-        .updateTable('items')
-        .set({ story_id: into })
-        .where('story_id', '=', from)
-        .where('story_pinned', '=', false)
-        .execute();
-    },
-
-    async assign(item: StoryItem, storyId: number): Promise<void> {
-      // One statement: the story, the fingerprint and its band rows (none yet for an ungrouped item).
-      const simhash = item.simhash === null ? null : item.simhash.toString();
-      const bands = item.simhash === null ? [] : bandKeys(item.simhash);
-      await sql`
-        WITH grouped AS (UPDATE items SET story_id = ${storyId}, simhash = ${simhash}::bigint WHERE id = ${item.id} RETURNING id, sort_at)
-        INSERT INTO item_bands (band_key, sort_at, item_id)
-        SELECT band, grouped.sort_at, grouped.id FROM grouped, unnest(${bands}::int[]) AS band
-        ON CONFLICT DO NOTHING`.execute(trx);
+      // After the assignments: an item assigned to a story merged later moves with it.
+      for (const [fromStory, into] of merges) {
+        await trx
+          .updateTable('items')
+          .set({ story_id: into })
+          .where('story_id', '=', fromStory)
+          .where('story_pinned', '=', false)
+          .execute();
+      }
     },
   };
 }

@@ -102,6 +102,33 @@ describe('story grouping against Postgres', () => {
     expect(new Set(stories).size).toBe(1);
   });
 
+  it('when an item credits two stories of other feeds, then the two are merged into the older one, its later batch-mates following', async () => {
+    const [a, b, c] = [await feed('merge-a'), await feed('merge-b'), await feed('merge-c')];
+    const own = (feedId: number, n: string, url: string, text: string) =>
+      row(feedId, n, { url, canonical_url: url, content_text: text, sort_at: new Date('2024-11-12T01:00:00Z') });
+    await upsertItems(db, [own(a, 'first', 'https://wire.example/first', 'Erste Meldung.')]);
+    await upsertItems(db, [own(b, 'second', 'https://wire.example/second', 'Deuxième dépêche.')]);
+    await groupFeedStories(a, deps());
+    await groupFeedStories(b, deps());
+    const [storyA, storyB] = [await storyOf(a, 'first'), await storyOf(b, 'second')];
+    expect(storyA).not.toBe(storyB);
+    // One batch of feed c: an item crediting both reports, then one crediting only the second.
+    await upsertItems(db, [
+      row(c, 'both', {
+        content_text: 'सारांश',
+        credited_urls: ['https://wire.example/first', 'https://wire.example/second'],
+      }),
+      row(c, 'later', { content_text: 'दूसरा', credited_urls: ['https://wire.example/second'] }),
+    ]);
+    expect(await groupFeedStories(c, deps())).toBe(2);
+    const older = Math.min(storyA!, storyB!);
+    expect(await storyOf(a, 'first')).toBe(older);
+    expect(await storyOf(b, 'second')).toBe(older);
+    expect(await storyOf(c, 'both')).toBe(older);
+    // The later item of feed c may not join a story that already holds feed c: a story of its own.
+    expect(await storyOf(c, 'later')).not.toBe(older);
+  });
+
   it('when an original arrives after the copy that credits it, then the two meet', async () => {
     const [copyFeed, origFeed] = [await feed('credit-copy'), await feed('credit-orig')];
     await upsertItems(db, [
