@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
-import { BAND_BITS, BAND_COUNT } from '../src/stories/simhash.js';
+import { BLOCK_BITS, BLOCK_COUNT } from '../src/stories/simhash.js';
 import { groupFeedStories } from '../src/app/stories.js';
 import { quantile } from './quantile.js';
 
@@ -86,8 +86,8 @@ async function fillTo(db: Db, from: number, to: number): Promise<void> {
             FROM generate_series(${lo}::bigint, ${hi - 1}::bigint) g) v`.execute(db);
     await sql`
       INSERT INTO item_bands (band_key, sort_at, item_id)
-      SELECT (((i.simhash >> (b * ${BAND_BITS})) & ${(1 << BAND_BITS) - 1}) | (b << ${BAND_BITS}))::int, i.sort_at, i.id
-      FROM items i CROSS JOIN generate_series(0, ${BAND_COUNT - 1}) b
+      SELECT (((i.simhash >> (b * ${BLOCK_BITS})) & ${(1 << BLOCK_BITS) - 1}) | (b << ${BLOCK_BITS}))::int, i.sort_at, i.id
+      FROM items i CROSS JOIN generate_series(0, ${BLOCK_COUNT - 1}) b
       WHERE i.content_hash IN (SELECT md5(g::text) FROM generate_series(${lo}::bigint, ${hi - 1}::bigint) g)`.execute(
       db,
     );

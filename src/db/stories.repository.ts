@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { bandKeys } from '../stories/simhash.js';
+import { blockKeys, probeKeys } from '../stories/simhash.js';
 import {
   headline,
   type CandidateQuery,
@@ -93,11 +93,11 @@ function toCandidate(r: CandidateRow): StoryCandidate {
 
 /**
  * A StoryStore for grouping a batch of one feed's items in few statements: the candidates of the
- * whole batch are read at once (every other-feed item sharing a URL, a credit, or a SimHash band
- * within the batch's window), and so are their stories' feeds; groupItem then runs in memory,
+ * whole batch are read at once (every other-feed item sharing a URL, a credit, or a SimHash block
+ * within one bit, in the batch's window), and so are their stories' feeds; groupItem then runs in memory,
  * and `flush` writes what it decided (assignments, bands, merges) in a few statements. The
  * candidates one item gets are those an item-by-item lookup would return (a superset is read,
- * then filtered by the same keys: SimHash bands guarantee that every near-duplicate shares one).
+ * then filtered by the same keys: every near-duplicate has a block within one bit, simhash.ts).
  * Use inside a transaction holding lockStories.
  */
 export async function batchStoryStore(
@@ -107,7 +107,7 @@ export async function batchStoryStore(
 ): Promise<StoryStore & { flush(): Promise<void> }> {
   const urls = [...new Set(items.map((i) => i.url).filter(Boolean))];
   const credits = [...new Set(items.flatMap((i) => i.credits).filter(Boolean))];
-  const bands = [...new Set(items.flatMap((i) => (i.simhash === null ? [] : bandKeys(i.simhash))))];
+  const probes = [...new Set(items.flatMap((i) => (i.simhash === null ? [] : probeKeys(i.simhash))))];
   const times = items.map((i) => i.sortAt.getTime());
   const from = new Date(Math.min(...times) - windowMs);
   const to = new Date(Math.max(...times) + windowMs);
@@ -121,12 +121,22 @@ export async function batchStoryStore(
             SELECT id FROM items WHERE canonical_url = ANY(${urls}::text[])
             UNION SELECT id FROM items WHERE canonical_url = ANY(${credits}::text[]) AND canonical_url <> ''
             UNION SELECT id FROM items WHERE credited_urls && ${urls}::text[]
-            UNION SELECT item_id FROM item_bands WHERE band_key = ANY(${bands}::int[]) AND sort_at BETWEEN ${from} AND ${to}))
+            UNION SELECT item_id FROM item_bands WHERE band_key = ANY(${probes}::int[]) AND sort_at BETWEEN ${from} AND ${to}))
           AND i.feed_id <> ALL(${feedIds}::bigint[]) AND i.story_id IS NOT NULL AND NOT i.story_pinned`.execute(trx)
       ).rows
     : [];
   const known = rows.map(toCandidate);
-  const bandsOf = new Map(known.map((c) => [c.id, new Set(c.simhash === null ? [] : bandKeys(c.simhash))]));
+  // The candidates by each key an item looks them up by.
+  const byUrl = new Map<string, StoryCandidate[]>();
+  const byCredit = new Map<string, StoryCandidate[]>();
+  const byBlock = new Map<number, StoryCandidate[]>();
+  const file = <K>(map: Map<K, StoryCandidate[]>, key: K, c: StoryCandidate) =>
+    map.set(key, [...(map.get(key) ?? []), c]);
+  for (const c of known) {
+    if (c.url) file(byUrl, c.url, c);
+    for (const credit of c.credits) file(byCredit, credit, c);
+    if (c.simhash !== null) for (const key of blockKeys(c.simhash)) file(byBlock, key, c);
+  }
   const feedsOf = new Map<number, Set<number>>();
   const storyIds = [...new Set(known.map((c) => c.storyId))];
   if (storyIds.length) {
@@ -142,16 +152,18 @@ export async function batchStoryStore(
   const merges: [number, number][] = [];
   return {
     async candidates({ item, windowMs: window }: CandidateQuery) {
-      const itemBands = item.simhash === null ? [] : bandKeys(item.simhash);
-      return known.filter(
-        (c) =>
-          c.feedId !== item.feedId &&
-          ((item.url !== '' && c.url === item.url) ||
-            (c.url !== '' && item.credits.includes(c.url)) ||
-            (item.url !== '' && c.credits.includes(item.url)) ||
-            (Math.abs(c.sortAt.getTime() - item.sortAt.getTime()) <= window &&
-              itemBands.some((b) => bandsOf.get(c.id)!.has(b)))),
-      );
+      const found = new Set<StoryCandidate>();
+      if (item.url) for (const c of byUrl.get(item.url) ?? []) found.add(c);
+      for (const credit of item.credits) for (const c of byUrl.get(credit) ?? []) found.add(c);
+      if (item.url) for (const c of byCredit.get(item.url) ?? []) found.add(c);
+      if (item.simhash !== null) {
+        for (const key of probeKeys(item.simhash)) {
+          for (const c of byBlock.get(key) ?? []) {
+            if (Math.abs(c.sortAt.getTime() - item.sortAt.getTime()) <= window) found.add(c);
+          }
+        }
+      }
+      return [...found].filter((c) => c.feedId !== item.feedId);
     },
     async storyFeeds(ids) {
       return new Map(ids.map((id) => [id, new Set(feedsOf.get(id) ?? [])]));
@@ -179,8 +191,8 @@ export async function batchStoryStore(
             RETURNING items.id, items.sort_at, items.simhash)
           INSERT INTO item_bands (band_key, sort_at, item_id)
           SELECT b.band, g.sort_at, g.id
-          FROM grouped g JOIN unnest(${assigned.flatMap((a) => (a.item.simhash === null ? [] : bandKeys(a.item.simhash).map(() => a.item.id)))}::bigint[],
-                                     ${assigned.flatMap((a) => (a.item.simhash === null ? [] : bandKeys(a.item.simhash)))}::int[]) AS b(item_id, band)
+          FROM grouped g JOIN unnest(${assigned.flatMap((a) => (a.item.simhash === null ? [] : blockKeys(a.item.simhash).map(() => a.item.id)))}::bigint[],
+                                     ${assigned.flatMap((a) => (a.item.simhash === null ? [] : blockKeys(a.item.simhash)))}::int[]) AS b(item_id, band)
             ON b.item_id = g.id
           ON CONFLICT DO NOTHING`.execute(trx);
       }

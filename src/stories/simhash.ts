@@ -14,11 +14,15 @@ export const MIN_TOKENS = 24;
  */
 export const MAX_DISTANCE = 6;
 /**
- * Bands of the fingerprint: two fingerprints within MAX_DISTANCE bits agree on at least one band
- * (pigeonhole), so a lookup by band values finds every near-duplicate. 7 bands of 9 bits.
+ * Blocks of the fingerprint, the index keys of near-duplicate lookups (multi-index hashing):
+ * 4 blocks of 16 bits. Two fingerprints within MAX_DISTANCE (6) bits differ in at most one bit
+ * of at least one block (pigeonhole), so looking up each block's value and its 16 one-bit
+ * neighbours finds every near-duplicate. A key matches about one stored item in 65,536; the 7
+ * bands of 9 bits used before matched one in 512, so a lookup read ~700 items at 50,000 stored
+ * in the window (docs/benchmarks.md, "Ingest").
  */
-export const BAND_COUNT = MAX_DISTANCE + 1;
-export const BAND_BITS = Math.floor(64 / BAND_COUNT);
+export const BLOCK_COUNT = 4;
+export const BLOCK_BITS = 16;
 
 // Scripts written without spaces: a run of them is split into overlapping character pairs.
 const SPACELESS =
@@ -70,14 +74,18 @@ export function hammingDistance(a: bigint, b: bigint): number {
   return n;
 }
 
-/**
- * The fingerprint cut into BAND_COUNT bands of BAND_BITS bits, each tagged with its band number
- * (band << BAND_BITS | value): the index keys of near-duplicate lookups.
- */
-export function bandKeys(hash: bigint): number[] {
+/** The fingerprint's blocks as stored index keys, each tagged with its block number (block << 16 | value). */
+export function blockKeys(hash: bigint): number[] {
   const u = BigInt.asUintN(64, hash);
-  const mask = (1n << BigInt(BAND_BITS)) - 1n;
-  return Array.from({ length: BAND_COUNT }, (_, i) => (i << BAND_BITS) | Number((u >> BigInt(i * BAND_BITS)) & mask));
+  return Array.from(
+    { length: BLOCK_COUNT },
+    (_, i) => (i << BLOCK_BITS) | Number((u >> BigInt(i * BLOCK_BITS)) & 0xffffn),
+  );
+}
+
+/** The keys to look up for a fingerprint's near-duplicates: each block key and its one-bit neighbours. */
+export function probeKeys(hash: bigint): number[] {
+  return blockKeys(hash).flatMap((key) => [key, ...Array.from({ length: BLOCK_BITS }, (_, b) => key ^ (1 << b))]);
 }
 
 function addBits(weights: Int32Array, hash: number, offset: number): void {

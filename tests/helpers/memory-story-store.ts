@@ -1,16 +1,16 @@
 import type { CandidateQuery, StoryCandidate, StoryItem, StoryStore } from '../../src/stories/group-item.js';
-import { bandKeys } from '../../src/stories/simhash.js';
+import { blockKeys, probeKeys } from '../../src/stories/simhash.js';
 
 /**
  * The StoryStore of src/stories/group-item.ts in memory, for running the grouping over thousands
  * of corpus items in a unit test. It finds candidates by the same keys as the Postgres store
- * (equal URL, credited URL, a shared SimHash band within the window), not by comparing every pair.
+ * (equal URL, credited URL, a SimHash block within one bit, within the window), not by comparing every pair.
  */
 export class MemoryStoryStore implements StoryStore {
   readonly items = new Map<number, StoryCandidate & { pinned: boolean }>();
 
   async candidates({ item, windowMs }: CandidateQuery): Promise<StoryCandidate[]> {
-    const bands = new Set(item.simhash === null ? [] : bandKeys(item.simhash));
+    const probes = new Set(item.simhash === null ? [] : probeKeys(item.simhash));
     return [...this.items.values()].filter(
       (c) =>
         c.feedId !== item.feedId &&
@@ -20,7 +20,7 @@ export class MemoryStoryStore implements StoryStore {
           (item.url !== '' && c.credits.includes(item.url)) ||
           (c.simhash !== null &&
             Math.abs(c.sortAt.getTime() - item.sortAt.getTime()) <= windowMs &&
-            bandKeys(c.simhash).some((b) => bands.has(b)))),
+            blockKeys(c.simhash).some((b) => probes.has(b)))),
     );
   }
 
