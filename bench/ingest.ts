@@ -139,7 +139,7 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
     const grouped = await waitFor(
       async () =>
         Number(
-          (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items WHERE story_id IS NULL`.execute(db)).rows[0]!
+          (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ungrouped_items`.execute(db)).rows[0]!
             .n,
         ) === 0
           ? Date.now()

@@ -21,6 +21,7 @@ import { FOLLOW_UPS } from '../queue/job-graph.js';
 import { matchItem } from '../rules/compile.js';
 import { storyCredits } from '../stories/credits.js';
 import { followUp, type AppContext } from './context.js';
+import { fingerprints } from './stories.js';
 
 export type Fetched = Extract<FetchResult, { kind: 'ok' }>;
 export type NotModified = Extract<FetchResult, { kind: 'not-modified' }>;
@@ -99,7 +100,15 @@ export async function storePoll(
 ): Promise<PollOutcome> {
   const { db } = ctx;
   const fetchedAt = new Date();
-  const fresh = dedupeItems(parsed.items).map((item) => ({ item, row: toItemRow(feed.id, item, fetchedAt) }));
+  const unique = dedupeItems(parsed.items);
+  // Fingerprints for story grouping, taken here (outside the transaction) so that grouping
+  // writes an item only when it joins a story of several.
+  const prints = await fingerprints(
+    db,
+    feed.id,
+    unique.map((i) => i.contentText),
+  );
+  const fresh = unique.map((item, k) => ({ item, row: toItemRow(feed.id, item, fetchedAt, prints[k]!) }));
   let kept = fresh;
   let pushes = 0;
   const stored = await db.transaction().execute(async (trx) => {
@@ -216,7 +225,7 @@ export async function recordPollFailure(
 }
 
 /** A normalized item as a row of `items`: identity and hashes decided here, once. */
-function toItemRow(feedId: number, item: NormalizedItem, fetchedAt: Date): NewItem {
+function toItemRow(feedId: number, item: NormalizedItem, fetchedAt: Date, fingerprint: bigint | null): NewItem {
   const published = item.published ? new Date(item.published) : null;
   // A future publication date must not pin an item to the top of every timeline.
   const sortAt = published && published < fetchedAt ? published : fetchedAt;
@@ -240,5 +249,6 @@ function toItemRow(feedId: number, item: NormalizedItem, fetchedAt: Date): NewIt
     sort_at: sortAt,
     fetched_at: fetchedAt,
     content_hash: contentHash(item),
+    simhash: fingerprint === null ? null : fingerprint.toString(),
   };
 }

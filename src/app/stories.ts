@@ -1,13 +1,28 @@
+import type { Db } from '../db/database.js';
 import { batchStoryStore, lockStories, recentFeedTexts, ungroupedItems } from '../db/stories.repository.js';
+import { storyUrl } from '../pipeline/dedupe/identity.js';
 import { articleText, recurringLines } from '../stories/boilerplate.js';
 import { groupItem, headline } from '../stories/group-item.js';
 import { simhash } from '../stories/simhash.js';
-import { storyUrl } from '../pipeline/dedupe/identity.js';
 import type { AppContext } from './context.js';
 
 const BATCH = 200;
 // A feed's boilerplate is what recurs among this many of its newest items.
 const BOILERPLATE_SAMPLE = 30;
+
+/**
+ * The SimHash fingerprints of a feed's new items, computed as they are stored: their boilerplate
+ * (lines recurring among the feed's newest items: these, then its newest stored ones) left out.
+ */
+export async function fingerprints(db: Db, feedId: number, texts: string[]): Promise<(bigint | null)[]> {
+  // Each text once: an item stored already (a re-poll, a retry) must not count as recurring with itself.
+  const newest = new Set(texts.slice(0, BOILERPLATE_SAMPLE));
+  if (newest.size < BOILERPLATE_SAMPLE) {
+    for (const text of await recentFeedTexts(db, feedId, BOILERPLATE_SAMPLE)) newest.add(text);
+  }
+  const recurring = recurringLines([...newest].slice(0, BOILERPLATE_SAMPLE));
+  return texts.map((text) => simhash(articleText(text, recurring)));
+}
 
 /**
  * Puts a feed's ungrouped items into stories (the group-stories job, queued after each poll that
@@ -26,7 +41,17 @@ export async function groupFeedStories(
       await lockStories(trx);
       const items = await ungroupedItems(trx, feedId, BATCH);
       if (items.length === 0) return 0;
-      const recurring = recurringLines(await recentFeedTexts(trx, feedId, BOILERPLATE_SAMPLE));
+      // Items stored before fingerprints were taken while storing have none yet (nor have short
+      // texts, which stay without one).
+      const missing = items.filter((i) => i.simhash === null);
+      const computed = missing.length
+        ? await fingerprints(
+            trx,
+            feedId,
+            missing.map((i) => i.contentText),
+          )
+        : [];
+      missing.forEach((item, k) => (item.simhash = computed[k]!));
       const batch = items.map((item) => ({
         id: item.id,
         feedId,
@@ -34,7 +59,7 @@ export async function groupFeedStories(
         headline: headline(item.title, item.contentText),
         url: storyUrl(item.canonicalUrl),
         credits: item.creditedUrls,
-        simhash: simhash(articleText(item.contentText, recurring)),
+        simhash: item.simhash,
       }));
       // The batch's candidates read at once, its decisions written at once: a few statements a
       // batch instead of three an item.
@@ -45,7 +70,7 @@ export async function groupFeedStories(
           log.debug({ feedId, itemId: item.id, storyId: result.storyId, merged: result.merged }, 'item joined a story');
         }
       }
-      await store.flush();
+      await store.flush(missing.filter((i) => i.simhash !== null).map((i) => i.id));
       return items.length;
     });
     grouped += done;

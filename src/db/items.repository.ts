@@ -15,7 +15,8 @@ export interface StoredItem {
 /**
  * Inserts new items and updates changed ones, keyed on (feed, identity): the database is the last
  * judge of "already stored", so a retried job or two workers on one feed never store an item
- * twice. Unchanged items are not written and not returned.
+ * twice. Unchanged items are not written and not returned. New items are marked as waiting for
+ * story grouping; call it in a transaction for the two to commit together.
  */
 export async function upsertItems(db: Db, items: NewItem[]): Promise<StoredItem[]> {
   const stored: StoredItem[] = [];
@@ -83,8 +84,17 @@ async function upsertBatch(db: Db, items: NewItem[]): Promise<StoredItem[]> {
         }))
         .where('items.content_hash', '<>', (eb) => eb.ref('excluded.content_hash')),
     )
-    .returning(['id', 'identity_hash', 'sort_at', sql<boolean>`(xmax = 0)`.as('inserted')])
+    .returning(['id', 'feed_id', 'identity_hash', 'sort_at', sql<boolean>`(xmax = 0)`.as('inserted')])
     .execute();
+  // Every new item waits for story grouping (an edited one keeps its story).
+  const inserted = rows.filter((r) => r.inserted);
+  if (inserted.length) {
+    await db
+      .insertInto('ungrouped_items')
+      .values(inserted.map((r) => ({ item_id: r.id, feed_id: r.feed_id })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
   return rows.map((r) => ({ id: r.id, identityHash: r.identity_hash, sortAt: r.sort_at, inserted: r.inserted }));
 }
 

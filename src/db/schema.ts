@@ -10,6 +10,7 @@ export interface Database {
   item_topics: ItemTopicTable;
   pruned_identities: PrunedIdentityTable;
   item_bands: ItemBandTable;
+  ungrouped_items: UngroupedItemTable;
   websub_subscriptions: WebSubSubscriptionTable;
   websub_outbox: WebSubOutboxTable;
 }
@@ -34,6 +35,12 @@ export interface WebSubOutboxTable {
   topic_id: number;
   item_ids: number[];
   created_at: Timestamp;
+}
+
+/** Items stored and not yet grouped into stories (the group-stories job's work). */
+export interface UngroupedItemTable {
+  item_id: number;
+  feed_id: number;
 }
 
 export interface ItemBandTable {

@@ -25,32 +25,36 @@ export interface UngroupedItem {
   canonicalUrl: string;
   creditedUrls: string[];
   contentText: string;
+  /** Taken when the item was stored; null for a text too short, or an item stored before that. */
+  simhash: bigint | null;
 }
 
 /** Items of a feed not yet in a story, oldest first. */
 export async function ungroupedItems(db: Db, feedId: number, limit: number): Promise<UngroupedItem[]> {
   const rows = await db
-    .selectFrom('items')
-    .select(['id', 'feed_id', 'sort_at', 'title', 'canonical_url', 'credited_urls', 'content_text'])
-    .where('feed_id', '=', feedId)
-    .where('story_id', 'is', null)
-    .orderBy('id')
+    .selectFrom('ungrouped_items as u')
+    .innerJoin('items as i', 'i.id', 'u.item_id')
+    .select(['i.id', 'i.sort_at', 'i.title', 'i.canonical_url', 'i.credited_urls', 'i.content_text'])
+    .select(sql<string | null>`i.simhash::text`.as('simhash'))
+    .where('u.feed_id', '=', feedId)
+    .orderBy('u.item_id')
     .limit(limit)
     .execute();
   return rows.map((r) => ({
     id: r.id,
-    feedId: r.feed_id,
+    feedId,
     sortAt: r.sort_at,
     title: r.title,
     canonicalUrl: r.canonical_url,
     creditedUrls: r.credited_urls,
     contentText: r.content_text,
+    simhash: r.simhash === null ? null : BigInt(r.simhash),
   }));
 }
 
-/** Feeds that have items not grouped yet (read from the partial index of ungrouped items). */
+/** Feeds that have items not grouped yet. */
 export async function feedsWithUngroupedItems(db: Db): Promise<number[]> {
-  const rows = await db.selectFrom('items').select('feed_id').distinct().where('story_id', 'is', null).execute();
+  const rows = await db.selectFrom('ungrouped_items').select('feed_id').distinct().execute();
   return rows.map((r) => r.feed_id);
 }
 
@@ -104,7 +108,7 @@ export async function batchStoryStore(
   trx: Db,
   items: StoryItem[],
   windowMs: number,
-): Promise<StoryStore & { flush(): Promise<void> }> {
+): Promise<StoryStore & { flush(fingerprinted?: number[]): Promise<void> }> {
   const urls = [...new Set(items.map((i) => i.url).filter(Boolean))];
   const credits = [...new Set(items.flatMap((i) => i.credits).filter(Boolean))];
   const probes = [...new Set(items.flatMap((i) => (i.simhash === null ? [] : probeKeys(i.simhash))))];
@@ -115,14 +119,16 @@ export async function batchStoryStore(
   const rows = items.length
     ? (
         await sql<CandidateRow>`
-        SELECT i.id, i.feed_id, i.story_id, i.sort_at, i.title, left(i.content_text, 400) AS opening, i.canonical_url, i.credited_urls, i.simhash::text AS simhash
+        SELECT i.id, i.feed_id, coalesce(i.story_id, i.id) AS story_id, i.sort_at, i.title, left(i.content_text, 400) AS opening,
+               i.canonical_url, i.credited_urls, i.simhash::text AS simhash
         FROM items i
         WHERE i.id = ANY(ARRAY(
             SELECT id FROM items WHERE canonical_url = ANY(${urls}::text[])
             UNION SELECT id FROM items WHERE canonical_url = ANY(${credits}::text[]) AND canonical_url <> ''
             UNION SELECT id FROM items WHERE credited_urls && ${urls}::text[]
             UNION SELECT item_id FROM item_bands WHERE band_key = ANY(${probes}::int[]) AND sort_at BETWEEN ${from} AND ${to}))
-          AND i.feed_id <> ALL(${feedIds}::bigint[]) AND i.story_id IS NOT NULL AND NOT i.story_pinned`.execute(trx)
+          AND i.feed_id <> ALL(${feedIds}::bigint[]) AND NOT i.story_pinned
+          AND NOT EXISTS (SELECT 1 FROM ungrouped_items u WHERE u.item_id = i.id)`.execute(trx)
       ).rows
     : [];
   const known = rows.map(toCandidate);
@@ -140,13 +146,15 @@ export async function batchStoryStore(
   const feedsOf = new Map<number, Set<number>>();
   const storyIds = [...new Set(known.map((c) => c.storyId))];
   if (storyIds.length) {
-    const feedRows = await trx
-      .selectFrom('items')
-      .select(['story_id', 'feed_id'])
-      .distinct()
-      .where('story_id', 'in', storyIds)
-      .execute();
-    for (const r of feedRows) feedsOf.set(r.story_id!, (feedsOf.get(r.story_id!) ?? new Set()).add(r.feed_id));
+    // A story of one item keeps story_id NULL: it is found by its item's id.
+    const feedRows = (
+      await sql<{ story_id: number; feed_id: number }>`
+        SELECT DISTINCT coalesce(story_id, id) AS story_id, feed_id FROM items
+        WHERE story_id = ANY(${storyIds}::bigint[]) OR (id = ANY(${storyIds}::bigint[]) AND story_id IS NULL)`.execute(
+        trx,
+      )
+    ).rows;
+    for (const r of feedRows) feedsOf.set(r.story_id, (feedsOf.get(r.story_id) ?? new Set()).add(r.feed_id));
   }
   const assigned: { item: StoryItem; storyId: number }[] = [];
   const merges: [number, number][] = [];
@@ -180,31 +188,50 @@ export async function batchStoryStore(
       assigned.push({ item, storyId });
       feedsOf.set(storyId, (feedsOf.get(storyId) ?? new Set()).add(item.feedId));
     },
-    async flush() {
-      if (assigned.length) {
+    async flush(fingerprinted: number[] = []) {
+      const ids = items.map((i) => i.id);
+      // Only items joining a story of several are written; a story of one item keeps story_id NULL.
+      const joined = assigned.filter((a) => a.storyId !== a.item.id);
+      const several = [...new Set([...joined.map((a) => a.storyId), ...merges.map(([, into]) => into)])];
+      if (joined.length) {
         await sql`
-          WITH grouped AS (
-            UPDATE items SET story_id = v.story_id, simhash = v.simhash::bigint
-            FROM unnest(${assigned.map((a) => a.item.id)}::bigint[], ${assigned.map((a) => a.storyId)}::bigint[],
-                        ${assigned.map((a) => a.item.simhash?.toString() ?? null)}::text[]) AS v(id, story_id, simhash)
-            WHERE items.id = v.id
-            RETURNING items.id, items.sort_at, items.simhash)
-          INSERT INTO item_bands (band_key, sort_at, item_id)
-          SELECT b.band, g.sort_at, g.id
-          FROM grouped g JOIN unnest(${assigned.flatMap((a) => (a.item.simhash === null ? [] : blockKeys(a.item.simhash).map(() => a.item.id)))}::bigint[],
-                                     ${assigned.flatMap((a) => (a.item.simhash === null ? [] : blockKeys(a.item.simhash)))}::int[]) AS b(item_id, band)
-            ON b.item_id = g.id
-          ON CONFLICT DO NOTHING`.execute(trx);
+          UPDATE items SET story_id = v.story_id
+          FROM unnest(${joined.map((a) => a.item.id)}::bigint[], ${joined.map((a) => a.storyId)}::bigint[]) AS v(id, story_id)
+          WHERE items.id = v.id`.execute(trx);
+      }
+      // A story gaining its second item: its first one now names it too.
+      if (several.length) {
+        await sql`UPDATE items SET story_id = id WHERE id = ANY(${several}::bigint[]) AND story_id IS NULL`.execute(
+          trx,
+        );
       }
       // After the assignments: an item assigned to a story merged later moves with it.
       for (const [fromStory, into] of merges) {
-        await trx
-          .updateTable('items')
-          .set({ story_id: into })
-          .where('story_id', '=', fromStory)
-          .where('story_pinned', '=', false)
-          .execute();
+        await sql`
+          UPDATE items SET story_id = ${into}
+          WHERE (story_id = ${fromStory} OR (id = ${fromStory} AND story_id IS NULL)) AND NOT story_pinned`.execute(
+          trx,
+        );
       }
+      const withPrint = new Set(fingerprinted);
+      const printed = items.filter((i) => withPrint.has(i.id) && i.simhash !== null);
+      if (printed.length) {
+        await sql`
+          UPDATE items SET simhash = v.simhash::bigint
+          FROM unnest(${printed.map((i) => i.id)}::bigint[], ${printed.map((i) => i.simhash!.toString())}::text[]) AS v(id, simhash)
+          WHERE items.id = v.id`.execute(trx);
+      }
+      const keyed = items.filter((i) => i.simhash !== null);
+      if (keyed.length) {
+        await sql`
+          INSERT INTO item_bands (band_key, sort_at, item_id)
+          SELECT b.band, b.sort_at, b.item_id
+          FROM unnest(${keyed.flatMap((i) => blockKeys(i.simhash!))}::int[],
+                      ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.sortAt))}::timestamptz[],
+                      ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.id))}::bigint[]) AS b(band, sort_at, item_id)
+          ON CONFLICT DO NOTHING`.execute(trx);
+      }
+      await sql`DELETE FROM ungrouped_items WHERE item_id = ANY(${ids}::bigint[])`.execute(trx);
     },
   };
 }
@@ -220,6 +247,7 @@ export async function splitItem(db: Db, itemId: number): Promise<boolean> {
     const item = await trx.selectFrom('items').select('story_id').where('id', '=', itemId).executeTakeFirst();
     if (!item) return false;
     await trx.updateTable('items').set({ story_id: itemId, story_pinned: true }).where('id', '=', itemId).execute();
+    await trx.deleteFrom('ungrouped_items').where('item_id', '=', itemId).execute();
     if (item.story_id === itemId) {
       const next = await trx
         .selectFrom('items')
