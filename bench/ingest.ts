@@ -138,10 +138,7 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
     // Grouping into stories follows storing (its own jobs): the ingest is done when both are.
     const grouped = await waitFor(
       async () =>
-        Number(
-          (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ungrouped_items`.execute(db)).rows[0]!
-            .n,
-        ) === 0
+        Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM ungrouped_items`.execute(db)).rows[0]!.n) === 0
           ? Date.now()
           : null,
       options.timeoutSeconds * 1000,
