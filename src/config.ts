@@ -44,7 +44,7 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   QUEUE_PREFIX: z.string().min(1).default('topicwire'),
   WORKER_CONCURRENCY: int(1).default(8),
-  SCHEDULER_EVERY_MS: int(200).default(5000),
+  SCHEDULER_EVERY_MS: int(200).default(1000),
   POLL_INTERVAL_SECONDS: int(10).default(900),
   POLL_MIN_SECONDS: int(10).default(300),
   POLL_MAX_SECONDS: int(60).default(86400),

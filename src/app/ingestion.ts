@@ -1,5 +1,11 @@
 import { getFeed, markFeedPolled, recordFeedError } from '../db/feeds.repository.js';
-import { lockPruningShared, prunedIdentities, recentItemTimes, upsertItems } from '../db/items.repository.js';
+import {
+  lockPruningShared,
+  prunedIdentities,
+  recentItemTimes,
+  storedContentHashes,
+  upsertItems,
+} from '../db/items.repository.js';
 import type { FeedRow, NewItem } from '../db/schema.js';
 import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
 import { addToOutbox } from '../db/websub.repository.js';
@@ -101,17 +107,24 @@ export async function storePoll(
   const { db } = ctx;
   const fetchedAt = new Date();
   const unique = dedupeItems(parsed.items);
+  // Most items of a changed feed are stored already, unchanged: they are left out before any
+  // further work (the upsert would not write them either).
+  const stored = await storedContentHashes(
+    db,
+    feed.id,
+    unique.map((i) => itemIdentity(i)),
+  );
+  const changed = unique.filter((i) => stored.get(itemIdentity(i)) !== contentHash(i));
   // Fingerprints for story grouping, taken here (outside the transaction) so that grouping
   // writes an item only when it joins a story of several.
   const prints = await fingerprints(
     db,
     feed.id,
-    unique.map((i) => i.contentText),
+    changed.map((i) => i.contentText),
   );
-  const fresh = unique.map((item, k) => ({ item, row: toItemRow(feed.id, item, fetchedAt, prints[k]!) }));
-  let kept = fresh;
+  const fresh = changed.map((item, k) => ({ item, row: toItemRow(feed.id, item, fetchedAt, prints[k]!) }));
   let pushes = 0;
-  const stored = await db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     await lockTopicsShared(trx);
     // Items that retention removed stay removed, however long the feed keeps listing them:
     // checked under the lock that keeps prune batches out until these items are stored.
@@ -121,7 +134,7 @@ export async function storePoll(
       feed.id,
       fresh.map((f) => f.row.identity_hash),
     );
-    kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
+    const kept = fresh.filter((f) => !pruned.has(f.row.identity_hash));
     const itemOf = new Map(kept.map((f) => [f.row.identity_hash, f.item]));
     const matcher = await ctx.topics.current(trx);
     const written = await upsertItems(
@@ -162,20 +175,20 @@ export async function storePoll(
     });
     return written;
   });
-  const inserted = stored.filter((s) => s.inserted).length;
+  const inserted = result.filter((s) => s.inserted).length;
   const flog = ctx.log.child({ feedId: feed.id, url: feed.url });
   // After the commit: a follow-up lost here (Redis away) is found again (grouping takes every
   // ungrouped item of the feed; the scheduled fan-out reads the outbox).
   await followUp(ctx, FOLLOW_UPS.afterPoll(feed.id, { inserted, pushes }), { feedId: feed.id });
   feedPolls.inc({ result: 'ok' });
   itemsStored.inc({ kind: 'inserted' }, inserted);
-  itemsStored.inc({ kind: 'updated' }, stored.length - inserted);
+  itemsStored.inc({ kind: 'updated' }, result.length - inserted);
   pollDuration.observe((Date.now() - started) / 1000);
   flog.info(
-    { items: kept.length, inserted, updated: stored.length - inserted, durationMs: Date.now() - started },
+    { items: unique.length, inserted, updated: result.length - inserted, durationMs: Date.now() - started },
     'feed refreshed',
   );
-  return { kind: 'stored', items: kept.length, inserted, updated: stored.length - inserted };
+  return { kind: 'stored', items: unique.length, inserted, updated: result.length - inserted };
 }
 
 /** When to poll next after a success: the feed's rhythm and its server's hints, within the bounds. */

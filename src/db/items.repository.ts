@@ -144,6 +144,18 @@ export async function prunedIdentities(db: Db, feedId: number, identities: strin
   return new Set(rows.map((r) => r.identity_hash));
 }
 
+/** The content hashes of those of a feed's items that are stored, by identity. */
+export async function storedContentHashes(db: Db, feedId: number, identities: string[]): Promise<Map<string, string>> {
+  if (identities.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('items')
+    .select(['identity_hash', 'content_hash'])
+    .where('feed_id', '=', feedId)
+    .where('identity_hash', 'in', identities)
+    .execute();
+  return new Map(rows.map((r) => [r.identity_hash, r.content_hash]));
+}
+
 /** A stored item as topic rules read it (one mapping for re-tagging and previews). */
 export function matchableItem(row: ItemRow, feedTitle: string): MatchableItem {
   return {

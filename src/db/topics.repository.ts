@@ -57,6 +57,16 @@ export async function updateTopic(
   slug: string,
   changes: { name: string; rule: string },
 ): Promise<TopicRow | undefined> {
+  // A new name with the same rule changes no tag: it needs no lock (which waits for every
+  // ingestion transaction running); when the rule did change meanwhile, the locked path runs.
+  const renamed = await db
+    .updateTable('topics')
+    .set({ name: changes.name, updated_at: sql<Date>`now()` })
+    .where('slug', '=', slug)
+    .where('rule', '=', changes.rule)
+    .returningAll()
+    .executeTakeFirst();
+  if (renamed) return renamed;
   return withTopicsLocked(db, (trx) =>
     trx
       .updateTable('topics')
