@@ -85,8 +85,8 @@ async function fillTo(db: Db, from: number, to: number): Promise<void> {
                    to_timestamp(${START / 1000}::float8 + g * ${GAP_SECONDS}::float8) AS at
             FROM generate_series(${lo}::bigint, ${hi - 1}::bigint) g) v`.execute(db);
     await sql`
-      INSERT INTO item_bands (band_key, sort_at, item_id)
-      SELECT (((i.simhash >> (b * ${BLOCK_BITS})) & ${(1 << BLOCK_BITS) - 1}) | (b << ${BLOCK_BITS}))::int, i.sort_at, i.id
+      INSERT INTO item_bands (band_key, sort_at, item_id, simhash)
+      SELECT (((i.simhash >> (b * ${BLOCK_BITS})) & ${(1 << BLOCK_BITS) - 1}) | (b << ${BLOCK_BITS}))::int, i.sort_at, i.id, i.simhash
       FROM items i CROSS JOIN generate_series(0, ${BLOCK_COUNT - 1}) b
       WHERE i.content_hash IN (SELECT md5(g::text) FROM generate_series(${lo}::bigint, ${hi - 1}::bigint) g)`.execute(
       db,

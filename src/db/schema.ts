@@ -47,6 +47,8 @@ export interface ItemBandTable {
   band_key: number;
   sort_at: Date;
   item_id: number;
+  /** The whole fingerprint, so that a lookup drops far candidates from the index alone (decimal text on write). */
+  simhash: ColumnType<number, string, string>;
 }
 
 export interface PrunedIdentityTable {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { blockKeys, probeKeys } from '../stories/simhash.js';
+import { blockKeys, MAX_DISTANCE, probeKeys } from '../stories/simhash.js';
 import {
   headline,
   type CandidateQuery,
@@ -111,22 +111,30 @@ export async function batchStoryStore(
 ): Promise<StoryStore & { flush(fingerprinted?: number[]): Promise<void> }> {
   const urls = [...new Set(items.map((i) => i.url).filter(Boolean))];
   const credits = [...new Set(items.flatMap((i) => i.credits).filter(Boolean))];
-  const probes = [...new Set(items.flatMap((i) => (i.simhash === null ? [] : probeKeys(i.simhash))))];
   const times = items.map((i) => i.sortAt.getTime());
   const from = new Date(Math.min(...times) - windowMs);
   const to = new Date(Math.max(...times) + windowMs);
   const feedIds = [...new Set(items.map((i) => i.feedId))];
+  // Near-duplicates: each probe carries its item's fingerprint, and the covering index drops the
+  // block matches more than MAX_DISTANCE bits away before any item is read.
+  const probes = items.flatMap((i) =>
+    i.simhash === null ? [] : probeKeys(i.simhash).map((k) => [k, i.simhash!.toString()] as const),
+  );
   const rows = items.length
     ? (
         await sql<CandidateRow>`
-        SELECT i.id, i.feed_id, coalesce(i.story_id, i.id) AS story_id, i.sort_at, i.title, left(i.content_text, 400) AS opening,
+        SELECT i.id, i.feed_id, coalesce(i.story_id, i.id) AS story_id, i.sort_at, i.title,
+               CASE WHEN i.title = '' THEN left(i.content_text, 400) ELSE '' END AS opening,
                i.canonical_url, i.credited_urls, i.simhash::text AS simhash
         FROM items i
         WHERE i.id = ANY(ARRAY(
             SELECT id FROM items WHERE canonical_url = ANY(${urls}::text[])
             UNION SELECT id FROM items WHERE canonical_url = ANY(${credits}::text[]) AND canonical_url <> ''
             UNION SELECT id FROM items WHERE credited_urls && ${urls}::text[]
-            UNION SELECT item_id FROM item_bands WHERE band_key = ANY(${probes}::int[]) AND sort_at BETWEEN ${from} AND ${to}))
+            UNION SELECT b.item_id
+              FROM unnest(${probes.map(([k]) => k)}::int[], ${probes.map(([, h]) => h)}::bigint[]) AS p(key, hash)
+              JOIN item_bands b ON b.band_key = p.key AND b.sort_at BETWEEN ${from} AND ${to}
+              WHERE bit_count((b.simhash # p.hash)::bit(64)) <= ${MAX_DISTANCE}))
           AND i.feed_id <> ALL(${feedIds}::bigint[]) AND NOT i.story_pinned
           AND NOT EXISTS (SELECT 1 FROM ungrouped_items u WHERE u.item_id = i.id)`.execute(trx)
       ).rows
@@ -224,11 +232,12 @@ export async function batchStoryStore(
       const keyed = items.filter((i) => i.simhash !== null);
       if (keyed.length) {
         await sql`
-          INSERT INTO item_bands (band_key, sort_at, item_id)
-          SELECT b.band, b.sort_at, b.item_id
+          INSERT INTO item_bands (band_key, sort_at, item_id, simhash)
+          SELECT b.band, b.sort_at, b.item_id, b.simhash
           FROM unnest(${keyed.flatMap((i) => blockKeys(i.simhash!))}::int[],
                       ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.sortAt))}::timestamptz[],
-                      ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.id))}::bigint[]) AS b(band, sort_at, item_id)
+                      ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.id))}::bigint[],
+                      ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.simhash!.toString()))}::bigint[]) AS b(band, sort_at, item_id, simhash)
           ON CONFLICT DO NOTHING`.execute(trx);
       }
       await sql`DELETE FROM ungrouped_items WHERE item_id = ANY(${ids}::bigint[])`.execute(trx);
