@@ -19,9 +19,11 @@ export interface AppContext {
 }
 
 /**
- * Queues follow-up jobs after a commit. When Redis is away the work is not lost, only later:
- * the scheduler finds it again in the database (due feeds, pending re-tags, ungrouped items,
- * the outbox), so a refusal here is logged, not thrown.
+ * Queues follow-up jobs after a commit. When Redis is away the work is not lost, only later: it
+ * is in the database, where the schedules find it again (due feeds and pending re-tags at the
+ * next tick, the outbox within six ticks, ungrouped items at the next grouping of their feed or
+ * the daily sweep, and all of it at once when Redis comes back empty), so a refusal here is
+ * logged, not thrown.
  */
 export async function followUp(ctx: AppContext, requests: JobRequest[], context: Record<string, unknown> = {}) {
   if (requests.length === 0) return;
