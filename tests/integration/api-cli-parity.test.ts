@@ -8,6 +8,7 @@ import type { Db } from '../../src/db/database.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { seedFeed } from '../helpers/paths.js';
+import { freePort } from '../helpers/services.js';
 import { createTestDb } from '../helpers/test-db.js';
 
 /** What an entry point made of an input: done, or refused with a code. */
@@ -42,6 +43,7 @@ describe('the API and the CLI give the same outcome for the same input', () => {
       body: '<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="/latin1.rss"></head></html>',
     });
     feeds.set('/notes.txt', { contentType: 'text/plain', body: 'just some text, not a feed' });
+    refusedUrl = `http://127.0.0.1:${await freePort()}/feed.xml`;
     h = await startHarness({ QUEUE_PREFIX: `${prefix}-api` });
     cliDb = await createTestDb();
   });
@@ -86,8 +88,8 @@ describe('the API and the CLI give the same outcome for the same input', () => {
     return { ok: false, code: /^(\w+): /.exec(stderr)?.[1] ?? stderr };
   };
 
-  // A port nothing listens on: the connection is refused.
-  const refusedUrl = 'http://127.0.0.1:9/feed.xml';
+  // A port nothing listens on: the connection is refused (chosen in beforeAll).
+  let refusedUrl = '';
 
   const cases: { name: string; api: () => Promise<Outcome>; cli: () => Promise<Outcome>; expected: Outcome }[] = [
     {
