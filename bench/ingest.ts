@@ -360,6 +360,8 @@ async function rawInsertRate(url: string): Promise<number> {
     'sort_at',
     'fetched_at',
     'content_hash',
+    'search_keys',
+    'simhash',
   ];
   const client = new pg.Client({ connectionString: url });
   await client.connect();
