@@ -76,7 +76,7 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
 }
 
 /** Removes every Redis key of a test run's prefix (queues, host leases). */
-async function dropRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+export async function dropRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
     let cursor = '0';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import type { Db } from '../../src/db/database.js';
 import { FeedServer } from '../helpers/feed-server.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { dropRedisPrefix, startHarness, type Harness } from '../helpers/harness.js';
 import { seedFeed } from '../helpers/paths.js';
 import { freePort } from '../helpers/services.js';
 import { createTestDb } from '../helpers/test-db.js';
@@ -48,6 +48,8 @@ describe('the API and the CLI give the same outcome for the same input', () => {
     cliDb = await createTestDb();
   });
   afterAll(async () => {
+    // The CLI's follow-up jobs went to a prefix of their own.
+    await dropRedisPrefix(h.config.REDIS_URL, `${prefix}-cli`);
     await h?.stop();
     await cliDb?.drop();
     await feeds.stop();

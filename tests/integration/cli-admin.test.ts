@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config.js';
 import { upsertItems } from '../../src/db/items.repository.js';
 import { appContext } from '../helpers/app-context.js';
 import { FeedServer } from '../helpers/feed-server.js';
+import { dropRedisPrefix } from '../helpers/harness.js';
 import { itemRow } from '../helpers/item-rows.js';
 import { REPO_ROOT, seedFeed } from '../helpers/paths.js';
 import { createTestDb } from '../helpers/test-db.js';
@@ -44,6 +45,8 @@ describe('the admin commands of the CLI (docs/cli.md)', () => {
   afterAll(async () => {
     await drop?.();
     await feeds.stop();
+    // What the CLI program made in Redis (its queues' metadata).
+    await dropRedisPrefix(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `cli-program-${process.pid}`);
   });
   const said = () => lines.splice(0).join('\n');
   const refused = (code: string) => expect.objectContaining({ constructor: AppError, code });
@@ -110,7 +113,7 @@ describe('the admin commands of the CLI (docs/cli.md)', () => {
   it('when run as a program with a mistake, then it prints "<code>: <message>" and exits 1; an unknown command gets the usage and exit 2', async () => {
     const cli = (...args: string[]) =>
       run(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
-        env: { ...process.env, DATABASE_URL: url },
+        env: { ...process.env, DATABASE_URL: url, QUEUE_PREFIX: `cli-program-${process.pid}` },
       }).then(
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => e,
