@@ -30,7 +30,7 @@ import { followUp, type AppContext } from './context.js';
 import { fingerprints } from './stories.js';
 
 export type Fetched = Extract<FetchResult, { kind: 'ok' }>;
-export type NotModified = Extract<FetchResult, { kind: 'not-modified' }>;
+type NotModified = Extract<FetchResult, { kind: 'not-modified' }>;
 
 /** What one poll came to: items written, not modified, the feed's failure, or nothing to do. */
 export type PollOutcome =
@@ -106,23 +106,27 @@ export async function storePoll(
 ): Promise<PollOutcome> {
   const { db } = ctx;
   const fetchedAt = new Date();
-  const unique = dedupeItems(parsed.items);
+  const unique = dedupeItems(parsed.items).map((item) => ({
+    item,
+    identity: itemIdentity(item),
+    hash: contentHash(item),
+  }));
   // Most items of a changed feed are stored already, unchanged: they are left out before any
   // further work (the upsert would not write them either).
   const stored = await storedContentHashes(
     db,
     feed.id,
-    unique.map((i) => itemIdentity(i)),
+    unique.map((u) => u.identity),
   );
-  const changed = unique.filter((i) => stored.get(itemIdentity(i)) !== contentHash(i));
+  const changed = unique.filter((u) => stored.get(u.identity) !== u.hash);
   // Fingerprints for story grouping, taken here (outside the transaction) so that grouping
   // writes an item only when it joins a story of several.
   const prints = await fingerprints(
     db,
     feed.id,
-    changed.map((i) => i.contentText),
+    changed.map((u) => u.item.contentText),
   );
-  const fresh = changed.map((item, k) => ({ item, row: toItemRow(feed.id, item, fetchedAt, prints[k]!) }));
+  const fresh = changed.map((u, k) => ({ item: u.item, row: toItemRow(feed.id, u, fetchedAt, prints[k]!) }));
   let pushes = 0;
   const result = await db.transaction().execute(async (trx) => {
     await lockTopicsShared(trx);
@@ -237,14 +241,19 @@ export async function recordPollFailure(
   return { kind: 'failed', error: err, disabled: disableReason !== null };
 }
 
-/** A normalized item as a row of `items`: identity and hashes decided here, once. */
-function toItemRow(feedId: number, item: NormalizedItem, fetchedAt: Date, fingerprint: bigint | null): NewItem {
+/** A normalized item as a row of `items`, with the identity and content hash already decided for it. */
+function toItemRow(
+  feedId: number,
+  { item, identity, hash }: { item: NormalizedItem; identity: string; hash: string },
+  fetchedAt: Date,
+  fingerprint: bigint | null,
+): NewItem {
   const published = item.published ? new Date(item.published) : null;
   // A future publication date must not pin an item to the top of every timeline.
   const sortAt = published && published < fetchedAt ? published : fetchedAt;
   return {
     feed_id: feedId,
-    identity_hash: itemIdentity(item),
+    identity_hash: identity,
     guid: item.guid,
     url: item.url,
     canonical_url: canonicalUrl(item.canonicalLink || item.url),
@@ -261,7 +270,7 @@ function toItemRow(feedId: number, item: NormalizedItem, fetchedAt: Date, finger
     updated_at: item.updated ? new Date(item.updated) : null,
     sort_at: sortAt,
     fetched_at: fetchedAt,
-    content_hash: contentHash(item),
+    content_hash: hash,
     simhash: fingerprint === null ? null : fingerprint.toString(),
   };
 }

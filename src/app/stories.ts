@@ -15,6 +15,8 @@ const BOILERPLATE_SAMPLE = 30;
  * (lines recurring among the feed's newest items: these, then its newest stored ones) left out.
  */
 export async function fingerprints(db: Db, feedId: number, texts: string[]): Promise<(bigint | null)[]> {
+  // A poll with nothing new reads no boilerplate sample.
+  if (texts.length === 0) return [];
   // Each text once: an item stored already (a re-poll, a retry) must not count as recurring with itself.
   const newest = new Set(texts.slice(0, BOILERPLATE_SAMPLE));
   if (newest.size < BOILERPLATE_SAMPLE) {
