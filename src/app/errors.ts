@@ -1,4 +1,7 @@
-import type { FeedError, FeedErrorCode } from '../pipeline/feed-error.js';
+import type { Config } from '../config.js';
+import { addressPolicy } from '../fetch-options.js';
+import { acceptableUrl } from '../pipeline/fetch/address-guard.js';
+import { isFeedError, type FeedError, type FeedErrorCode } from '../pipeline/feed-error.js';
 
 /**
  * Why a use case refused: a closed set of codes that the API maps to HTTP statuses and the CLI to
@@ -22,4 +25,17 @@ export class AppError extends Error {
 /** A URL that does not lead to a usable feed, refused with its feed error's code. */
 export function refusedFeed(url: string, err: FeedError): AppError {
   return new AppError(err.code, `${url}: ${err.message}`);
+}
+
+/**
+ * A URL someone gave (a feed, a page, a WebSub callback), as we would store and fetch it, or a
+ * refusal naming why (invalid_url, blocked_scheme, blocked_address, dns_error).
+ */
+export async function acceptUrl(config: Config, text: string): Promise<string> {
+  try {
+    return (await acceptableUrl(text, addressPolicy(config))).href;
+  } catch (err) {
+    if (isFeedError(err)) throw refusedFeed(text, err);
+    throw err;
+  }
 }

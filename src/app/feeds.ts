@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import * as feeds from '../db/feeds.repository.js';
 import type { FeedRow } from '../db/schema.js';
-import { addressPolicy, fetchOptions } from '../fetch-options.js';
-import { acceptableUrl } from '../pipeline/fetch/address-guard.js';
+import { fetchOptions } from '../fetch-options.js';
 import { decodeFeedBytes } from '../pipeline/parse/decode-charset.js';
 import { discoverFeeds, looksLikeHtml, type DiscoveredFeed } from '../pipeline/parse/discover-feeds.js';
 import { FeedError, isFeedError } from '../pipeline/feed-error.js';
@@ -10,7 +9,7 @@ import { fetchFeed } from '../pipeline/fetch/fetch-feed.js';
 import { readFeed, type ReadFeed } from '../pipeline/read-feed.js';
 import { jobRequest } from '../queue/job-graph.js';
 import { followUp, type AppContext } from './context.js';
-import { AppError, refusedFeed } from './errors.js';
+import { acceptUrl, AppError, refusedFeed } from './errors.js';
 import { readOptions, recordPollFailure, storePoll, type Fetched, type PollOutcome } from './ingestion.js';
 import { parseInput } from './input.js';
 
@@ -30,16 +29,6 @@ const addInput = z.object({
 export type AddedFeed =
   { created: false; feed: FeedRow } | { created: true; feed: FeedRow; firstPoll: PollOutcome; discoveredFrom?: string };
 
-/** A URL someone gave, as we would store it, or a refusal naming why (invalid_url, blocked_address…). */
-async function acceptUrl(ctx: AppContext, text: string): Promise<string> {
-  try {
-    return (await acceptableUrl(text, addressPolicy(ctx.config))).href;
-  } catch (err) {
-    if (isFeedError(err)) throw refusedFeed(text, err);
-    throw err;
-  }
-}
-
 /**
  * Subscribes to a feed, given its URL or a page that advertises it. The URL is fetched once,
  * and that fetch is the feed's first poll: its items are stored at once. A URL that does not
@@ -49,7 +38,7 @@ async function acceptUrl(ctx: AppContext, text: string): Promise<string> {
  */
 export async function addFeed(ctx: AppContext, input: unknown): Promise<AddedFeed> {
   const { url: given, force } = parseInput(addInput, input, 'feed');
-  const url = await acceptUrl(ctx, given);
+  const url = await acceptUrl(ctx.config, given);
   const existing = await feeds.findFeedByUrl(ctx.db, url);
   if (existing) return { created: false, feed: existing };
 
@@ -65,7 +54,7 @@ export async function addFeed(ctx: AppContext, input: unknown): Promise<AddedFee
         throw new FeedError('no_feed_found', 'an HTML page that advertises no feed (no <link rel="alternate">)');
       }
       // A page may point anywhere: its feed is held to the same rules as a URL given directly.
-      target = await acceptUrl(ctx, page[0]!.url);
+      target = await acceptUrl(ctx.config, page[0]!.url);
       discoveredFrom = url;
       const known = await feeds.findFeedByUrl(ctx.db, target);
       if (known) return { created: false, feed: known };
@@ -97,7 +86,7 @@ const insertClaimed = (ctx: AppContext, url: string) =>
 /** The feeds a page advertises, without subscribing (for a person to choose among them). */
 export async function discoverFeedsAt(ctx: AppContext, input: unknown): Promise<DiscoveredFeed[]> {
   const { url: given } = parseInput(addInput, input, 'feed');
-  const url = await acceptUrl(ctx, given);
+  const url = await acceptUrl(ctx.config, given);
   try {
     const fetched = await fetchOk(ctx, url);
     return advertisedFeeds(fetched) ?? [{ url, title: '', type: fetched.contentType.split(';')[0]!.trim() }];

@@ -3,14 +3,13 @@ import { z } from 'zod';
 import { itemsInTopic } from '../db/items.repository.js';
 import { getTopicById, getTopicBySlug } from '../db/topics.repository.js';
 import * as subscriptions from '../db/websub.repository.js';
-import { addressPolicy, fetchOptions } from '../fetch-options.js';
-import { acceptableUrl } from '../pipeline/fetch/address-guard.js';
+import { fetchOptions } from '../fetch-options.js';
 import { FeedError, isFeedError } from '../pipeline/feed-error.js';
 import { FOLLOW_UPS, jobRequest, type WebSubIntent } from '../queue/job-graph.js';
 import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../render/topic-feed.js';
 import { callCallback } from '../websub/callback.js';
 import type { AppContext } from './context.js';
-import { AppError, refusedFeed } from './errors.js';
+import { acceptUrl, AppError } from './errors.js';
 import { parseInput } from './input.js';
 
 /*
@@ -61,19 +60,13 @@ export async function requestSubscription(
   const slug = decodeURIComponent(match[1]!);
   const topic = await getTopicBySlug(ctx.db, slug);
   if (!topic) throw new AppError('not_found', `no topic "${slug}"`);
-  let callback: URL;
-  try {
-    callback = await acceptableUrl(body['hub.callback'], addressPolicy(ctx.config));
-  } catch (err) {
-    if (isFeedError(err)) throw refusedFeed(body['hub.callback'], err);
-    throw err;
-  }
+  const callback = await acceptUrl(ctx.config, body['hub.callback']);
   const intent: WebSubIntent = {
     mode: body['hub.mode'],
     topicId: topic.id,
     topicUrl: topicUrl.href,
     format: match[2] as FeedFormat,
-    callback: callback.href,
+    callback,
     secret: body['hub.secret'] ?? null,
     leaseSeconds: body['hub.lease_seconds'],
   };
