@@ -144,8 +144,11 @@ export async function batchStoryStore(
   const byUrl = new Map<string, StoryCandidate[]>();
   const byCredit = new Map<string, StoryCandidate[]>();
   const byBlock = new Map<number, StoryCandidate[]>();
-  const file = <K>(map: Map<K, StoryCandidate[]>, key: K, c: StoryCandidate) =>
-    map.set(key, [...(map.get(key) ?? []), c]);
+  const file = <K>(map: Map<K, StoryCandidate[]>, key: K, c: StoryCandidate) => {
+    const list = map.get(key);
+    if (list) list.push(c);
+    else map.set(key, [c]);
+  };
   for (const c of known) {
     if (c.url) file(byUrl, c.url, c);
     for (const credit of c.credits) file(byCredit, credit, c);
@@ -229,15 +232,15 @@ export async function batchStoryStore(
           FROM unnest(${printed.map((i) => i.id)}::bigint[], ${printed.map((i) => i.simhash!.toString())}::text[]) AS v(id, simhash)
           WHERE items.id = v.id`.execute(trx);
       }
-      const keyed = items.filter((i) => i.simhash !== null);
-      if (keyed.length) {
+      const bands = items.flatMap((i) => (i.simhash === null ? [] : blockKeys(i.simhash).map((key) => ({ key, i }))));
+      if (bands.length) {
         await sql`
           INSERT INTO item_bands (band_key, sort_at, item_id, simhash)
           SELECT b.band, b.sort_at, b.item_id, b.simhash
-          FROM unnest(${keyed.flatMap((i) => blockKeys(i.simhash!))}::int[],
-                      ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.sortAt))}::timestamptz[],
-                      ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.id))}::bigint[],
-                      ${keyed.flatMap((i) => blockKeys(i.simhash!).map(() => i.simhash!.toString()))}::bigint[]) AS b(band, sort_at, item_id, simhash)
+          FROM unnest(${bands.map((b) => b.key)}::int[],
+                      ${bands.map((b) => b.i.sortAt)}::timestamptz[],
+                      ${bands.map((b) => b.i.id)}::bigint[],
+                      ${bands.map((b) => b.i.simhash!.toString())}::bigint[]) AS b(band, sort_at, item_id, simhash)
           ON CONFLICT DO NOTHING`.execute(trx);
       }
       await sql`DELETE FROM ungrouped_items WHERE item_id = ANY(${ids}::bigint[])`.execute(trx);
