@@ -10,7 +10,7 @@ import { followUp, type AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { parseInput } from './input.js';
 
-export const SLUG = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63');
+const SLUG = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63');
 const name = z.string().trim().min(1, 'the name is empty').max(200);
 const rule = z.string().trim().min(1, 'the rule is empty').max(4000);
 const topicInput = z.object({ slug: SLUG, name, rule });

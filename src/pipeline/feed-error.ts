@@ -31,8 +31,6 @@ export const FEED_ERRORS = {
 
 export type FeedErrorCode = keyof typeof FEED_ERRORS;
 
-export const FEED_ERROR_CODES = Object.keys(FEED_ERRORS) as FeedErrorCode[];
-
 /** The error every stage throws for input it cannot use; the message names the cause for people. */
 export class FeedError extends Error {
   /** HTTP status of the answer that failed, when there was one. */
