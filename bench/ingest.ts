@@ -308,36 +308,35 @@ async function storyScore(db: Db, farm: Farm): Promise<string> {
   const rows = (
     await sql<{ guid: string; story: number }>`SELECT guid, coalesce(story_id, id)::int AS story FROM items`.execute(db)
   ).rows;
-  const byStory = new Map<number, string[]>();
-  for (const r of rows) byStory.set(r.story, [...(byStory.get(r.story) ?? []), r.guid]);
-  let merged = 0;
-  let right = 0;
-  for (const guids of byStory.values()) {
-    for (let a = 0; a < guids.length; a++) {
-      for (let b = a + 1; b < guids.length; b++) {
-        merged++;
-        const pa = planted.get(guids[a]!);
-        if (pa !== undefined && pa === planted.get(guids[b]!)) right++;
-      }
-    }
-  }
   const storyOf = new Map(rows.map((r) => [r.guid, r.story]));
+  const merged = pairsAgreeing(storyOf, planted);
+  const plantedPairs = pairsAgreeing(planted, storyOf);
+  return (
+    `stories: ${merged.pairs} merged pairs, ${merged.agreeing} of them planted (precision ${(merged.agreeing / Math.max(1, merged.pairs)).toFixed(3)}); ` +
+    `${plantedPairs.agreeing} of ${plantedPairs.pairs} planted pairs merged (recall ${(plantedPairs.agreeing / Math.max(1, plantedPairs.pairs)).toFixed(3)})`
+  );
+}
+
+/** The pairs of items that share a label in `by`, and how many of them share one in `other` too. */
+function pairsAgreeing(by: Map<string, number>, other: Map<string, number>): { pairs: number; agreeing: number } {
   const groups = new Map<number, string[]>();
-  for (const [guid, s] of planted) groups.set(s, [...(groups.get(s) ?? []), guid]);
-  let expected = 0;
-  let found = 0;
+  for (const [guid, label] of by) {
+    const group = groups.get(label);
+    if (group) group.push(guid);
+    else groups.set(label, [guid]);
+  }
+  let pairs = 0;
+  let agreeing = 0;
   for (const guids of groups.values()) {
     for (let a = 0; a < guids.length; a++) {
       for (let b = a + 1; b < guids.length; b++) {
-        expected++;
-        if (storyOf.get(guids[a]!) === storyOf.get(guids[b]!)) found++;
+        pairs++;
+        const label = other.get(guids[a]!);
+        if (label !== undefined && label === other.get(guids[b]!)) agreeing++;
       }
     }
   }
-  return (
-    `stories: ${merged} merged pairs, ${right} of them planted (precision ${(right / Math.max(1, merged)).toFixed(3)}); ` +
-    `${found} of ${expected} planted pairs merged (recall ${(found / Math.max(1, expected)).toFixed(3)})`
-  );
+  return { pairs, agreeing };
 }
 
 /** The stored rows, inserted again in batches of 500 into a copy of items with the same indexes. */
