@@ -19,6 +19,24 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const schema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/topicwire'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // A Redis Cluster instead of one server: some of its nodes as "host:port,host:port" (the rest
+  // are discovered). REDIS_URL is then unused.
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    )
+    .refine((nodes) => nodes.every((n) => /^[^\s:]+:\d{1,5}$/.test(n)), 'comma-separated host:port pairs')
+    .transform((nodes) =>
+      nodes.map((n) => {
+        const at = n.lastIndexOf(':');
+        return { host: n.slice(0, at), port: Number(n.slice(at + 1)) };
+      }),
+    ),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0).max(65535).default(3000),
   ROLE: z.enum(['all', 'api', 'worker', 'scheduler']).default('all'),
@@ -78,5 +96,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
   }
-  return Object.freeze(result.data);
+  return Object.freeze(hashTagged(result.data));
+}
+
+/**
+ * On a Redis Cluster every key of a BullMQ queue must live in one hash slot, so the prefix must be
+ * a hash tag ("{topicwire}"): a prefix without one is wrapped in braces.
+ */
+function hashTagged<C extends { REDIS_CLUSTER_NODES: unknown[]; QUEUE_PREFIX: string }>(config: C): C {
+  if (config.REDIS_CLUSTER_NODES.length === 0 || /\{[^}]+\}/.test(config.QUEUE_PREFIX)) return config;
+  return { ...config, QUEUE_PREFIX: `{${config.QUEUE_PREFIX}}` };
 }

@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createApp } from './api/app.js';
 import type { AppContext } from './app/context.js';
 import { recoverLostJobs } from './app/maintenance.js';
@@ -10,16 +9,8 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Logger } from './logger.js';
 import { HostLimiter } from './queue/host-limiter.js';
-import {
-  createQueues,
-  createWorker,
-  ensureSchedules,
-  keepSchedules,
-  producerConnection,
-  queueSink,
-  workerConnection,
-  type Queues,
-} from './queue/queues.js';
+import { createQueues, createWorker, ensureSchedules, keepSchedules, queueSink, type Queues } from './queue/queues.js';
+import { describeRedis, redisConnection, type RedisClient } from './queue/redis.js';
 import { createHandlers } from './workers/handlers.js';
 
 export interface RunningService {
@@ -35,16 +26,16 @@ export interface RunningService {
  * (the job graph's schedules, kept alive when Redis loses them) and the workers (one per queue).
  */
 export async function startService(config: Config, db: Db, log: Logger): Promise<RunningService> {
-  const redis = producerConnection(config.REDIS_URL);
+  const redis = redisConnection(config, 'producer');
   redis.on('error', () => {});
-  await pingRedis(redis, config.REDIS_URL);
+  await pingRedis(redis, config);
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   const ctx: AppContext = { db, config, log, jobs: queueSink(queues, config), topics: new TopicMatcherCache() };
 
   const runs = (role: string) => config.ROLE === 'all' || config.ROLE === role;
   const workers: Worker[] = [];
   let stopKeeping = async () => {};
-  const connection = runs('worker') || runs('scheduler') ? workerConnection(config.REDIS_URL) : null;
+  const connection = runs('worker') || runs('scheduler') ? redisConnection(config, 'worker') : null;
   if (connection) {
     connection.on('error', () => {});
     const hosts = new HostLimiter(
@@ -102,7 +93,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   };
 }
 
-async function pingRedis(redis: Redis, url: string): Promise<void> {
+async function pingRedis(redis: RedisClient, config: Config): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
     try {
@@ -110,9 +101,8 @@ async function pingRedis(redis: Redis, url: string): Promise<void> {
       return;
     } catch (err) {
       if (Date.now() > deadline) {
-        const u = new URL(url);
         throw new Error(
-          `cannot connect to Redis at ${u.hostname}:${u.port || 6379} (${(err as Error).message}). ` +
+          `cannot connect to ${describeRedis(config)} (${(err as Error).message}). ` +
             'Start it (e.g. "redis-server --daemonize yes" or "docker compose up -d redis") or set REDIS_URL.',
           { cause: err },
         );

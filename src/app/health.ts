@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import { sql } from 'kysely';
 import { migrationsAreCurrent } from '../db/migrate.js';
 import type { AppContext } from './context.js';
@@ -6,7 +6,7 @@ import type { AppContext } from './context.js';
 export type Readiness = { ready: boolean; checks: Record<'postgres' | 'redis' | 'migrations', string> };
 
 /** Whether Postgres, Redis and the schema are ready for traffic, each check saying why not. */
-export async function readiness(ctx: AppContext, redis: Redis): Promise<Readiness> {
+export async function readiness(ctx: AppContext, redis: RedisClient): Promise<Readiness> {
   const failed = (e: Error) => `error: ${e.message}`;
   const checks = {
     postgres: await sql`SELECT 1`.execute(ctx.db).then(() => 'ok', failed),

@@ -7,7 +7,8 @@ import { migrateToLatest, migrationsAreCurrent } from '../db/migrate.js';
 import { fetchOptions } from '../fetch-options.js';
 import { createLogger } from '../logger.js';
 import { fetchFeed } from '../pipeline/fetch/fetch-feed.js';
-import { createQueues, producerConnection, queueSink } from '../queue/queues.js';
+import { createQueues, queueSink } from '../queue/queues.js';
+import { redisConnection } from '../queue/redis.js';
 import {
   feedsCommand,
   opmlCommand,
@@ -78,7 +79,7 @@ const COMMANDS: Record<string, Command> = {
 async function withApp(io: CliIo, config: Config, run: (ctx: CliContext) => Promise<number>): Promise<number> {
   await ensureDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL, 2);
-  const redis = producerConnection(config.REDIS_URL);
+  const redis = redisConnection(config, 'producer');
   redis.on('error', () => {});
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   try {

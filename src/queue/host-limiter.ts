@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 // Atomically: forget leases past their expiry, then take one if fewer than the limit are held.
 const ACQUIRE = `
@@ -17,7 +17,7 @@ return 0`;
  */
 export class HostLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly limit: number,
     private readonly leaseMs: number,

@@ -1,5 +1,4 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { HostBusyError } from './host-limiter.js';
@@ -19,16 +18,6 @@ import {
 export type Queues = Record<QueueName, Queue>;
 
 const RETENTION = { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
-
-/** Redis for workers: blocking commands must wait for Redis forever rather than fail (BullMQ's advice). */
-export function workerConnection(redisUrl: string): Redis {
-  return new Redis(redisUrl, { maxRetriesPerRequest: null });
-}
-
-/** Redis for producers (the API, the CLI): fail fast when Redis is down instead of queueing commands in memory. */
-export function producerConnection(redisUrl: string): Redis {
-  return new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-}
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   return Object.fromEntries(

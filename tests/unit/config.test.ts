@@ -22,4 +22,18 @@ describe('settings', () => {
     expect(loadConfig({})).toMatchObject({ HOST: '127.0.0.1', PORT: 3000, LOG_FORMAT: 'auto', JOB_RETRY_MS: 10_000 });
     expect(() => loadConfig({ PORT: '70000', LOG_FORMAT: 'xml' })).toThrow(/PORT: .*; LOG_FORMAT: /);
   });
+
+  it('when a Redis Cluster is named, then its nodes are read and the queue prefix becomes a hash tag', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001' });
+    expect(config.REDIS_CLUSTER_NODES).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+    ]);
+    expect(config.QUEUE_PREFIX).toBe('{topicwire}');
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:1', QUEUE_PREFIX: 'tw:{eu}' }).QUEUE_PREFIX).toBe('tw:{eu}');
+    expect(loadConfig({}).QUEUE_PREFIX).toBe('topicwire');
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'no-port' })).toThrow(
+      /REDIS_CLUSTER_NODES: comma-separated host:port/,
+    );
+  });
 });
