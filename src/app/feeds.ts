@@ -11,7 +11,7 @@ import { jobRequest } from '../queue/job-graph.js';
 import { followUp, type AppContext } from './context.js';
 import { acceptUrl, AppError, refusedFeed } from './errors.js';
 import { readOptions, recordPollFailure, storePoll, type Fetched, type PollOutcome } from './ingestion.js';
-import { parseInput } from './input.js';
+import { parseInput, rowId } from './input.js';
 
 // The first poll is made by the add itself: the scheduler keeps off the new feed meanwhile.
 const FIRST_POLL_CLAIM_SECONDS = 600;
@@ -113,8 +113,6 @@ export async function listFeeds(ctx: AppContext): Promise<FeedRow[]> {
   return feeds.listFeeds(ctx.db);
 }
 
-const feedId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
 async function mustGet(ctx: AppContext, id: number): Promise<FeedRow> {
   const feed = await feeds.getFeed(ctx.db, id);
   if (!feed) throw new AppError('not_found', `no feed ${id}`);
@@ -122,7 +120,7 @@ async function mustGet(ctx: AppContext, id: number): Promise<FeedRow> {
 }
 
 export async function getFeed(ctx: AppContext, id: unknown): Promise<FeedRow> {
-  return mustGet(ctx, parseInput(feedId, id, 'id'));
+  return mustGet(ctx, parseInput(rowId, id, 'id'));
 }
 
 const changeInput = z
@@ -155,13 +153,13 @@ export async function updateFeed(ctx: AppContext, id: unknown, input: unknown): 
 
 /** Unsubscribes: the feed and its items go. */
 export async function removeFeed(ctx: AppContext, id: unknown): Promise<void> {
-  const feedIdValue = parseInput(feedId, id, 'id');
+  const feedIdValue = parseInput(rowId, id, 'id');
   if (!(await feeds.deleteFeed(ctx.db, feedIdValue))) throw new AppError('not_found', `no feed ${feedIdValue}`);
 }
 
 /** Polls a feed as soon as a worker is free; a disabled feed is enabled again (the user says "try again"). */
 export async function refreshFeed(ctx: AppContext, id: unknown): Promise<FeedRow> {
-  const feedIdValue = parseInput(feedId, id, 'id');
+  const feedIdValue = parseInput(rowId, id, 'id');
   const feed = await feeds.requestPoll(ctx.db, feedIdValue);
   if (!feed) throw new AppError('not_found', `no feed ${feedIdValue}`);
   // Due now in the database already: a lost job only waits for the next scheduler tick.

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from './errors.js';
 
 /**
@@ -15,3 +15,6 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
     problems,
   );
 }
+
+/** The id of a stored row as a path or argument gives it ("12"): a positive safe integer. */
+export const rowId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);

@@ -1,12 +1,16 @@
 import * as feeds from '../db/feeds.repository.js';
+import * as imports from '../db/imports.repository.js';
 import { addressPolicy } from '../fetch-options.js';
 import { acceptableUrl } from '../pipeline/fetch/address-guard.js';
 import { isFeedError } from '../pipeline/feed-error.js';
 import { buildOpml, parseOpml } from '../pipeline/parse/opml.js';
 import type { AppContext } from './context.js';
 import { AppError, refusedFeed } from './errors.js';
+import { parseInput, rowId } from './input.js';
 
 export interface OpmlImport {
+  /** Follow the polling of the added feeds with importProgress(id). */
+  id: number;
   added: { id: number; url: string }[];
   skipped: { url: string; reason: string }[];
   refused: { url: string; reason: string }[];
@@ -28,7 +32,7 @@ export async function importOpml(ctx: AppContext, text: string): Promise<OpmlImp
     if (isFeedError(err)) throw refusedFeed('the OPML file', err);
     throw err;
   }
-  const result: OpmlImport = { added: [], skipped: [], refused: [] };
+  const result: Omit<OpmlImport, 'id'> = { added: [], skipped: [], refused: [] };
   const seen = new Set<string>();
   for (const entry of listed) {
     let url: string;
@@ -52,11 +56,60 @@ export async function importOpml(ctx: AppContext, text: string): Promise<OpmlImp
     if (created) result.added.push({ id: feed.id, url });
     else result.skipped.push({ url, reason: `already subscribed as feed ${feed.id}` });
   }
+  const { id } = await imports.insertImport(
+    ctx.db,
+    result.added.map((a) => a.id),
+    { skipped: result.skipped.length, refused: result.refused.length },
+  );
   ctx.log.info(
-    { added: result.added.length, skipped: result.skipped.length, refused: result.refused.length },
+    { import: id, added: result.added.length, skipped: result.skipped.length, refused: result.refused.length },
     'OPML imported',
   );
-  return result;
+  return { id, ...result };
+}
+
+export interface ImportProgress {
+  id: number;
+  createdAt: Date;
+  feeds: {
+    added: number;
+    skipped: number;
+    refused: number;
+    /** Added feeds polled at least once (of those still subscribed). */
+    polled: number;
+    waiting: number;
+    failing: number;
+    disabled: number;
+    removed: number;
+  };
+  items: { stored: number; waitingForStories: number };
+  lastPolledAt: Date | null;
+  /** Every added feed polled once and every item it gave grouped into stories. */
+  done: boolean;
+}
+
+/** How far the first polls of an import's feeds have come: feeds polled and failing, items stored. */
+export async function importProgress(ctx: AppContext, id: unknown): Promise<ImportProgress> {
+  const importId = parseInput(rowId, id, 'id');
+  const row = await imports.importProgress(ctx.db, importId);
+  if (!row) throw new AppError('not_found', `no OPML import ${importId}`);
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    feeds: {
+      added: row.added,
+      skipped: row.skipped,
+      refused: row.refused,
+      polled: row.polled,
+      waiting: row.present - row.polled,
+      failing: row.failing,
+      disabled: row.disabled,
+      removed: row.added - row.present,
+    },
+    items: { stored: row.items, waitingForStories: row.ungrouped },
+    lastPolledAt: row.last_polled_at,
+    done: row.polled === row.present && row.ungrouped === 0,
+  };
 }
 
 /** Every feed as OPML 2.0, one folder per first tag (re-imports to the same set). */

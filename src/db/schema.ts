@@ -13,6 +13,16 @@ export interface Database {
   ungrouped_items: UngroupedItemTable;
   websub_subscriptions: WebSubSubscriptionTable;
   websub_outbox: WebSubOutboxTable;
+  opml_imports: OpmlImportTable;
+}
+
+/** The feeds an OPML import added, to follow their first polls. */
+export interface OpmlImportTable {
+  id: Generated<number>;
+  feed_ids: number[];
+  skipped: number;
+  refused: number;
+  created_at: Generated<Date>;
 }
 
 export type FeedFormatName = 'atom' | 'rss' | 'json';

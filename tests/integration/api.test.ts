@@ -188,7 +188,7 @@ describe('the HTTP API', () => {
       <outline text="Bad" xmlUrl="ftp://files.example/feed"/>
     </body></opml>`;
     const imported = await h.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' });
-    expect(imported.status).toBe(200);
+    expect(imported.status).toBe(201);
     expect(imported.body.added.map((a: any) => a.url)).toEqual([feeds.url('/opml-a.rss'), feeds.url('/opml-b.rss')]);
     expect(imported.body.skipped.map((s: any) => s.reason)).toEqual([
       'listed twice in this file',
@@ -215,6 +215,43 @@ describe('the HTTP API', () => {
     } finally {
       await other.stop();
     }
+  });
+
+  it('when an OPML import answers, then its progress resource follows the first polls of the feeds it added until done', async () => {
+    feeds.set('/progress-a.rss', { body: manyItems(3) });
+    feeds.set('/progress-gone.rss', { status: 404, body: 'gone' });
+    const opml = `<opml version="2.0"><body>
+      <outline text="A" xmlUrl="${feeds.url('/progress-a.rss')}"/>
+      <outline text="Gone" xmlUrl="${feeds.url('/progress-gone.rss')}"/>
+      <outline text="Already" xmlUrl="${feeds.url('/many.rss')}"/>
+      <outline text="Bad" xmlUrl="ftp://files.example/feed"/>
+    </body></opml>`;
+    const imported = await h.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' });
+    expect(imported.status).toBe(201);
+    expect(imported.headers.get('location')).toBe(`/api/v1/opml/imports/${imported.body.id}`);
+    expect(imported.body.progress).toBe(imported.headers.get('location'));
+
+    const progress = async () => (await h.api('GET', imported.body.progress)).body.import;
+    const done = await eventually(
+      async () => {
+        const p = await progress();
+        return p.done ? p : null;
+      },
+      15_000,
+      'the import done',
+    );
+    expect(done).toMatchObject({
+      id: imported.body.id,
+      feeds: { added: 2, skipped: 1, refused: 1, polled: 2, waiting: 0, failing: 1, disabled: 0, removed: 0 },
+      items: { stored: 3, waitingForStories: 0 },
+    });
+    expect(Date.parse(done.lastPolledAt)).toBeGreaterThanOrEqual(Date.parse(done.createdAt));
+
+    await h.api('DELETE', `/api/v1/feeds/${imported.body.added[1].id}`);
+    expect((await progress()).feeds).toMatchObject({ added: 2, polled: 1, failing: 0, removed: 1 });
+    expect((await h.api('GET', '/api/v1/opml/imports/999999')).status).toBe(404);
+    const invalid = await h.api('GET', '/api/v1/opml/imports/abc');
+    expect([invalid.status, invalid.body.error.code]).toEqual([400, 'invalid_request']);
   });
 
   it('when a body is sent in another type than JSON, then a 415 names the type expected', async () => {

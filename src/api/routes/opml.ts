@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { exportOpml, importOpml } from '../../app/opml.js';
+import { exportOpml, importOpml, importProgress } from '../../app/opml.js';
 import { requireToken } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { requireBodyType } from '../http-error.js';
@@ -7,7 +7,10 @@ import { requireBodyType } from '../http-error.js';
 const OPML_TYPES = ['text/x-opml', 'application/xml', 'text/xml', 'text/plain', 'application/octet-stream'];
 const opmlBody = express.text({ type: OPML_TYPES, limit: '5mb' });
 
-/** POST /api/v1/opml imports an OPML file (the body); GET /api/v1/opml exports every feed as OPML 2.0. */
+/**
+ * POST /api/v1/opml imports an OPML file (the body) and answers 201 with the import's progress
+ * resource (GET /api/v1/opml/imports/:id); GET /api/v1/opml exports every feed as OPML 2.0.
+ */
 export function opmlRouter(ctx: ApiDeps): Router {
   const r = Router();
 
@@ -24,9 +27,18 @@ export function opmlRouter(ctx: ApiDeps): Router {
     requireBodyType(OPML_TYPES, 'an OPML file (Content-Type: text/x-opml or application/xml)'),
     opmlBody,
     async (req, res) => {
-      res.json(await importOpml(ctx, typeof req.body === 'string' ? req.body : ''));
+      const result = await importOpml(ctx, typeof req.body === 'string' ? req.body : '');
+      const progress = `/api/v1/opml/imports/${result.id}`;
+      res
+        .status(201)
+        .location(progress)
+        .json({ ...result, progress });
     },
   );
+
+  r.get('/imports/:id', async (req, res) => {
+    res.json({ import: await importProgress(ctx, req.params.id) });
+  });
 
   return r;
 }
