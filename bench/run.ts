@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { benchApi } from './api.js';
 import { compareBuilds } from './compare.js';
 import { benchIngest } from './ingest.js';
 import { feedToTopicLatency } from './latency.js';
@@ -11,6 +12,11 @@ console.log(
   `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${new Date().toISOString()}`,
 );
 const only = process.argv[2];
+/** `--name N` from the command line, or the fallback. */
+const flag = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
 if (!only || only === 'rules') {
   console.log('topic matching, items of ~7 KB (half Hindi, half English), topics of ~10 terms:');
   for (const line of benchRules()) console.log('  ' + line);
@@ -31,12 +37,19 @@ if (!only || only === 'search') {
   console.log('items API text search (q):');
   for (const line of await benchSearch(Number(process.argv[3] ?? 100_000))) console.log('  ' + line);
 }
+if (only === 'api') {
+  // Not part of a plain `npm run bench`: seeding a million items takes minutes (API_BENCH_DB keeps them).
+  console.log('read API against a bare Express route sending the same bytes:');
+  await benchApi({
+    items: flag('items', 1_000_000),
+    topics: flag('topics', 1000),
+    connections: [50, 200],
+    durationSeconds: flag('duration', 10),
+    database: process.env.API_BENCH_DB,
+  });
+}
 if (only === 'ingest') {
   // Not part of a plain `npm run bench`: minutes per run, and it takes the machine.
-  const flag = (name: string, fallback: number) => {
-    const at = process.argv.indexOf(`--${name}`);
-    return at > 0 ? Number(process.argv[at + 1]) : fallback;
-  };
   console.log('ingest from empty, the service as separate processes at its default settings:');
   await benchIngest({
     feeds: flag('feeds', 1000),

@@ -61,6 +61,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   QUEUE_PREFIX: z.string().min(1).default('topicwire'),
+  // Memory for answers of public reads, served again while the stored data is unchanged; 0: none.
+  API_CACHE_MB: z.coerce.number().min(0).default(64),
   WORKER_CONCURRENCY: int(1).default(8),
   SCHEDULER_EVERY_MS: int(200).default(1000),
   POLL_INTERVAL_SECONDS: int(10).default(900),

@@ -1,5 +1,6 @@
 import express from 'express';
 import { httpRequests, registry } from '../metrics.js';
+import { CachedReads } from './cached-reads.js';
 import type { ApiDeps } from './deps.js';
 import { accessLog } from './access-log.js';
 import { errorHandler, notFound, requireBodyType } from './http-error.js';
@@ -41,12 +42,13 @@ export function createApp(deps: ApiDeps): express.Express {
     res.type(registry.contentType).send(await registry.metrics());
   });
 
+  const reads = new CachedReads(deps, deps.config.API_CACHE_MB * 2 ** 20);
   app.use(healthRouter(deps));
   app.use('/api/v1/feeds', feedsRouter(deps));
   app.use('/api/v1/topics', topicsRouter(deps));
-  app.use('/api/v1/items', itemsRouter(deps));
+  app.use('/api/v1/items', itemsRouter(deps, reads));
   app.use('/api/v1/opml', opmlRouter(deps));
-  app.use('/topics', topicFeedsRouter(deps));
+  app.use('/topics', topicFeedsRouter(deps, reads));
   app.use('/websub', websubRouter(deps));
 
   app.use(notFound);

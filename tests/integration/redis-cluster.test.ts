@@ -46,7 +46,7 @@ describe('on a Redis Cluster', () => {
       'farm',
     );
     const imported = await h.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' });
-    expect(imported.status).toBe(200);
+    expect(imported.status).toBe(201);
 
     const count = async () =>
       Number((await sql<{ n: string }>`SELECT count(*) AS n FROM items`.execute(h.db)).rows[0]!.n);

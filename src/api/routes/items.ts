@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findItems, getItem, splitFromStory } from '../../app/items.js';
 import { requireToken } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { jsonResponse, sendReady, type CachedReads } from '../cached-reads.js';
 import type { ApiDeps } from '../deps.js';
 import { itemToDto } from '../dto.js';
 import { langParam, storiesParam, validate } from '../validate.js';
@@ -27,19 +28,18 @@ const listQuery = z
   })
   .strict();
 
-export function itemsRouter(ctx: ApiDeps): Router {
+export function itemsRouter(ctx: ApiDeps, reads: CachedReads): Router {
   const r = Router();
   const write = requireToken(ctx.config.API_TOKEN);
 
   r.get('/', async (req, res) => {
     const { cursor, limit, prefer_lang: preferLang, feed, ...filter } = validate(listQuery, req.query, 'query');
-    const page = await findItems(
-      ctx,
-      { ...filter, feedId: feed, preferLang },
-      limit,
-      cursor ? decodeCursor(cursor) : null,
-    );
-    res.json({ items: page.items.map(itemToDto), nextCursor: page.next ? encodeCursor(page.next) : null });
+    const after = cursor ? decodeCursor(cursor) : null;
+    const response = await reads.get(req.originalUrl, async () => {
+      const page = await findItems(ctx, { ...filter, feedId: feed, preferLang }, limit, after);
+      return jsonResponse({ items: page.items.map(itemToDto), nextCursor: page.next ? encodeCursor(page.next) : null });
+    });
+    sendReady(req, res, response);
   });
 
   r.get('/:id', async (req, res) => {
