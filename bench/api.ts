@@ -21,6 +21,8 @@ const ROOT = (() => {
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const FEEDS = 1000;
 const GAP_MS = 2_000;
+/** Two words of the items' vocabulary: a common one and one in a few percent of the items. */
+const SEARCH = `${vocab.en[11]} ${vocab.en[1500]}`;
 /** The topic every page is read from: one item in five. */
 const BIG_TOPIC = 'world';
 
@@ -108,7 +110,7 @@ export async function benchApi(options: ApiBenchOptions): Promise<string[]> {
       { label: 'page 100,000 deep (cursor)', path: `/api/v1/items?topic=${BIG_TOPIC}&limit=50&cursor=${cursor}` },
       { label: 'Atom feed', path: atom },
       { label: 'Atom feed, 304', path: atom, headers: { 'if-none-match': etag } },
-      { label: 'search "people world"', path: `/api/v1/items?q=${encodeURIComponent('people world')}&limit=50` },
+      { label: `search "${SEARCH}"`, path: `/api/v1/items?q=${encodeURIComponent(SEARCH)}&limit=50` },
     ];
     const routes = [];
     for (const [i, c] of cases.entries()) {
