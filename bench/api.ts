@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { deleteKeysUnder } from '../src/queue/redis.js';
 import { upsertItems } from '../src/db/items.repository.js';
 import type { NewItem } from '../src/db/schema.js';
 import { prng, vocab, zipf } from './rules.js';
@@ -18,7 +20,8 @@ const ROOT = (() => {
   while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;
 })();
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+// BENCH_PG_URL: another cluster, e.g. one started with pg_stat_statements to see where PostgreSQL's time goes.
+const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const FEEDS = 1000;
 const GAP_MS = 2_000;
 /** Two words of the items' vocabulary: a common one and one in a few percent of the items. */
@@ -151,6 +154,8 @@ export async function benchApi(options: ApiBenchOptions): Promise<string[]> {
     }
   } finally {
     for (const child of children) child.kill('SIGTERM');
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    await deleteKeysUnder(redis, `bench-${name}`).finally(() => redis.disconnect());
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
     if (!options.database) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -268,10 +268,15 @@ export class Farm {
  * Serves a farm on every loopback address at one port (a socket from outside 127.0.0.0/8 is
  * closed at once): the request's own address says which host it reached.
  */
-export async function serveFarm(options: FarmOptions, port = 0): Promise<{ farm: Farm; server: http.Server }> {
+export async function serveFarm(
+  options: FarmOptions,
+  port = 0,
+): Promise<{ farm: Farm; server: http.Server; politeness: Politeness }> {
   const byPath = new Map<string, FarmFeed>();
   let farm: Farm | null = null;
+  const politeness = new Politeness();
   const server = http.createServer((req, res) => {
+    politeness.started(req.socket.localAddress ?? '', res);
     const feed = farm?.feeds[byPath.get(req.url ?? '')?.index ?? -1];
     if (!feed || req.socket.localAddress !== feed.host) {
       res.writeHead(404).end();
@@ -297,5 +302,31 @@ export async function serveFarm(options: FarmOptions, port = 0): Promise<{ farm:
   await new Promise<void>((resolve) => server.listen(port, '0.0.0.0', resolve));
   farm = new Farm(options).generate((server.address() as AddressInfo).port);
   for (const feed of farm.feeds) byPath.set(feed.path, feed);
-  return { farm, server };
+  return { farm, server, politeness };
+}
+
+/** What the farm saw of the service's manners: most requests at once to one host, least time between two. */
+export class Politeness {
+  private readonly inFlight = new Map<string, number>();
+  private readonly lastStart = new Map<string, number>();
+  maxConcurrent = 0;
+  minGapMs = Infinity;
+
+  started(host: string, res: http.ServerResponse): void {
+    const now = performance.now();
+    const last = this.lastStart.get(host);
+    if (last !== undefined) this.minGapMs = Math.min(this.minGapMs, now - last);
+    this.lastStart.set(host, now);
+    const n = (this.inFlight.get(host) ?? 0) + 1;
+    this.inFlight.set(host, n);
+    this.maxConcurrent = Math.max(this.maxConcurrent, n);
+    res.once('close', () => this.inFlight.set(host, (this.inFlight.get(host) ?? 1) - 1));
+  }
+
+  /** Starts counting afresh (a new pass). */
+  reset(): void {
+    this.maxConcurrent = 0;
+    this.minGapMs = Infinity;
+    this.lastStart.clear();
+  }
 }

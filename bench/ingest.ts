@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { deleteKeysUnder } from '../src/queue/redis.js';
 import { buildOpml } from '../src/pipeline/parse/opml.js';
 import { serveFarm, type Farm } from './farm.js';
 import { cpuSeconds, peakMemoryMiB, postgresCpuSeconds, redisCpuSeconds } from './procs.js';
@@ -19,7 +20,8 @@ const ROOT = (() => {
   while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;
 })();
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+// BENCH_PG_URL: another cluster, e.g. one started with pg_stat_statements to see where PostgreSQL's time goes.
+const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = 'bench';
 const TOPICS = 100;
@@ -64,7 +66,7 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
   const prefix = `bench-${name}`;
   const roles: Role[] = [];
   const started = performance.now();
-  const { farm, server } = await serveFarm({ feeds: options.feeds, feedsPerHost: options.feedsPerHost });
+  const { farm, server, politeness } = await serveFarm({ feeds: options.feeds, feedsPerHost: options.feedsPerHost });
   say(
     `farm: ${farm.feeds.length} feeds, ${farm.itemCount} items, ${(farm.feeds.reduce((n, f) => n + f.body.length, 0) / 1e6).toFixed(1)} MB, ` +
       `${options.feedsPerHost} feed(s) per host; generated in ${((performance.now() - started) / 1000).toFixed(0)} s`,
@@ -176,6 +178,10 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
         `writes p50 ${quantile(latencies.write, 0.5).toFixed(0)} ms, p99 ${quantile(latencies.write, 0.99).toFixed(0)} ms (${latencies.read.length} + ${latencies.write.length} requests)`,
     );
     say(await storyScore(db, farm));
+    say(
+      `politeness seen by the farm: at most ${politeness.maxConcurrent} request(s) at once to one host` +
+        (options.feedsPerHost > 1 ? `, at least ${politeness.minGapMs.toFixed(0)} ms between two to one host` : ''),
+    );
 
     const raw = await rawInsertRate(dbUrl.href);
     const q = rate / raw;
@@ -228,7 +234,7 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
     if (process.env.KEEP_DB) console.log(`  kept the database ${name}`);
     else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
-    await dropKeys(redis, prefix);
+    await deleteKeysUnder(redis, prefix);
     redis.disconnect();
   }
 }
@@ -398,13 +404,4 @@ async function rawInsertRate(url: string): Promise<number> {
   } finally {
     await client.end();
   }
-}
-
-async function dropKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }

@@ -24,6 +24,7 @@ export interface UngroupedItem {
   title: string;
   canonicalUrl: string;
   creditedUrls: string[];
+  /** Empty unless the item has no title or no fingerprint (the only uses of it in grouping). */
   contentText: string;
   /** Taken when the item was stored; null for a text too short, or an item stored before that. */
   simhash: bigint | null;
@@ -34,7 +35,10 @@ export async function ungroupedItems(db: Db, feedId: number, limit: number): Pro
   const rows = await db
     .selectFrom('ungrouped_items as u')
     .innerJoin('items as i', 'i.id', 'u.item_id')
-    .select(['i.id', 'i.sort_at', 'i.title', 'i.canonical_url', 'i.credited_urls', 'i.content_text'])
+    .select(['i.id', 'i.sort_at', 'i.title', 'i.canonical_url', 'i.credited_urls'])
+    // The text is read (out of TOAST, decompressed) only where it is used: a headline for an
+    // untitled item, or a fingerprint not taken while storing.
+    .select(sql<string>`CASE WHEN i.simhash IS NULL OR i.title = '' THEN i.content_text ELSE '' END`.as('content_text'))
     .select(sql<string | null>`i.simhash::text`.as('simhash'))
     .where('u.feed_id', '=', feedId)
     .orderBy('u.item_id')

@@ -29,3 +29,16 @@ export function describeRedis(config: RedisSettings): string {
   const u = new URL(config.REDIS_URL);
   return `Redis at ${u.hostname}:${u.port || 6379}`;
 }
+
+/**
+ * Deletes every key under a prefix (a test's or a benchmark's queues and host leases). On one
+ * server only: the keys of a cluster are spread over its nodes.
+ */
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

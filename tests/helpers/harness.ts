@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
+import { deleteKeysUnder } from '../../src/queue/redis.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { createTestDb } from './test-db.js';
 
@@ -79,12 +80,7 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
 export async function dropRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
   } finally {
     redis.disconnect();
   }
