@@ -48,17 +48,40 @@ export function tokens(text: string): string[] {
 export function simhash(text: string): bigint | null {
   const words = tokens(text);
   if (words.length < MIN_TOKENS) return null;
-  const weights = new Int32Array(64);
-  for (let i = 0; i + SHINGLE <= words.length; i++) {
-    const shingle = words.slice(i, i + SHINGLE).join(' ');
-    addBits(weights, fnv1a(shingle, 0x811c9dc5), 0);
-    addBits(weights, fnv1a(shingle, 0x01000193 ^ 0x5bd1e995), 32);
+  // Each bit of the fingerprint is set when more than half of the shingles' hashes have it set
+  // (the weight +1 per set bit, -1 per clear bit, is 2 × set − shingles). Set bits are counted
+  // four positions at a time: (h >>> k) & 0x11111111 puts bits k, k+4, … in separate nibbles, so
+  // adding it into an accumulator counts 8 positions at once, for up to 15 hashes before a nibble
+  // could overflow into the next. Several times faster than a loop over 64 bits per shingle, and
+  // the same fingerprints (a unit test holds it to the plain definition).
+  const counts = new Int32Array(64);
+  const nibbles = new Int32Array(8);
+  let pending = 0;
+  const flush = () => {
+    for (let k = 0; k < 8; k++) {
+      const acc = nibbles[k]!;
+      const offset = k < 4 ? 0 : 32;
+      for (let n = 0; n < 8; n++) counts[offset + (k & 3) + 4 * n]! += (acc >>> (4 * n)) & 15;
+      nibbles[k] = 0;
+    }
+    pending = 0;
+  };
+  const shingles = words.length - SHINGLE + 1;
+  for (let i = 0; i < shingles; i++) {
+    const lo = shingleHash(words, i, 0x811c9dc5);
+    const hi = shingleHash(words, i, 0x01000193 ^ 0x5bd1e995);
+    for (let k = 0; k < 4; k++) {
+      nibbles[k]! += (lo >>> k) & 0x11111111;
+      nibbles[k + 4]! += (hi >>> k) & 0x11111111;
+    }
+    if (++pending === 15) flush();
   }
+  flush();
   let hi = 0;
   let lo = 0;
   for (let b = 0; b < 32; b++) {
-    if (weights[b]! > 0) lo |= 1 << b;
-    if (weights[b + 32]! > 0) hi |= 1 << b;
+    if (2 * counts[b]! > shingles) lo |= 1 << b;
+    if (2 * counts[b + 32]! > shingles) hi |= 1 << b;
   }
   return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
 }
@@ -88,16 +111,16 @@ export function probeKeys(hash: bigint): number[] {
   return blockKeys(hash).flatMap((key) => [key, ...Array.from({ length: BLOCK_BITS }, (_, b) => key ^ (1 << b))]);
 }
 
-function addBits(weights: Int32Array, hash: number, offset: number): void {
-  for (let b = 0; b < 32; b++) weights[offset + b]! += (hash >>> b) & 1 ? 1 : -1;
-}
-
-/** FNV-1a over UTF-16 code units with a final avalanche, so nearby strings spread over all bits. */
-function fnv1a(text: string, seed: number): number {
+/**
+ * FNV-1a over the UTF-16 code units of the shingle starting at word `at` (its words joined by one
+ * space, without building that string), with a final avalanche so nearby strings spread over all bits.
+ */
+function shingleHash(words: string[], at: number, seed: number): number {
   let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+  for (let w = at; w < at + SHINGLE; w++) {
+    if (w > at) h = Math.imul(h ^ 32, 0x01000193);
+    const word = words[w]!;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
   }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -4,7 +4,8 @@ import { readFeed } from '../../src/pipeline/read-feed.js';
 import { articleText, recurringLines } from '../../src/stories/boilerplate.js';
 import { creditedLinks, storyCredits } from '../../src/stories/credits.js';
 import { groupItem, storyReason, titlesAgree, type StoryItem } from '../../src/stories/group-item.js';
-import { blockKeys, hammingDistance, MAX_DISTANCE, probeKeys, simhash } from '../../src/stories/simhash.js';
+import { blockKeys, hammingDistance, MAX_DISTANCE, probeKeys, simhash, tokens } from '../../src/stories/simhash.js';
+import { runs } from '../helpers/property.js';
 import { seedFeed } from '../helpers/paths.js';
 import { MemoryStoryStore } from '../helpers/memory-story-store.js';
 import { storyItemsOf } from '../helpers/story-items.js';
@@ -68,6 +69,41 @@ describe('SimHash of an item text', () => {
     expect(
       hammingDistance(simhash(ja)!, simhash(ja.replace('国営メディアが伝えた', '国営通信が報じた'))!),
     ).toBeLessThanOrEqual(MAX_DISTANCE);
+  });
+
+  it('gives the fingerprints of the plain definition (weights per bit over every shingle), which stored items carry', () => {
+    // The definition, written plainly: +1 for each shingle hash with the bit set, -1 without.
+    const fnv = (text: string, seed: number) => {
+      let h = seed >>> 0;
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+      h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+      return (h ^ (h >>> 16)) >>> 0;
+    };
+    const plain = (text: string): bigint | null => {
+      const words = tokens(text);
+      if (words.length < 24) return null;
+      const weights = new Array<number>(64).fill(0);
+      for (let i = 0; i + 3 <= words.length; i++) {
+        const shingle = words.slice(i, i + 3).join(' ');
+        const halves = [fnv(shingle, 0x811c9dc5), fnv(shingle, 0x01000193 ^ 0x5bd1e995)];
+        for (let b = 0; b < 64; b++) weights[b]! += (halves[b >> 5]! >>> (b & 31)) & 1 ? 1 : -1;
+      }
+      const bits = weights.reduce((v, w, b) => (w > 0 ? v | (1n << BigInt(b)) : v), 0n);
+      return BigInt.asIntN(64, bits);
+    };
+    const word = fc.oneof(
+      fc.constantFrom('the', 'treaty', 'Россия', 'रूस', 'उत्तर', 'corée', '北朝鮮', 'ロシア', 'a', '1'),
+      fc.string({ minLength: 1, maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 400 }), (words) => {
+        const text = words.join(' ');
+        expect(simhash(text)).toBe(plain(text));
+      }),
+      { numRuns: runs(300) },
+    );
+    for (const text of [ENGLISH, OTHER_ENGLISH]) expect(simhash(text)).toBe(plain(text));
   });
 
   it('finds every fingerprint within MAX_DISTANCE by its probe keys (the index cannot miss one), and few others', () => {
