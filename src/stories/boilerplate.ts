@@ -68,11 +68,24 @@ export function lineKey(line: string): string {
     .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '');
 }
 
+/**
+ * lineKey with its answers remembered, for one batch of texts: a feed's new items are read twice
+ * (to learn its recurring lines, then to drop them), and normalizing a line is most of the cost.
+ */
+export function lineKeyMemo(): (line: string) => string {
+  const keys = new Map<string, string>();
+  return (line) => {
+    let key = keys.get(line);
+    if (key === undefined) keys.set(line, (key = lineKey(line)));
+    return key;
+  };
+}
+
 /** Lines found in at least two of these texts (a feed's recent items): its furniture. */
-export function recurringLines(texts: string[]): Set<string> {
+export function recurringLines(texts: string[], keyOf: (line: string) => string = lineKey): Set<string> {
   const count = new Map<string, number>();
   for (const text of texts) {
-    for (const key of new Set(text.split('\n').map(lineKey))) {
+    for (const key of new Set(text.split('\n').map(keyOf))) {
       if (key) count.set(key, (count.get(key) ?? 0) + 1);
     }
   }
@@ -80,11 +93,15 @@ export function recurringLines(texts: string[]): Set<string> {
 }
 
 /** The text without its furniture: lines of the known list and lines in `recurring`. */
-export function articleText(text: string, recurring: ReadonlySet<string> = new Set()): string {
+export function articleText(
+  text: string,
+  recurring: ReadonlySet<string> = new Set(),
+  keyOf: (line: string) => string = lineKey,
+): string {
   return text
     .split('\n')
     .filter((line) => {
-      const key = lineKey(line);
+      const key = keyOf(line);
       return key !== '' && !recurring.has(key) && !FURNITURE.test(key);
     })
     .join('\n');
