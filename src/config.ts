@@ -12,6 +12,9 @@ function isCidr(text: string): boolean {
   }
 }
 
+// host:port, an IPv6 address in brackets ([::1]:7000).
+const CLUSTER_NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
+
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => ['true', '1', 'yes'].includes(v));
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -30,11 +33,11 @@ const schema = z.object({
         .map((n) => n.trim())
         .filter(Boolean),
     )
-    .refine((nodes) => nodes.every((n) => /^[^\s:]+:\d{1,5}$/.test(n)), 'comma-separated host:port pairs')
+    .refine((nodes) => nodes.every((n) => CLUSTER_NODE.test(n)), 'comma-separated host:port pairs')
     .transform((nodes) =>
       nodes.map((n) => {
-        const at = n.lastIndexOf(':');
-        return { host: n.slice(0, at), port: Number(n.slice(at + 1)) };
+        const [, bracketed, host, port] = CLUSTER_NODE.exec(n)!;
+        return { host: bracketed ?? host!, port: Number(port) };
       }),
     ),
   HOST: z.string().min(1).default('127.0.0.1'),

@@ -24,10 +24,11 @@ describe('settings', () => {
   });
 
   it('when a Redis Cluster is named, then its nodes are read and the queue prefix becomes a hash tag', () => {
-    const config = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001' });
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' });
     expect(config.REDIS_CLUSTER_NODES).toEqual([
       { host: '10.0.0.1', port: 7000 },
       { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
     ]);
     expect(config.QUEUE_PREFIX).toBe('{topicwire}');
     expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:1', QUEUE_PREFIX: 'tw:{eu}' }).QUEUE_PREFIX).toBe('tw:{eu}');
