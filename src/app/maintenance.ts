@@ -7,6 +7,7 @@ import {
 } from '../db/items.repository.js';
 import { feedsWithUngroupedItems } from '../db/stories.repository.js';
 import { listTopics, pendingRetags } from '../db/topics.repository.js';
+import { analyzeTable, tableChurn, vacuumTable } from '../db/vacuum.repository.js';
 import { deleteExpiredSubscriptions } from '../db/websub.repository.js';
 import { hostOf } from '../queue/host-limiter.js';
 import { FOLLOW_UPS, jobRequest } from '../queue/job-graph.js';
@@ -106,5 +107,40 @@ export async function indexSearchBacklog(ctx: AppContext): Promise<number> {
     if (done % 10_000 < INDEX_BATCH) ctx.log.info({ items: done }, 'search index: older items keyed so far');
   }
   if (done) ctx.log.info({ items: done }, 'search index: every older item keyed');
+  return done;
+}
+
+/** After how many changes the busy tables are vacuumed (or analyzed) by the service itself. */
+export const VACUUM_AFTER = { item_bands: 50_000, ungrouped_items: 20_000 } as const;
+const ANALYZE_ITEMS_AFTER = 50_000;
+
+/**
+ * Keeps the tables that ingestion churns fit for the lookups that read them, whether or not
+ * PostgreSQL's autovacuum runs (it may be off, or minutes behind at its default thresholds):
+ * story grouping reads item_bands through a covering index, which is index-only only on vacuumed
+ * pages; ungrouped_items is a queue whose dead rows every grouping would otherwise step over; and
+ * the planner must know how many items there are. Runs on the stories queue, between groupings.
+ * Returns the tables it vacuumed or analyzed.
+ */
+export async function vacuumBusyTables(
+  { db, log }: Pick<AppContext, 'db' | 'log'>,
+  thresholds: { item_bands: number; ungrouped_items: number; items: number } = {
+    ...VACUUM_AFTER,
+    items: ANALYZE_ITEMS_AFTER,
+  },
+): Promise<string[]> {
+  const done: string[] = [];
+  for (const churn of await tableChurn(db)) {
+    const started = Date.now();
+    if (churn.table === 'items') {
+      if (churn.modifiedSinceAnalyze < Math.max(thresholds.items, churn.live / 10)) continue;
+      await analyzeTable(db, 'items');
+    } else {
+      if (churn.insertedSinceVacuum + churn.dead < thresholds[churn.table]) continue;
+      await vacuumTable(db, churn.table);
+    }
+    done.push(churn.table);
+    log.info({ ...churn, durationMs: Date.now() - started }, 'busy table vacuumed or analyzed');
+  }
   return done;
 }

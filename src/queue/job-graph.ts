@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
  *   refresh  ─ refresh-feed (feed:<id>)                   ─► group-stories when items were inserted,
  *                                                            websub-fanout when topics got new items
  *   stories  ─ group-stories (stories:<feedId>)
+ *            └ vacuum-busy-tables (every 30 s)               keeps grouping's tables vacuumed, autovacuum or not
  *   retag    ─ retag-topic (retag:<topic>:<version>)        queued when a topic's rule changes
  *            └ index-search (index-search)                   queued by the tick while older items lack search keys
  *   push     ─ websub-verify                                queued by POST /websub
@@ -72,6 +73,7 @@ export const JOBS = {
     dedupId: (d) => `stories:${d.feedId}`,
     options: RETRIED,
   }),
+  'vacuum-busy-tables': job({ queue: 'stories', payload: nothing, dedupId: () => 'vacuum-busy-tables' }),
   'retag-topic': job({
     queue: 'retag',
     payload: z.object({ topicId: id, version: z.number().int().nonnegative() }),
@@ -127,6 +129,8 @@ export const FOLLOW_UPS = {
   },
 };
 
+const VACUUM_EVERY_MS = 30_000;
+
 /** A recurring job: BullMQ job schedulers, upserted at start and again whenever Redis lost them. */
 export interface Schedule {
   id: string;
@@ -142,6 +146,7 @@ export function schedules(config: Config): Schedule[] {
       repeat: { every: config.SCHEDULER_EVERY_MS },
     },
     { id: 'prune-items', job: jobRequest('prune-items', {}), repeat: { pattern: '17 3 * * *', tz: 'UTC' } },
+    { id: 'vacuum-busy-tables', job: jobRequest('vacuum-busy-tables', {}), repeat: { every: VACUUM_EVERY_MS } },
     // Pushes are queued right after each poll; this picks up what a crash left in the outbox.
     {
       id: 'websub-fanout',

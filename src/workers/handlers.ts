@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import { pollFeed } from '../app/ingestion.js';
-import { indexSearchBacklog, pollDueFeeds, pruneItems } from '../app/maintenance.js';
+import { indexSearchBacklog, pollDueFeeds, pruneItems, vacuumBusyTables } from '../app/maintenance.js';
 import { groupFeedStories } from '../app/stories.js';
 import { retagTopic } from '../app/topics.js';
 import { deliver, fanOut, FinalDeliveryError, verifyIntent } from '../app/websub.js';
@@ -22,6 +22,7 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     'retag-topic': async (data) => void (await retagTopic(ctx, data)),
     'prune-items': () => pruneItems(ctx),
     'index-search': async () => void (await indexSearchBacklog(ctx)),
+    'vacuum-busy-tables': async () => void (await vacuumBusyTables(ctx)),
     'websub-verify': (intent) => final(verifyIntent(ctx, intent)),
     'websub-fanout': () => fanOut(ctx),
     'websub-deliver': (data) => final(deliver(ctx, data)),
