@@ -144,3 +144,17 @@ export async function vacuumBusyTables(
   }
   return done;
 }
+
+/**
+ * vacuumBusyTables at most once every `everyMs` in this process, for the grouping job to call
+ * after each feed: during a large ingest its scheduled run waits behind thousands of queued
+ * groupings, exactly while the tables churn most.
+ */
+export function vacuumBusyTablesEvery(ctx: Pick<AppContext, 'db' | 'log'>, everyMs: number): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last < everyMs) return;
+    last = Date.now();
+    await vacuumBusyTables(ctx);
+  };
+}

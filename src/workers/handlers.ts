@@ -1,12 +1,20 @@
 import { UnrecoverableError } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import { pollFeed } from '../app/ingestion.js';
-import { indexSearchBacklog, pollDueFeeds, pruneItems, vacuumBusyTables } from '../app/maintenance.js';
+import {
+  indexSearchBacklog,
+  pollDueFeeds,
+  pruneItems,
+  vacuumBusyTables,
+  vacuumBusyTablesEvery,
+} from '../app/maintenance.js';
 import { groupFeedStories } from '../app/stories.js';
 import { retagTopic } from '../app/topics.js';
 import { deliver, fanOut, FinalDeliveryError, verifyIntent } from '../app/websub.js';
 import type { HostLimiter } from '../queue/host-limiter.js';
 import type { Handlers } from '../queue/queues.js';
+
+const VACUUM_BETWEEN_GROUPINGS_MS = 30_000;
 
 /**
  * One handler per job name (a job without one is a type error), each a thin adapter over a use
@@ -15,10 +23,14 @@ import type { Handlers } from '../queue/queues.js';
  * (database, Redis, a bug) or a subscriber's callback that may answer later.
  */
 export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
+  const vacuumIfDue = vacuumBusyTablesEvery(ctx, VACUUM_BETWEEN_GROUPINGS_MS);
   return {
     'poll-due-feeds': async () => void (await pollDueFeeds(ctx)),
     'refresh-feed': async ({ feedId }) => void (await pollFeed(ctx, feedId, hosts)),
-    'group-stories': async ({ feedId }) => void (await groupFeedStories(feedId, ctx)),
+    'group-stories': async ({ feedId }) => {
+      await groupFeedStories(feedId, ctx);
+      await vacuumIfDue();
+    },
     'retag-topic': async (data) => void (await retagTopic(ctx, data)),
     'prune-items': () => pruneItems(ctx),
     'index-search': async () => void (await indexSearchBacklog(ctx)),
