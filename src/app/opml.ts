@@ -1,7 +1,7 @@
 import * as feeds from '../db/feeds.repository.js';
 import * as imports from '../db/imports.repository.js';
 import { addressPolicy } from '../fetch-options.js';
-import { acceptableUrl } from '../pipeline/fetch/address-guard.js';
+import { acceptableUrlUnresolved } from '../pipeline/fetch/address-guard.js';
 import { isFeedError } from '../pipeline/feed-error.js';
 import { buildOpml, parseOpml } from '../pipeline/parse/opml.js';
 import type { AppContext } from './context.js';
@@ -18,9 +18,10 @@ export interface OpmlImport {
 
 /**
  * Subscribes to the feeds an OPML file lists (folders and categories become feed tags): each one
- * added, skipped (already there, listed twice) or refused (not an http(s) URL, a private address),
- * with the reason. New feeds are due at once and polled by the scheduler, not here: a file of a
- * thousand feeds must not hold the request for their fetches. A document that is not OPML, or
+ * added, skipped (already there, listed twice) or refused (not an http(s) URL, a private IP
+ * address), with the reason; host names are resolved (and private ones refused) at the first
+ * poll. New feeds are due at once and polled by the scheduler, not here: a file of a thousand
+ * feeds must not hold the request for their lookups and fetches. A document that is not OPML, or
  * is cut off, is refused as a whole (not_opml).
  */
 export async function importOpml(ctx: AppContext, text: string): Promise<OpmlImport> {
@@ -34,10 +35,13 @@ export async function importOpml(ctx: AppContext, text: string): Promise<OpmlImp
   }
   const result: Omit<OpmlImport, 'id'> = { added: [], skipped: [], refused: [] };
   const seen = new Set<string>();
+  const accepted: { url: string; title: string; siteUrl: string; tags: string[] }[] = [];
   for (const entry of listed) {
     let url: string;
     try {
-      url = (await acceptableUrl(entry.url, addressPolicy(ctx.config))).href;
+      // Host names are not resolved here: a thousand lookups would hold the request for
+      // seconds. A name that leads to a private address is refused at the feed's first poll.
+      url = acceptableUrlUnresolved(entry.url, addressPolicy(ctx.config)).href;
     } catch (err) {
       if (!isFeedError(err)) throw err;
       result.refused.push({ url: entry.url, reason: err.message });
@@ -48,12 +52,12 @@ export async function importOpml(ctx: AppContext, text: string): Promise<OpmlImp
       continue;
     }
     seen.add(url);
-    const { feed, created } = await feeds.insertFeed(ctx.db, url, ctx.config.POLL_INTERVAL_SECONDS, {
-      title: entry.title,
-      siteUrl: entry.siteUrl,
-      tags: entry.tags,
-    });
-    if (created) result.added.push({ id: feed.id, url });
+    accepted.push({ url, title: entry.title, siteUrl: entry.siteUrl, tags: entry.tags });
+  }
+  const stored = await feeds.insertFeeds(ctx.db, accepted, ctx.config.POLL_INTERVAL_SECONDS);
+  for (const { url } of accepted) {
+    const feed = stored.get(url)!;
+    if (feed.created) result.added.push({ id: feed.id, url });
     else result.skipped.push({ url, reason: `already subscribed as feed ${feed.id}` });
   }
   const { id } = await imports.insertImport(

@@ -41,6 +41,46 @@ export async function insertFeed(
   };
 }
 
+/**
+ * Subscribes to many feeds at once (an OPML import), due now: a statement per thousand. Returns
+ * each URL's feed id and whether this call created it (false: it was there already).
+ */
+export async function insertFeeds(
+  db: Db,
+  entries: { url: string; title: string; siteUrl: string; tags: string[] }[],
+  intervalSeconds: number,
+): Promise<Map<string, { id: number; created: boolean }>> {
+  const result = new Map<string, { id: number; created: boolean }>();
+  for (let at = 0; at < entries.length; at += 1000) {
+    const batch = entries.slice(at, at + 1000);
+    const created = await db
+      .insertInto('feeds')
+      .values(
+        batch.map((e) => ({
+          url: e.url,
+          interval_seconds: intervalSeconds,
+          etag: null,
+          last_modified: null,
+          last_error: null,
+          disabled_reason: null,
+          title: e.title,
+          site_url: e.siteUrl,
+          tags: e.tags,
+        })),
+      )
+      .onConflict((oc) => oc.column('url').doNothing())
+      .returning(['id', 'url'])
+      .execute();
+    for (const row of created) result.set(row.url, { id: row.id, created: true });
+    const existing = batch.filter((e) => !result.has(e.url)).map((e) => e.url);
+    if (existing.length) {
+      const rows = await db.selectFrom('feeds').select(['id', 'url']).where('url', 'in', existing).execute();
+      for (const row of rows) result.set(row.url, { id: row.id, created: false });
+    }
+  }
+  return result;
+}
+
 export async function findFeedByUrl(db: Db, url: string): Promise<FeedRow | undefined> {
   return db.selectFrom('feeds').selectAll().where('url', '=', url).executeTakeFirst();
 }

@@ -318,6 +318,27 @@ describe('fetching feeds that push back', () => {
           message: expect.stringMatching(/private or reserved/),
         });
       }
+
+      // An OPML import refuses private IP literals at once; a host name is resolved at its first
+      // poll (not while the import's request waits), which the guard then refuses.
+      const opml = `<opml version="2.0"><body>
+        <outline text="literal" xmlUrl="http://169.254.169.254/feed"/>
+        <outline text="named" xmlUrl="http://localhost:65000/named.rss"/>
+      </body></opml>`;
+      const imported = await strict.api('POST', '/api/v1/opml', opml, { 'content-type': 'text/x-opml' });
+      expect(imported.body.refused).toEqual([
+        { url: 'http://169.254.169.254/feed', reason: expect.stringMatching(/private or reserved/) },
+      ]);
+      expect(imported.body.added.map((a: any) => a.url)).toEqual(['http://localhost:65000/named.rss']);
+      const named = await eventually(
+        async () => {
+          const feed = (await strict.api('GET', `/api/v1/feeds/${imported.body.added[0].id}`)).body.feed;
+          return feed.lastErrorCode ? feed : null;
+        },
+        10_000,
+        'the first poll of the named feed',
+      );
+      expect(named.lastErrorCode).toBe('blocked_address');
     } finally {
       await strict.stop();
     }

@@ -111,6 +111,17 @@ export async function assertFetchable(url: URL, policy: AddressPolicy): Promise<
  * Throws FeedError: "invalid_url", or the refusal's code.
  */
 export async function acceptableUrl(text: string, policy: AddressPolicy): Promise<URL> {
+  const url = acceptableUrlUnresolved(text, policy);
+  await assertFetchable(url, policy);
+  return url;
+}
+
+/**
+ * acceptableUrl without resolving the host name (an IP literal is still checked): for many URLs at
+ * once (an OPML import), whose names are resolved, and refused if private, at their first poll:
+ * the fetcher checks every connection it makes.
+ */
+export function acceptableUrlUnresolved(text: string, policy: AddressPolicy): URL {
   let url: URL;
   try {
     url = new URL(text.trim());
@@ -118,6 +129,6 @@ export async function acceptableUrl(text: string, policy: AddressPolicy): Promis
     throw new FeedError('invalid_url', `not an absolute URL: ${text}`);
   }
   url.hash = '';
-  await assertFetchable(url, policy);
+  checkUrlAllowed(url, policy);
   return url;
 }
