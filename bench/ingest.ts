@@ -314,12 +314,10 @@ async function topicRule(api: (method: string, route: string) => Promise<Respons
 
 /** Items per second over the first and the last tenth of the feeds, by when each feed's first poll was stored. */
 async function flatness(db: Db, t0: number): Promise<{ first: number; last: number; ratio: number }> {
-  const rows = // When each feed's first poll was stored (its oldest items' fetch time): a feed's last success
-    // moves on with its later polls, which begin within minutes (POLL_MIN_SECONDS) of a long run.
-    (
-      await sql<{ done: Date; items: number }>`
-      SELECT min(fetched_at) AS done, count(*)::int AS items FROM items GROUP BY feed_id ORDER BY 1`.execute(db)
-    ).rows;
+  // When each feed's first poll was stored (its oldest items' fetch time): a feed's last success
+  // moves on with its later polls, which begin within minutes (POLL_MIN_SECONDS) of a long run.
+  const { rows } = await sql<{ done: Date; items: number }>`
+    SELECT min(fetched_at) AS done, count(*)::int AS items FROM items GROUP BY feed_id ORDER BY 1`.execute(db);
   const tenth = Math.max(1, Math.floor(rows.length / 10));
   const first = rows.slice(0, tenth);
   const last = rows.slice(rows.length - tenth);
