@@ -17,6 +17,16 @@ const CLUSTER_NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => ['true', '1', 'yes'].includes(v));
 const int = (min: number) => z.coerce.number().int().min(min);
+/** "a, b,c" as ['a', 'b', 'c']; unset or empty as []. */
+const commaList = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  );
 
 /** Every setting, with its default: the only reader of process.env. */
 const schema = z.object({
@@ -24,15 +34,7 @@ const schema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   // A Redis Cluster instead of one server: some of its nodes as "host:port,host:port" (the rest
   // are discovered). REDIS_URL is then unused.
-  REDIS_CLUSTER_NODES: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((n) => n.trim())
-        .filter(Boolean),
-    )
+  REDIS_CLUSTER_NODES: commaList
     .refine((nodes) => nodes.every((n) => CLUSTER_NODE.test(n)), 'comma-separated host:port pairs')
     .transform((nodes) =>
       nodes.map((n) => {
@@ -46,16 +48,10 @@ const schema = z.object({
   API_TOKEN: z.string().default(''),
   PUBLIC_URL: z.string().url().optional(),
   FETCH_ALLOW_PRIVATE: bool.default(false),
-  FETCH_ALLOW_ADDRESSES: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean),
-    )
-    .refine((list) => list.every((c) => isCidr(c)), 'comma-separated addresses or CIDR ranges'),
+  FETCH_ALLOW_ADDRESSES: commaList.refine(
+    (list) => list.every((c) => isCidr(c)),
+    'comma-separated addresses or CIDR ranges',
+  ),
   RETENTION_DAYS: int(0).default(0),
   RETAG_WINDOW_DAYS: z.coerce.number().positive().default(30),
   STORY_WINDOW_HOURS: z.coerce.number().positive().default(72),
