@@ -3,7 +3,26 @@ import type { Db } from './database.js';
 import { lockStories } from './stories.repository.js';
 import type { FeedErrorCode } from '../pipeline/feed-error.js';
 import type { FeedHints } from '../pipeline/types.js';
-import type { FeedRow, FeedUpdate } from './schema.js';
+import type { FeedRow, FeedUpdate, NewFeed } from './schema.js';
+
+/** A feed not yet polled, as insertFeed and insertFeeds store it (due now unless claimed). */
+function newFeedRow(
+  url: string,
+  intervalSeconds: number,
+  extra: { title?: string; siteUrl?: string; tags?: string[] },
+): NewFeed {
+  return {
+    url,
+    interval_seconds: intervalSeconds,
+    etag: null,
+    last_modified: null,
+    last_error: null,
+    disabled_reason: null,
+    title: extra.title ?? '',
+    site_url: extra.siteUrl ?? '',
+    tags: extra.tags ?? [],
+  };
+}
 
 /**
  * Subscribes to a URL; an existing subscription to the same URL is returned instead of a duplicate.
@@ -20,15 +39,7 @@ export async function insertFeed(
   const inserted = await db
     .insertInto('feeds')
     .values({
-      url,
-      interval_seconds: intervalSeconds,
-      etag: null,
-      last_modified: null,
-      last_error: null,
-      disabled_reason: null,
-      title: extra.title ?? '',
-      site_url: extra.siteUrl ?? '',
-      tags: extra.tags ?? [],
+      ...newFeedRow(url, intervalSeconds, extra),
       ...(claimed ? { next_poll_at: claimed, claimed_until: claimed } : {}),
     })
     .onConflict((oc) => oc.column('url').doNothing())
@@ -55,19 +66,7 @@ export async function insertFeeds(
     const batch = entries.slice(at, at + 1000);
     const created = await db
       .insertInto('feeds')
-      .values(
-        batch.map((e) => ({
-          url: e.url,
-          interval_seconds: intervalSeconds,
-          etag: null,
-          last_modified: null,
-          last_error: null,
-          disabled_reason: null,
-          title: e.title,
-          site_url: e.siteUrl,
-          tags: e.tags,
-        })),
-      )
+      .values(batch.map((e) => newFeedRow(e.url, intervalSeconds, e)))
       .onConflict((oc) => oc.column('url').doNothing())
       .returning(['id', 'url'])
       .execute();
