@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -14,14 +13,8 @@ import { deleteKeysUnder } from '../src/queue/redis.js';
 import { upsertItems } from '../src/db/items.repository.js';
 import type { NewItem } from '../src/db/schema.js';
 import { prng, vocab, zipf } from './rules.js';
+import { ADMIN_URL, ROOT } from './env.js';
 
-const ROOT = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-})();
-// BENCH_PG_URL: another cluster, e.g. one started with pg_stat_statements to see where PostgreSQL's time goes.
-const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const FEEDS = 1000;
 const GAP_MS = 2_000;
 /** Two words of the items' vocabulary: a common one and one in a few percent of the items. */

@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -14,14 +12,8 @@ import { serveFarm, type Farm } from './farm.js';
 import { cpuSeconds, peakMemoryMiB, postgresCpuSeconds, redisCpuSeconds } from './procs.js';
 import { quantile } from './quantile.js';
 import { makeRules, prng } from './rules.js';
+import { ADMIN_URL, ROOT } from './env.js';
 
-const ROOT = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-})();
-// BENCH_PG_URL: another cluster, e.g. one started with pg_stat_statements to see where PostgreSQL's time goes.
-const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = 'bench';
 const TOPICS = 100;

@@ -1,22 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { htmlToText } from '../src/pipeline/html.js';
 import { compileTopics, matchItem, type MatchableItem } from '../src/rules/compile.js';
 import { referenceMatcher } from '../src/rules/reference.js';
 import { foldText, words } from '../src/rules/text.js';
+import { ROOT } from './env.js';
 
 /**
  * Topic matching throughput (issue 3): items of ~7 KB of UTF-8 text, half Hindi, half English; T topics
  * of ~10 terms. Side by side in one process: (a) a naive baseline, one regular expression per term
  * per topic; (b) the compiled matcher on the item's text; (c) the whole step, item HTML → text → tags.
  */
-// The project's root holds package.json: one level up from bench/, two from dist/bench/ (compiled).
-const ROOT = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-})();
 // Real English words come from a feed corpus when one is given (CORPUS_DIR: the figures in
 // docs/benchmarks.md were measured with the team's corpus), else from the repository's own
 // fixtures, a smaller vocabulary (the rest is made-up words either way).
