@@ -18,6 +18,15 @@ describe('isPublicAddress', () => {
     '::ffff:127.0.0.1',
     '::ffff:10.0.0.1',
     '64:ff9b::a00:1',
+    // IPv4-compatible (deprecated ::/96): the socket reaches the embedded IPv4 address.
+    '::127.0.0.1',
+    '::7f00:1',
+    '::10.0.0.1',
+    '::93.184.216.34',
+    // Outside global unicast (2000::/3): discard, site-local, unassigned.
+    '100::1',
+    'fec0::1',
+    '4000::1',
     'not-an-ip',
   ])('refuses %s', (address) => {
     expect(isPublicAddress(address)).toBe(false);
@@ -36,6 +45,13 @@ describe('checkUrlAllowed', () => {
     );
     expect(() => checkUrlAllowed(new URL('http://127.0.0.1/'), { allowPrivate: true })).not.toThrow();
   });
+
+  it.each(['http://[::127.0.0.1]/', 'http://[::7f00:1]:8080/feed', 'http://[::a9fe:a9fe]/latest/meta-data/'])(
+    'refuses the IPv4-compatible IPv6 literal %s',
+    (url) => {
+      expect(() => checkUrlAllowed(new URL(url), { allowPrivate: false })).toThrow(/private or reserved/);
+    },
+  );
 });
 
 describe('isAllowedAddress with an allow list', () => {

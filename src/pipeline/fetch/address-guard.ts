@@ -2,16 +2,25 @@ import dns from 'node:dns';
 import ipaddr from 'ipaddr.js';
 import { FeedError } from '../types.js';
 
+// IPv6's global unicast space: everything outside it (IPv4-compatible ::/96, which ipaddr.js calls
+// unicast and sockets route to the embedded IPv4 address; site-local; unassigned) is refused.
+const GLOBAL_UNICAST_V6: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('2000::'), 3];
+
 /**
  * Whether an address may be fetched: only global unicast. Loopback, private, link-local (and the
  * cloud metadata address), CGNAT, multicast, broadcast, unique-local, and the IPv6 forms that
- * embed an IPv4 address (mapped, NAT64, 6to4, Teredo) are refused, ranges as ipaddr.js knows them.
+ * embed an IPv4 address (mapped, IPv4-compatible, NAT64, 6to4, Teredo) are refused, ranges as
+ * ipaddr.js knows them; in IPv6 only 2000::/3 is considered at all.
  */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6') {
+    // ipaddr.js reads "::1.2.3.4" (IPv4-compatible) as mapped; URLs and sockets do not.
+    if (address.includes('.') && !/^(0{0,4}:){0,5}:?ffff:/i.test(address)) return false;
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+    else if (!v6.match(GLOBAL_UNICAST_V6)) return false;
   }
   return parsed.range() === 'unicast';
 }
