@@ -1,11 +1,15 @@
 import { z } from 'zod';
+import { nulPath } from '../app/input.js';
 import { HttpError } from './http-error.js';
 
 /** Parses request input with a schema; a 400 names every field that is wrong and why. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'path'): z.infer<S> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }));
+  const nul = nulPath(input);
+  const result = nul === null ? schema.safeParse(input ?? {}) : null;
+  if (result?.success) return result.data;
+  const problems = result
+    ? result.error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }))
+    : [{ field: nul || where, message: 'NUL characters are not accepted' }];
   const summary = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
   throw new HttpError(400, 'invalid_request', `invalid ${where}: ${summary}`, problems);
 }
@@ -18,3 +22,16 @@ export const storiesParam = z
   .default('true')
   .transform((v) => v === 'true');
 export const langParam = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/, 'a language tag such as en or hi-IN');
+
+// What PostgreSQL's timestamptz and every client can take: years 1 to 9999.
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Whether a time is one the database and clients can hold (an Invalid Date is not). */
+export const isStorableTime = (ms: number) => ms >= EARLIEST && ms <= LATEST;
+
+/** `since`, `until`: an ISO-8601 date or date-time from year 1 to 9999. */
+export const dateParam = z
+  .string()
+  .refine((s) => isStorableTime(Date.parse(s)), 'an ISO-8601 date or date-time, years 1 to 9999')
+  .transform((s) => new Date(s));

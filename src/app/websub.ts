@@ -57,7 +57,7 @@ export async function requestSubscription(
       `hub.topic must be a topic feed of this hub (…/topics/<slug>/feed.atom|rss|json), not ${body['hub.topic']}`,
     );
   }
-  const slug = decodeURIComponent(match[1]!);
+  const slug = decodeSlug(match[1]!);
   const topic = await getTopicBySlug(ctx.db, slug);
   if (!topic) throw new AppError('not_found', `no topic "${slug}"`);
   const callback = await acceptUrl(ctx.config, body['hub.callback']);
@@ -161,4 +161,16 @@ export async function deliver(
     throw new FeedError('callback_error', `callback answered HTTP ${answer.status}`, { status: answer.status });
   }
   dlog.debug('websub delivery accepted');
+}
+
+/** A topic slug as it appears, percent-encoded, in a topic feed URL; malformed encoding is the caller's error. */
+function decodeSlug(encoded: string): string {
+  let slug: string;
+  try {
+    slug = decodeURIComponent(encoded);
+  } catch {
+    throw new AppError('invalid_request', `hub.topic: malformed percent-encoding in the topic slug "${encoded}"`);
+  }
+  if (slug.includes('\0')) throw new AppError('invalid_request', 'hub.topic: NUL characters are not accepted');
+  return slug;
 }

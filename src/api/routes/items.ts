@@ -6,20 +6,16 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { jsonResponse, sendReady, type CachedReads } from '../cached-reads.js';
 import type { ApiDeps } from '../deps.js';
 import { itemToDto } from '../dto.js';
-import { langParam, storiesParam, validate } from '../validate.js';
+import { dateParam, langParam, storiesParam, validate } from '../validate.js';
 
-const date = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 date or date-time')
-  .transform((s) => new Date(s));
 const itemId = z.object({ id: z.coerce.number().int().positive() });
 const listQuery = z
   .object({
     topic: z.string().min(1).optional(),
     feed: z.coerce.number().int().positive().optional(),
     q: z.string().trim().min(1).max(200).optional(),
-    since: date.optional(),
-    until: date.optional(),
+    since: dateParam.optional(),
+    until: dateParam.optional(),
     lang: langParam.optional(),
     stories: storiesParam,
     prefer_lang: langParam.optional(),
