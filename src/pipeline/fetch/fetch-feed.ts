@@ -171,8 +171,9 @@ const MAX_RETRY_AFTER_SECONDS = 7 * 86400;
 export function retryAfter(value: string | null, now = Date.now()): number | null {
   if (!value) return null;
   const text = value.trim();
+  // Digits beyond any number (Infinity) still say "a long time": the cap, not an invalid date.
   const seconds = /^\d+$/.test(text) ? Number(text) : Math.round((Date.parse(text) - now) / 1000);
-  return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, seconds)) : null;
+  return Number.isNaN(seconds) ? null : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, seconds));
 }
 
 function toFeedError(err: unknown, opts: FetchOptions): FeedError {
