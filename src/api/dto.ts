@@ -1,3 +1,4 @@
+import { maskUrl, maskUrlsIn } from '../pipeline/fetch/url-secrets.js';
 import type { ItemWithTopics } from '../db/items.repository.js';
 import type { PollOutcome } from '../app/ingestion.js';
 import type { FeedRow, TopicRow } from '../db/schema.js';
@@ -6,10 +7,15 @@ import type { FeedRow, TopicRow } from '../db/schema.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function feedToDto(f: FeedRow) {
+/**
+ * A feed as the API shows it. Its URL may hold credentials or an API key, kept for fetching:
+ * readers see them masked (and in errors too); `reveal` (an admin's request) shows them.
+ */
+export function feedToDto(f: FeedRow, reveal = false) {
+  const shown = reveal ? (text: string) => text : maskUrlsIn;
   return {
     id: f.id,
-    url: f.url,
+    url: reveal ? f.url : maskUrl(f.url),
     siteUrl: f.site_url,
     title: f.title,
     description: f.description,
@@ -22,10 +28,10 @@ export function feedToDto(f: FeedRow) {
     lastPolledAt: iso(f.last_polled_at),
     lastSuccessAt: iso(f.last_success_at),
     errorCount: f.error_count,
-    lastError: f.last_error,
+    lastError: f.last_error === null ? null : shown(f.last_error),
     lastErrorCode: f.last_error_code,
     lastErrorAt: iso(f.last_error_at),
-    disabledReason: f.disabled_reason,
+    disabledReason: f.disabled_reason === null ? null : shown(f.disabled_reason),
     createdAt: iso(f.created_at),
   };
 }

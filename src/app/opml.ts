@@ -2,6 +2,7 @@ import * as feeds from '../db/feeds.repository.js';
 import * as imports from '../db/imports.repository.js';
 import { addressPolicy } from '../fetch-options.js';
 import { acceptableUrlUnresolved } from '../pipeline/fetch/address-guard.js';
+import { maskUrl } from '../pipeline/fetch/url-secrets.js';
 import { isFeedError } from '../pipeline/feed-error.js';
 import { buildOpml, parseOpml } from '../pipeline/parse/opml.js';
 import type { AppContext } from './context.js';
@@ -116,11 +117,14 @@ export async function importProgress(ctx: AppContext, id: unknown): Promise<Impo
   };
 }
 
-/** Every feed as OPML 2.0, one folder per first tag (re-imports to the same set). */
-export async function exportOpml(ctx: AppContext): Promise<string> {
+/**
+ * Every feed as OPML 2.0, one folder per first tag (re-imports to the same set). `maskSecrets`
+ * for readers: credentials and keys in feed URLs masked (the file then does not re-import them).
+ */
+export async function exportOpml(ctx: AppContext, { maskSecrets }: { maskSecrets: boolean }): Promise<string> {
   const all = await feeds.listFeeds(ctx.db);
   return buildOpml(
-    all.map((f) => ({ url: f.url, title: f.title, siteUrl: f.site_url, tags: f.tags })),
+    all.map((f) => ({ url: maskSecrets ? maskUrl(f.url) : f.url, title: f.title, siteUrl: f.site_url, tags: f.tags })),
     'topicwire subscriptions',
   );
 }

@@ -84,7 +84,8 @@ export async function opmlCommand([action, file, ...rest]: string[], ctx: CliCon
     return 0;
   }
   if (action === 'export' && rest.length === 0) {
-    const opml = await exportOpml(ctx);
+    // The operator's own export: feed URLs as stored, credentials included, to move them elsewhere.
+    const opml = await exportOpml(ctx, { maskSecrets: false });
     if (file) {
       await writeFile(file, opml);
       out(`wrote ${file}`);

@@ -1,7 +1,7 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { addFeed, discoverFeedsAt, getFeed, listFeeds, refreshFeed, removeFeed, updateFeed } from '../../app/feeds.js';
-import { requireToken } from '../auth.js';
+import { isAdmin, requireToken } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { feedToDto, pollToDto } from '../dto.js';
 
@@ -12,8 +12,11 @@ export function feedsRouter(ctx: ApiDeps): Router {
   const write = requireToken(ctx.config.API_TOKEN);
   const r = Router();
 
-  r.get('/', async (_req, res) => {
-    res.json({ feeds: (await listFeeds(ctx)).map(feedToDto) });
+  // Writes are an admin's (the token): they see what they stored, unmasked.
+  const reveal = (req: Request) => isAdmin(req, ctx.config.API_TOKEN);
+
+  r.get('/', async (req, res) => {
+    res.json({ feeds: (await listFeeds(ctx)).map((f) => feedToDto(f, reveal(req))) });
   });
 
   // {"url"} subscribes (the URL's fetch is the first poll); {"url", "discover": true} only lists
@@ -27,7 +30,7 @@ export function feedsRouter(ctx: ApiDeps): Router {
     }
     const added = await addFeed(ctx, body);
     res.status(added.created ? 201 : 200).json({
-      feed: feedToDto(added.feed),
+      feed: feedToDto(added.feed, true),
       created: added.created,
       ...(added.created ? { firstPoll: pollToDto(added.firstPoll) } : {}),
       ...(added.created && added.discoveredFrom ? { discoveredFrom: added.discoveredFrom } : {}),
@@ -35,11 +38,11 @@ export function feedsRouter(ctx: ApiDeps): Router {
   });
 
   r.get('/:id', async (req, res) => {
-    res.json({ feed: feedToDto(await getFeed(ctx, req.params.id)) });
+    res.json({ feed: feedToDto(await getFeed(ctx, req.params.id), reveal(req)) });
   });
 
   r.patch('/:id', write, async (req, res) => {
-    res.json({ feed: feedToDto(await updateFeed(ctx, req.params.id, req.body)) });
+    res.json({ feed: feedToDto(await updateFeed(ctx, req.params.id, req.body), true) });
   });
 
   r.delete('/:id', write, async (req, res) => {
@@ -48,7 +51,7 @@ export function feedsRouter(ctx: ApiDeps): Router {
   });
 
   r.post('/:id/refresh', write, async (req, res) => {
-    res.status(202).json({ feed: feedToDto(await refreshFeed(ctx, req.params.id)) });
+    res.status(202).json({ feed: feedToDto(await refreshFeed(ctx, req.params.id), true) });
   });
 
   return r;

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { exportOpml, importOpml, importProgress } from '../../app/opml.js';
-import { requireToken } from '../auth.js';
+import { isAdmin, requireToken } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { requireBodyType } from '../http-error.js';
 
@@ -14,11 +14,11 @@ const opmlBody = express.text({ type: OPML_TYPES, limit: '5mb' });
 export function opmlRouter(ctx: ApiDeps): Router {
   const r = Router();
 
-  r.get('/', async (_req, res) => {
+  r.get('/', async (req, res) => {
     res
       .type('text/x-opml; charset=utf-8')
       .attachment('topicwire.opml')
-      .send(await exportOpml(ctx));
+      .send(await exportOpml(ctx, { maskSecrets: !isAdmin(req, ctx.config.API_TOKEN) }));
   });
 
   r.post(

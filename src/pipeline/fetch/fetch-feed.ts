@@ -1,5 +1,6 @@
 import { Agent, fetch, type Response } from 'undici';
 import { checkUrlAllowed, guardedLookup, type AddressPolicy } from './address-guard.js';
+import { splitCredentials } from './url-secrets.js';
 import { FeedError } from '../feed-error.js';
 
 export interface FetchOptions {
@@ -67,7 +68,10 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
       };
       if (opts.etag) headers['if-none-match'] = opts.etag;
       if (opts.lastModified) headers['if-modified-since'] = opts.lastModified;
-      const res = await fetch(target, { headers, redirect: 'manual', signal, dispatcher: agentFor(opts) });
+      // user:password@ in a feed URL is HTTP Basic, sent to that URL's origin only (see redirects).
+      const { url: bare, authorization } = splitCredentials(target);
+      if (authorization) headers.authorization = authorization;
+      const res = await fetch(bare, { headers, redirect: 'manual', signal, dispatcher: agentFor(opts) });
 
       if (res.status >= 300 && res.status < 400 && res.status !== 304) {
         await res.body?.cancel();
@@ -76,7 +80,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
           throw new FeedError('bad_redirect', `HTTP ${res.status} without a Location header`, { status: res.status });
         if (hop >= opts.maxRedirects)
           throw new FeedError('too_many_redirects', `more than ${opts.maxRedirects} redirects`);
-        current = new URL(location, target).href;
+        current = redirectTarget(location, target);
         permanentSoFar &&= res.status === 301 || res.status === 308;
         if (permanentSoFar) movedTo = current;
         continue;
@@ -104,6 +108,16 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
   } catch (err) {
     throw toFeedError(err, opts);
   }
+}
+
+/** Where a redirect leads; the credentials of the URL it came from follow it on the same origin only. */
+function redirectTarget(location: string, from: URL): string {
+  const next = new URL(location, from);
+  if (next.origin === from.origin && !next.username && !next.password) {
+    next.username = from.username;
+    next.password = from.password;
+  }
+  return next.href;
 }
 
 function parseUrl(url: string): URL {
