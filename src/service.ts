@@ -77,6 +77,11 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
     server = listening;
     await new Promise<void>((resolve, reject) => listening.once('listening', resolve).once('error', reject));
     log.info({ host: config.HOST, port: (listening.address() as AddressInfo).port }, 'API listening');
+    if (!config.PUBLIC_URL) {
+      log.warn(
+        "PUBLIC_URL is unset: topic feed links follow each request's Host header and those feeds are not shareable by caches; set it to the address readers use",
+      );
+    }
   }
 
   return {

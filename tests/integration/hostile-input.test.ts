@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -76,5 +77,55 @@ describe('hostile and odd API input', () => {
   ])('when a WebSub request carries %s, then it is refused with a 4xx', async (_what, form) => {
     const res = await h.api('POST', '/websub', form, { 'content-type': 'application/x-www-form-urlencoded' });
     expectClearRefusal(res);
+  });
+
+  // fetch() will not send a Host of our choosing; node:http will.
+  const getWithHost = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const url = new URL(h.baseUrl + path);
+      http
+        .get({ host: url.hostname, port: url.port, path, headers }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+        })
+        .on('error', reject);
+    });
+
+  it('when PUBLIC_URL is unset and a client sends its own Host, then the feed carrying its links is private to that client', async () => {
+    const res = await getWithHost('/topics/world/feed.atom', { host: 'evil.example' });
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toMatch(/^private/);
+    expect(res.headers.vary).toMatch(/Host/);
+    const other = await getWithHost('/topics/world/feed.atom', { host: 'news.example:8080' });
+    expect(other.body).toContain('http://news.example:8080/topics/world/feed.atom');
+    expect(other.body).not.toContain('evil.example');
+  });
+
+  it('when the Host header is not a host name, then it is refused, not written into the feed', async () => {
+    const res = await getWithHost('/topics/world/feed.atom', { host: 'a"><script>x</script>' });
+    expect(res.status).toBe(400);
+    expect(res.body).not.toContain('<script>');
+  });
+});
+
+describe('topic feeds with PUBLIC_URL set', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ PUBLIC_URL: 'https://news.example.org' });
+    await h.api('POST', '/api/v1/topics', { slug: 'world', name: 'World', rule: 'world' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('when a client sends another Host or X-Forwarded-Host, then the links stay PUBLIC_URL and the feed is publicly cacheable', async () => {
+    const res = await fetch(`${h.baseUrl}/topics/world/feed.atom`, {
+      headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'gopher' },
+    });
+    const body = await res.text();
+    expect(body).toContain('https://news.example.org/topics/world/feed.atom');
+    expect(body).not.toContain('evil.example');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60');
   });
 });

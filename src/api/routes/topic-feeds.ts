@@ -1,13 +1,39 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { topicFeed } from '../../app/items.js';
 import { etagOf, sendReady, type CachedReads } from '../cached-reads.js';
 import type { ApiDeps } from '../deps.js';
+import { HttpError } from '../http-error.js';
 import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../../render/topic-feed.js';
 import { langParam, storiesParam, validate } from '../validate.js';
 
 const feedQuery = z.object({ stories: storiesParam, prefer_lang: langParam.optional() });
 const params = z.object({ slug: z.string().min(1).max(63), format: z.enum(['atom', 'rss', 'json']) });
+
+// A Host header as a client may send it: a name or address, and a port.
+const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i;
+
+/**
+ * The service's own address as this request reached it, for the links of a topic feed (ids, self,
+ * hub) when PUBLIC_URL is unset: Host (and X-Forwarded-Proto from a proxy on loopback). A Host
+ * that is not a host name is refused rather than written into documents.
+ */
+function requestBaseUrl(req: Request): string {
+  const host = req.get('host') ?? '';
+  if (!HOST.test(host)) throw new HttpError(400, 'invalid_request', 'the Host header is not a host name');
+  return `${req.protocol}://${host}`;
+}
+
+/**
+ * With PUBLIC_URL set the links are the same for everyone and shared caches may keep the feed.
+ * Without it they come from the request's Host, which a client chooses: a shared cache must not
+ * serve one client's links to another (cache poisoning), so the answer is private and varies by it.
+ */
+function cachingBy(publicUrl: string | undefined): Record<string, string> {
+  return publicUrl
+    ? { 'Cache-Control': 'public, max-age=60', Vary: 'Accept-Encoding' }
+    : { 'Cache-Control': 'private, max-age=60', Vary: 'Accept-Encoding, Host, X-Forwarded-Proto' };
+}
 
 /** GET /topics/:slug/feed.(atom|rss|json), with an ETag of the body and Last-Modified, 304 when unchanged. */
 export function topicFeedsRouter(ctx: ApiDeps, reads: CachedReads): Router {
@@ -16,7 +42,7 @@ export function topicFeedsRouter(ctx: ApiDeps, reads: CachedReads): Router {
   r.get('/:slug/feed.:format', async (req, res) => {
     const { slug, format } = validate(params, req.params, 'path');
     const { stories, prefer_lang: preferLang } = validate(feedQuery, req.query, 'query');
-    const baseUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`;
+    const baseUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? requestBaseUrl(req);
     const response = await reads.get(`${baseUrl}\n${req.originalUrl}`, async () => {
       const { topic, items } = await topicFeed(ctx, slug, { stories, preferLang });
       const body = Buffer.from(renderTopicFeed(format as FeedFormat, topic, items, baseUrl));
@@ -29,8 +55,7 @@ export function topicFeedsRouter(ctx: ApiDeps, reads: CachedReads): Router {
           'Content-Type': CONTENT_TYPES[format as FeedFormat],
           ETag: etagOf(body),
           'Last-Modified': lastModified,
-          'Cache-Control': 'public, max-age=60',
-          Vary: 'Accept-Encoding',
+          ...cachingBy(config.PUBLIC_URL),
           // WebSub §4: discovery by Link headers as well as in the document.
           Link: `<${hubUrl(baseUrl)}>; rel="hub", <${baseUrl}/topics/${slug}/feed.${format}>; rel="self"`,
         },
