@@ -29,7 +29,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   const redis = redisConnection(config, 'producer');
   redis.on('error', () => {});
   await pingRedis(redis, config);
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const queues = createQueues(redis, config.QUEUE_PREFIX, log);
   const ctx: AppContext = { db, config, log, jobs: queueSink(queues, config), topics: new TopicMatcherCache() };
 
   const runs = (role: string) => config.ROLE === 'all' || config.ROLE === role;

@@ -81,12 +81,12 @@ async function withApp(io: CliIo, config: Config, run: (ctx: CliContext) => Prom
   const db = createDb(config.DATABASE_URL, 2);
   const redis = redisConnection(config, 'producer');
   redis.on('error', () => {});
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, {}, config.LOG_FORMAT);
+  const queues = createQueues(redis, config.QUEUE_PREFIX, log);
   try {
     if (!(await migrationsAreCurrent(db))) {
       throw new UsageError('the database is not migrated: run "npm run cli -- migrate" (or start the service) first');
     }
-    const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, {}, config.LOG_FORMAT);
     return await run({
       db,
       config,

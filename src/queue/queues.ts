@@ -19,9 +19,25 @@ export type Queues = Record<QueueName, Queue>;
 
 const RETENTION = { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
 
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+// While Redis is away each queue reports every reconnection attempt: one line per queue this often.
+const ERROR_LOG_EVERY_MS = 30_000;
+
+/**
+ * The producers of every queue. Their connection errors (Redis away) are logged, at most every
+ * 30 s a queue: without a listener BullMQ prints each one, unstructured, to stderr.
+ */
+export function createQueues(connection: ConnectionOptions, prefix: string, log: Logger): Queues {
   return Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions: RETENTION })]),
+    QUEUE_NAMES.map((name) => {
+      const queue = new Queue(name, { connection, prefix, defaultJobOptions: RETENTION });
+      let loggedAt = 0;
+      queue.on('error', (err) => {
+        if (Date.now() - loggedAt < ERROR_LOG_EVERY_MS) return;
+        loggedAt = Date.now();
+        log.warn({ queue: name, err: err.message }, 'queue cannot reach Redis; jobs are not queued until it is back');
+      });
+      return [name, queue];
+    }),
   ) as Queues;
 }
 

@@ -130,4 +130,21 @@ describe('when the infrastructure fails under a running service', () => {
       disabledReason: null,
     });
   });
+
+  it('when Redis is down, then adding a feed still answers 201 with its first poll stored, and polling goes on once Redis is back', async () => {
+    feeds.set('/while-redis-down.rss', { body: rss(['r1', 'r2']) });
+    await redis.stop();
+    try {
+      const added = await h.api('POST', '/api/v1/feeds', { url: feeds.url('/while-redis-down.rss') });
+      expect(added.status, JSON.stringify(added.body)).toBe(201);
+      expect(added.body.firstPoll).toMatchObject({ result: 'stored', inserted: 2 });
+      const items = await h.api('GET', `/api/v1/items?feed=${added.body.feed.id}&stories=false`);
+      expect(items.body.items).toHaveLength(2);
+      // Without Redis the API is not ready, and says so.
+      expect((await h.api('GET', '/readyz')).status).toBe(503);
+    } finally {
+      await redis.start();
+    }
+    await eventually(async () => (await h.api('GET', '/readyz')).status === 200, 15_000, 'ready again');
+  });
 });
