@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
@@ -62,6 +63,12 @@ const schema = z.object({
   QUEUE_PREFIX: z.string().min(1).default('topicwire'),
   // Memory for answers of public reads, served again while the stored data is unchanged; 0: none.
   API_CACHE_MB: z.coerce.number().min(0).default(64),
+  // Text searches each API process runs at once (each holds a database connection and a core of
+  // PostgreSQL's; by default half this machine's cores), how many may wait for a turn (the others
+  // get 503), and how long one may run or wait.
+  SEARCH_CONCURRENCY: int(1).default(Math.max(1, Math.floor(availableParallelism() / 2))),
+  SEARCH_QUEUE: int(0).default(64),
+  SEARCH_TIMEOUT_MS: int(100).default(5000),
   WORKER_CONCURRENCY: int(1).default(8),
   SCHEDULER_EVERY_MS: int(200).default(1000),
   POLL_INTERVAL_SECONDS: int(10).default(900),

@@ -9,6 +9,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Headers the answer carries (Retry-After with a 503). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -21,6 +23,7 @@ export class HttpError extends Error {
 const STATUS: Record<AppErrorCode, number> = {
   invalid_request: 400,
   invalid_rule: 400,
+  too_costly: 503,
   not_found: 404,
   conflict: 409,
   invalid_url: 400,
@@ -68,6 +71,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (err instanceof HttpError || err instanceof AppError) {
       const status = err instanceof AppError ? STATUS[err.code] : err.status;
+      if (err instanceof HttpError) res.set(err.headers);
+      else if (status === 503) res.set('Retry-After', '5');
       res.status(status).json({
         error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
       });

@@ -8,7 +8,14 @@ import { isFeedError, type FeedError, type FeedErrorCode } from '../pipeline/fee
  * exit codes, so that both say the same thing. A feed that cannot be used is refused with the
  * feed error's own code (not_a_feed, dns_error, http_not_found, …).
  */
-export type AppErrorCode = 'invalid_request' | 'not_found' | 'conflict' | 'invalid_rule' | FeedErrorCode;
+export type AppErrorCode =
+  | 'invalid_request'
+  | 'not_found'
+  | 'conflict'
+  | 'invalid_rule'
+  /** A read that would cost more than the service gives one request (a search past its time limit). */
+  | 'too_costly'
+  | FeedErrorCode;
 
 export class AppError extends Error {
   constructor(

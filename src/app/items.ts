@@ -1,3 +1,4 @@
+import { isStatementTimeout } from '../db/database.js';
 import * as items from '../db/items.repository.js';
 import type { Cursor, ItemFilter, ItemWithTopics } from '../db/items.repository.js';
 import type { TopicRow } from '../db/schema.js';
@@ -23,7 +24,15 @@ export async function findItems(
 ): Promise<{ items: ItemWithTopics[]; next: Cursor | null }> {
   const topicId = topic === undefined ? undefined : (await topicBySlug(ctx, topic)).id;
   // One more than asked: whether there is a next page, without counting.
-  const rows = await items.listItems(ctx.db, { ...filter, topicId }, limit + 1, cursor);
+  const rows = await items
+    .listItems(ctx.db, { ...filter, topicId }, limit + 1, cursor, { searchTimeoutMs: ctx.config.SEARCH_TIMEOUT_MS })
+    .catch((err: unknown) => {
+      if (!isStatementTimeout(err)) throw err;
+      throw new AppError(
+        'too_costly',
+        `the search took longer than ${ctx.config.SEARCH_TIMEOUT_MS} ms; narrow it (a topic, a feed, a time range, rarer words)`,
+      );
+    });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { items: page, next: rows.length > limit && last ? { sortAt: last.sort_at, id: last.id } : null };

@@ -23,3 +23,8 @@ export function createDb(databaseUrl: string, max = 10): Db {
   pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
+
+/** Whether a query failed because it ran past its statement_timeout (SQLSTATE 57014, query_canceled). */
+export function isStatementTimeout(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '57014';
+}

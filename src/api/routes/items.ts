@@ -5,6 +5,7 @@ import { requireToken } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { jsonResponse, sendReady, type CachedReads } from '../cached-reads.js';
 import type { ApiDeps } from '../deps.js';
+import { ReadGate } from '../read-gate.js';
 import { itemToDto } from '../dto.js';
 import { dateParam, langParam, storiesParam, validate } from '../validate.js';
 
@@ -27,12 +28,16 @@ const listQuery = z
 export function itemsRouter(ctx: ApiDeps, reads: CachedReads): Router {
   const r = Router();
   const write = requireToken(ctx.config.API_TOKEN);
+  const { SEARCH_CONCURRENCY, SEARCH_QUEUE, SEARCH_TIMEOUT_MS } = ctx.config;
+  const searches = new ReadGate({ concurrency: SEARCH_CONCURRENCY, queue: SEARCH_QUEUE, waitMs: SEARCH_TIMEOUT_MS });
 
   r.get('/', async (req, res) => {
     const { cursor, limit, prefer_lang: preferLang, feed, ...filter } = validate(listQuery, req.query, 'query');
     const after = cursor ? decodeCursor(cursor) : null;
     const response = await reads.get(req.originalUrl, async () => {
-      const page = await findItems(ctx, { ...filter, feedId: feed, preferLang }, limit, after);
+      const find = () => findItems(ctx, { ...filter, feedId: feed, preferLang }, limit, after);
+      // Searches wait their turn (answers from the cache do not); other reads are cheap index walks.
+      const page = filter.q ? await searches.run(find) : await find();
       return jsonResponse({ items: page.items.map(itemToDto), nextCursor: page.next ? encodeCursor(page.next) : null });
     });
     sendReady(req, res, response);
