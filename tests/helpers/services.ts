@@ -1,9 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 
 /** A free TCP port on 127.0.0.1, as the OS hands one out. */
 export async function freePort(): Promise<number> {
@@ -138,10 +140,135 @@ async function waitForRedis(url: string): Promise<void> {
   }
 }
 
-function run(command: string, args: string[]): Promise<void> {
+/** Runs a command to its end (as another user when `as` says so); rejects with its output. */
+function run(command: string, args: string[], as: { uid?: number; gid?: number } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: 30_000 }, (err, stdout, stderr) =>
+    execFile(command, args, { timeout: 60_000, ...as }, (err, stdout, stderr) =>
       err ? reject(new Error(`${command} ${args.join(' ')}: ${err.message}\n${stdout}${stderr}`)) : resolve(),
     );
   });
+}
+
+/** The newest PostgreSQL server binaries of the machine (Debian keeps them per version). */
+function postgresBin(): string {
+  const versions = readdirSync('/usr/lib/postgresql')
+    .filter((v) => existsSync(path.join('/usr/lib/postgresql', v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  if (!versions[0]) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin');
+  return path.join('/usr/lib/postgresql', versions[0], 'bin');
+}
+
+/**
+ * A PostgreSQL of the test's own: initdb into a temporary folder, a free port, trust for the
+ * "postgres" user, no fsync (a test's data need not survive the machine). Tests that restart or
+ * stop PostgreSQL use this one, never the shared server. As root, the server runs as the
+ * "postgres" system user (PostgreSQL refuses to run as root).
+ */
+export class OwnPostgres {
+  private process: ChildProcess | null = null;
+  private dir = '';
+  port = 0;
+  /** What the server wrote to its log, for a failing test to show. */
+  log = '';
+
+  /** The URL of a database on this server ("postgres" by default). */
+  url(database = 'postgres'): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  private get owner(): { uid: number; gid: number } | Record<string, never> {
+    if (process.getuid?.() !== 0) return {};
+    const entry = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('postgres:'));
+    if (!entry) throw new Error('running as root without a "postgres" system user to run PostgreSQL as');
+    const [, , uid, gid] = entry.split(':');
+    return { uid: Number(uid), gid: Number(gid) };
+  }
+
+  async start(): Promise<this> {
+    const bin = postgresBin();
+    if (!this.dir) {
+      this.dir = await mkdtemp(path.join(tmpdir(), 'topicwire-pg-'));
+      const owner = this.owner;
+      if ('uid' in owner) await chown(this.dir, owner.uid, owner.gid);
+      await run(
+        path.join(bin, 'initdb'),
+        ['-D', path.join(this.dir, 'data'), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+        owner,
+      );
+      this.port = await freePort();
+    }
+    const child = spawn(
+      path.join(bin, 'postgres'),
+      [
+        '-D',
+        path.join(this.dir, 'data'),
+        '-p',
+        String(this.port),
+        '-h',
+        '127.0.0.1',
+        '-k',
+        this.dir,
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], ...this.owner },
+    );
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.log = (this.log + chunk).slice(-20_000)));
+    this.process = child;
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`PostgreSQL exited at start:\n${this.log}`);
+        const client = new pg.Client({ connectionString: this.url() });
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await client.end().catch(() => {});
+        }
+      },
+      30_000,
+      'PostgreSQL to accept connections',
+    );
+    return this;
+  }
+
+  /** Stops the server: "fast" ends sessions and shuts down cleanly, "immediate" as if it crashed. */
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+    });
+  }
+
+  async restart(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    await this.stop(mode);
+    await this.start();
+  }
+
+  /** Stops the server and removes its files. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
