@@ -271,17 +271,22 @@ export class Farm {
 export async function serveFarm(
   options: FarmOptions,
   port = 0,
-): Promise<{ farm: Farm; server: http.Server; politeness: Politeness }> {
+): Promise<{ farm: Farm; server: http.Server; politeness: Politeness; control: FarmControl }> {
   const byPath = new Map<string, FarmFeed>();
   let farm: Farm | null = null;
   const politeness = new Politeness();
-  const server = http.createServer((req, res) => {
+  const control: FarmControl = { hangUntil: 0, lastRequestAt: new Map() };
+  const server = http.createServer(async (req, res) => {
     politeness.started(req.socket.localAddress ?? '', res);
     const feed = farm?.feeds[byPath.get(req.url ?? '')?.index ?? -1];
     if (!feed || req.socket.localAddress !== feed.host) {
       res.writeHead(404).end();
       return;
     }
+    control.lastRequestAt.set(feed.index, Date.now());
+    const hang = control.hangUntil - Date.now();
+    if (hang > 0) await new Promise((r) => setTimeout(r, hang));
+    if (res.destroyed) return;
     const headers = { etag: feed.etag, 'last-modified': feed.lastModified };
     if (req.headers['if-none-match'] === feed.etag) {
       res.writeHead(304, headers).end();
@@ -302,7 +307,15 @@ export async function serveFarm(
   await new Promise<void>((resolve) => server.listen(port, '0.0.0.0', resolve));
   farm = new Farm(options).generate((server.address() as AddressInfo).port);
   for (const feed of farm.feeds) byPath.set(feed.path, feed);
-  return { farm, server, politeness };
+  return { farm, server, politeness, control };
+}
+
+/** What a test may do to a served farm: make it hang, and see when each feed was last asked for. */
+export interface FarmControl {
+  /** Until this time (ms since the epoch) every answer waits: a farm that hangs. */
+  hangUntil: number;
+  /** Each feed's (by index) latest request. */
+  lastRequestAt: Map<number, number>;
 }
 
 /** What the farm saw of the service's manners: most requests at once to one host, least time between two. */

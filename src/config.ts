@@ -73,7 +73,7 @@ const schema = z.object({
   SCHEDULER_EVERY_MS: int(200).default(1000),
   POLL_INTERVAL_SECONDS: int(10).default(900),
   POLL_MIN_SECONDS: int(10).default(300),
-  POLL_MAX_SECONDS: int(60).default(86400),
+  POLL_MAX_SECONDS: int(10).default(86400),
   DISABLE_AFTER_FAILURES: int(1).default(10),
   DISABLE_AFTER_DAYS: z.coerce.number().min(0).default(3),
   POLL_BATCH: int(1).default(200),

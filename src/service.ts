@@ -9,7 +9,15 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Logger } from './logger.js';
 import { HostLimiter } from './queue/host-limiter.js';
-import { createQueues, createWorker, ensureSchedules, keepSchedules, queueSink, type Queues } from './queue/queues.js';
+import {
+  createQueues,
+  createWorker,
+  ensureSchedules,
+  keepSchedules,
+  queueSink,
+  throttledLog,
+  type Queues,
+} from './queue/queues.js';
 import { describeRedis, redisConnection, type RedisClient } from './queue/redis.js';
 import { createHandlers } from './workers/handlers.js';
 
@@ -60,7 +68,10 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
       worker('push', config.WORKER_CONCURRENCY);
     }
     for (const w of workers) {
-      w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
+      w.on(
+        'error',
+        throttledLog((err) => log.error({ err: err.message, queue: w.name }, 'worker error')),
+      );
       w.on('failed', (job, err) =>
         log.warn(
           { queue: w.name, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message },

@@ -45,6 +45,17 @@ export async function pollDueFeeds(ctx: AppContext): Promise<number> {
 }
 
 /**
+ * Queues grouping for every feed that has items waiting for it (the group-left-overs schedule):
+ * a group-stories job lost with Redis, or one whose retries ran out while the database was away,
+ * leaves items that no new poll of an unchanged feed would bring back. Returns how many feeds.
+ */
+export async function queueLeftOverGrouping(ctx: AppContext): Promise<number> {
+  const feedIds = await feedsWithUngroupedItems(ctx.db);
+  await ctx.jobs.enqueue(...FOLLOW_UPS.afterLeftOversFound(feedIds));
+  return feedIds.length;
+}
+
+/**
  * The daily clean-up: WebSub subscriptions whose lease ran out; items no group-stories job
  * grouped (its job lost); re-tags not finished; and (with RETENTION_DAYS > 0) items older than
  * that, in batches.

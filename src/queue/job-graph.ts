@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
  * run), options, deduplication, what it queues when done, and the recurring schedules.
  *
  *   schedule ─ poll-due-feeds (every SCHEDULER_EVERY_MS) ─► refresh-feed, one per due feed
+ *            ├ group-left-overs (every 30 s)             ─► group-stories, one per feed with ungrouped items
  *            └ prune-items (daily 03:17 UTC)             ─► group-stories for left-over items
  *   refresh  ─ refresh-feed (feed:<id>)                   ─► group-stories when items were inserted,
  *                                                            websub-fanout when topics got new items
@@ -61,6 +62,7 @@ const job = <S extends z.ZodType>(spec: JobSpec<S>) => spec;
 export const JOBS = {
   'poll-due-feeds': job({ queue: 'schedule', payload: nothing }),
   'prune-items': job({ queue: 'schedule', payload: nothing }),
+  'group-left-overs': job({ queue: 'schedule', payload: nothing }),
   'refresh-feed': job({
     queue: 'refresh',
     payload: z.object({ feedId: id }),
@@ -118,6 +120,9 @@ export const FOLLOW_UPS = {
   /** Outbox entries were taken: one delivery per live subscriber of the entry's topic. */
   afterFanOut: (entryId: number, itemIds: number[], subscriptionIds: number[]): JobRequest[] =>
     subscriptionIds.map((subscriptionId) => jobRequest('websub-deliver', { subscriptionId, entryId, itemIds })),
+  /** Feeds have items that no grouping job took: one each (deduplicated with any already queued). */
+  afterLeftOversFound: (feedIds: number[]): JobRequest[] =>
+    feedIds.map((feedId) => jobRequest('group-stories', { feedId })),
   /** The scheduler tick found due feeds: one poll each, those of one host `spacingMs` apart. */
   afterPollDue: (due: { id: number; host: string }[], spacingMs: number): JobRequest[] => {
     const perHost = new Map<string, number>();
@@ -130,6 +135,9 @@ export const FOLLOW_UPS = {
 };
 
 const VACUUM_EVERY_MS = 30_000;
+// Items whose grouping job was lost (Redis away when it was queued, retries spent while the
+// database was) wait at most this long, not until the daily sweep.
+const LEFT_OVERS_EVERY_MS = 30_000;
 
 /** A recurring job: BullMQ job schedulers, upserted at start and again whenever Redis lost them. */
 export interface Schedule {
@@ -145,6 +153,7 @@ export function schedules(config: Config): Schedule[] {
       job: jobRequest('poll-due-feeds', {}),
       repeat: { every: config.SCHEDULER_EVERY_MS },
     },
+    { id: 'group-left-overs', job: jobRequest('group-left-overs', {}), repeat: { every: LEFT_OVERS_EVERY_MS } },
     { id: 'prune-items', job: jobRequest('prune-items', {}), repeat: { pattern: '17 3 * * *', tz: 'UTC' } },
     { id: 'vacuum-busy-tables', job: jobRequest('vacuum-busy-tables', {}), repeat: { every: VACUUM_EVERY_MS } },
     // Pushes are queued right after each poll; this picks up what a crash left in the outbox.

@@ -19,23 +19,33 @@ export type Queues = Record<QueueName, Queue>;
 
 const RETENTION = { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
 
-// While Redis is away each queue reports every reconnection attempt: one line per queue this often.
+// While Redis is away each queue and worker reports every reconnection attempt: one line each this often.
 const ERROR_LOG_EVERY_MS = 30_000;
+
+/** A log call made at most once per ERROR_LOG_EVERY_MS; the calls in between are dropped. */
+export function throttledLog(log: (err: Error) => void): (err: Error) => void {
+  let loggedAt = 0;
+  return (err) => {
+    if (Date.now() - loggedAt < ERROR_LOG_EVERY_MS) return;
+    loggedAt = Date.now();
+    log(err);
+  };
+}
 
 /**
  * The producers of every queue. Their connection errors (Redis away) are logged, at most every
- * 30 s a queue: without a listener BullMQ prints each one, unstructured, to stderr.
+ * 30 s a queue (throttledLog): without a listener BullMQ prints each one, unstructured, to stderr.
  */
 export function createQueues(connection: ConnectionOptions, prefix: string, log: Logger): Queues {
   return Object.fromEntries(
     QUEUE_NAMES.map((name) => {
       const queue = new Queue(name, { connection, prefix, defaultJobOptions: RETENTION });
-      let loggedAt = 0;
-      queue.on('error', (err) => {
-        if (Date.now() - loggedAt < ERROR_LOG_EVERY_MS) return;
-        loggedAt = Date.now();
-        log.warn({ queue: name, err: err.message }, 'queue cannot reach Redis; jobs are not queued until it is back');
-      });
+      queue.on(
+        'error',
+        throttledLog((err) =>
+          log.warn({ queue: name, err: err.message }, 'queue cannot reach Redis; jobs are not queued until it is back'),
+        ),
+      );
       return [name, queue];
     }),
   ) as Queues;

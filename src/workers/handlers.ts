@@ -5,6 +5,7 @@ import {
   indexSearchBacklog,
   pollDueFeeds,
   pruneItems,
+  queueLeftOverGrouping,
   vacuumBusyTables,
   vacuumBusyTablesEvery,
 } from '../app/maintenance.js';
@@ -33,6 +34,7 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     },
     'retag-topic': async (data) => void (await retagTopic(ctx, data)),
     'prune-items': () => pruneItems(ctx),
+    'group-left-overs': async () => void (await queueLeftOverGrouping(ctx)),
     'index-search': async () => void (await indexSearchBacklog(ctx)),
     'vacuum-busy-tables': async () => void (await vacuumBusyTables(ctx)),
     'websub-verify': (intent) => final(verifyIntent(ctx, intent)),

@@ -5,7 +5,7 @@ import { insertFeed } from '../../src/db/feeds.repository.js';
 import { upsertItems } from '../../src/db/items.repository.js';
 import type { NewItem } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
-import { pruneItems } from '../../src/app/maintenance.js';
+import { pruneItems, queueLeftOverGrouping } from '../../src/app/maintenance.js';
 import { groupFeedStories } from '../../src/app/stories.js';
 import { appContext } from '../helpers/app-context.js';
 import { createTestDb } from '../helpers/test-db.js';
@@ -169,5 +169,18 @@ describe('story grouping against Postgres', () => {
     await pruneItems(appContext(deps().db, { ...deps().config, RETENTION_DAYS: 0 }));
     expect([await waiting(a), await waiting(b)]).toEqual([0, 0]);
     expect(await storyOf(b, 'd2')).toBe(await storyOf(a, 'd1'));
+  });
+
+  it('when a feed has items whose grouping job was lost, then the left-overs schedule queues one grouping for that feed', async () => {
+    const [lost, done] = [await feed('lost-job'), await feed('grouped-already')];
+    await upsertItems(db, [row(lost, 'l1'), row(lost, 'l2')]);
+    await upsertItems(db, [row(done, 'g1')]);
+    await groupFeedStories(done, deps());
+    const ctx = appContext(deps().db, deps().config);
+    await queueLeftOverGrouping(ctx);
+    const queuedFor = ctx.queued.filter((j) => j.name === 'group-stories').map((j) => j.data);
+    expect(queuedFor).toContainEqual({ feedId: lost });
+    expect(queuedFor).not.toContainEqual({ feedId: done });
+    expect(new Set(queuedFor.map((d) => JSON.stringify(d))).size).toBe(queuedFor.length);
   });
 });

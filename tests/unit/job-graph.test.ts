@@ -70,6 +70,7 @@ describe('the job graph', () => {
     for (const spec of Object.values(JOBS)) expect(QUEUE_NAMES).toContain(spec.queue);
     expect(schedules(config).map((s) => [s.id, s.job.name, s.repeat])).toEqual([
       ['poll-due-feeds', 'poll-due-feeds', { every: 5000 }],
+      ['group-left-overs', 'group-left-overs', { every: 30000 }],
       ['prune-items', 'prune-items', { pattern: '17 3 * * *', tz: 'UTC' }],
       ['vacuum-busy-tables', 'vacuum-busy-tables', { every: 30000 }],
       ['websub-fanout', 'websub-fanout', { every: 30000 }],
