@@ -9,7 +9,15 @@ export default defineConfig({
     maxWorkers: 1,
     projects: [
       { extends: true, test: { name: 'faults', include: ['tests/faults/**/*.test.ts'] } },
-      { extends: true, test: { name: 'fuzz', include: ['tests/fuzz/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'fuzz',
+          include: ['tests/fuzz/**/*.test.ts'],
+          // Fuzzing runs against the shared services, each test file in a database of its own.
+          globalSetup: ['tests/integration/global-setup.ts'],
+        },
+      },
     ],
   },
 });

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { Parser } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { runs } from '../helpers/property.js';
-import { BLOCK_TAGS, foldWhitespace, htmlToText } from '../../src/pipeline/html.js';
+import {
+  BLOCK_TAGS,
+  foldWhitespace,
+  htmlToText,
+  limitNesting,
+  MAX_NESTING,
+  sanitizeHtml,
+} from '../../src/pipeline/html.js';
 
 /** What foldWhitespace does, said as plainly as possible (its first version: four replacements). */
 const plainFold = (text: string) =>
@@ -132,5 +139,29 @@ describe('HTML to text', () => {
     expect(htmlToText('<p>Russia &amp; <b>North</b>\n  Korea</p><script>x()</script><p>  next  </p>')).toBe(
       'Russia & North\nKorea\n\nnext',
     );
+  });
+});
+
+describe('limitNesting', () => {
+  const depthOf = (html: string) => {
+    let depth = 0;
+    let most = 0;
+    for (const [, close] of html.matchAll(/<(\/?)x>/g)) most = Math.max(most, close ? depth-- : ++depth);
+    return most;
+  };
+
+  it('when tags nest 100,000 deep, then the tags past MAX_NESTING go and every word stays', () => {
+    const deep = `<p>start ${'<x>'.repeat(100_000)}middle${'</x>'.repeat(100_000)} end</p>`;
+    const limited = limitNesting(deep);
+    expect(depthOf(limited)).toBe(MAX_NESTING);
+    expect(htmlToText(deep)).toBe('start middle end');
+    expect(sanitizeHtml(deep, 'https://example.com/')).toBe('<p>start middle end</p>');
+  });
+
+  it('when HTML is shallow, then it is returned as it is, however many tags it has', () => {
+    const wide = `<div>${'<p>para <b>bold</b> <a href="/x">link</a></p>'.repeat(2000)}</div>`;
+    expect(limitNesting(wide)).toBe(wide);
+    const unclosed = '<p>one'.repeat(3000);
+    expect(limitNesting(unclosed)).toBe(unclosed);
   });
 });

@@ -17,6 +17,22 @@ import type {
  * base that relative links resolve against (RFC 4287 §2, RFC 3986 §5.1).
  */
 export function normalizeFeed(parsed: ParsedFeed, documentUrl = ''): NormalizedFeed {
+  // No NUL character leaves this stage: PostgreSQL text cannot hold one (a JSON Feed can carry
+  // "\u0000" anywhere), and a feed's odd byte must not become an error of ours at storage.
+  return withoutNul(normalize(parsed, documentUrl));
+}
+
+/** Every string in a value with its NUL characters removed (the value itself when it has none). */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replace(/\0/g, '') : value) as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = withoutNul(v);
+  }
+  return value;
+}
+
+function normalize(parsed: ParsedFeed, documentUrl: string): NormalizedFeed {
   const feedBase = resolveUrl(parsed.base, documentUrl) || documentUrl;
   const siteUrl = pickLink(parsed.links, feedBase, ['alternate']);
   const feedUrl = pickLink(parsed.links, feedBase, ['self']) || resolveUrl(documentUrl, '');

@@ -1,6 +1,7 @@
 import { decodeHTMLStrict } from 'entities';
 import { parseDocument } from 'htmlparser2';
 import render from 'dom-serializer';
+import { limitNesting } from '../html.js';
 
 /**
  * Feeds are XML written by people who think it is HTML. Before a strict XML parser sees the
@@ -21,7 +22,9 @@ export function repairXml(xml: string): string {
 /** A lenient second chance for XML that is still not well-formed: parse forgivingly, re-serialize. */
 export function rebuildXml(xml: string): string {
   // The declaration is dropped: the text is decoded already, and dom-serializer writes it back without its "?".
-  const doc = parseDocument(xml.replace(/^\s*<\?xml[^>]*\?>/, ''), {
+  // Nesting capped first: the forgiving parser takes time quadratic in the depth, and the
+  // serializer recurses (100,000 nested elements: 20 s, then a stack overflow).
+  const doc = parseDocument(limitNesting(xml.replace(/^\s*<\?xml[^>]*\?>/, '')), {
     xmlMode: true,
     decodeEntities: false,
     recognizeCDATA: true,

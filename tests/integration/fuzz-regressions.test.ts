@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollFeed } from '../../src/app/ingestion.js';
+import { createTopic } from '../../src/app/topics.js';
+import { loadConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/database.js';
+import { insertFeed } from '../../src/db/feeds.repository.js';
+import { MAX_NESTING } from '../../src/pipeline/html.js';
+import { HostLimiter } from '../../src/queue/host-limiter.js';
+import { deleteKeysUnder } from '../../src/queue/redis.js';
+import { appContext } from '../helpers/app-context.js';
+import { FeedServer } from '../helpers/feed-server.js';
+import { createTestDb } from '../helpers/test-db.js';
+import { FUZZ_FIXTURES } from '../fuzz/paths.js';
+
+/** How deep the elements of stored HTML nest (sanitized HTML: every element closed). */
+function nestingOf(html: string): number {
+  let depth = 0;
+  let most = 0;
+  for (const [tag, close] of html.matchAll(/<(\/?)[a-z][^>]*>/g)) {
+    if (close) depth--;
+    else if (!tag.endsWith('/>') && !/^<(br|img|hr|source|wbr)\b/.test(tag)) most = Math.max(most, ++depth);
+  }
+  return most;
+}
+
+// Every input the fuzzer found a bug with (tests/fixtures/fuzz), polled as a worker polls it:
+// it must end stored, or as the feed's own failure, never as an error of ours.
+describe('inputs that once found bugs', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let server: FeedServer;
+  let redis: Redis;
+  const prefix = `fuzz-regressions-${process.pid}`;
+
+  beforeAll(async () => {
+    ({ db, drop } = await createTestDb());
+    server = await new FeedServer().start();
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  });
+  afterAll(async () => {
+    await deleteKeysUnder(redis, prefix).catch(() => {});
+    redis?.disconnect();
+    await server?.stop();
+    await drop?.();
+  });
+
+  const files = readdirSync(FUZZ_FIXTURES).filter((f) => !f.startsWith('.'));
+
+  it.each(files)(
+    'when %s is polled, then it is stored or refused as the feed, and no NUL or deep nesting reaches the store',
+    async (file) => {
+      const raw = readFileSync(path.join(FUZZ_FIXTURES, file));
+      const body = file.endsWith('.gz') ? gunzipSync(raw) : raw;
+      const ctx = appContext(
+        db,
+        loadConfig({ DATABASE_URL: 'postgres://unused/db', FETCH_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'silent' }),
+      );
+      await createTopic(ctx, { slug: `t-${files.indexOf(file)}`, name: 'Korea', rule: 'korea OR deep' }).catch(
+        () => {},
+      );
+      server.set(`/${file}`, {
+        body,
+        contentType: file.includes('json') ? 'application/feed+json' : 'application/xml',
+      });
+      const { feed } = await insertFeed(db, server.url(`/${file}`), 900);
+      const outcome = await pollFeed(ctx, feed.id, new HostLimiter(redis, prefix, 10, 60_000));
+      expect(['stored', 'failed']).toContain(outcome.kind);
+      const items = await db
+        .selectFrom('items')
+        .select(['guid', 'title', 'summary', 'content_text', 'content_html'])
+        .where('feed_id', '=', feed.id)
+        .execute();
+      for (const item of items) {
+        expect(JSON.stringify(item)).not.toContain('\\u0000');
+        expect(nestingOf(item.content_html)).toBeLessThanOrEqual(MAX_NESTING);
+      }
+    },
+  );
+});
