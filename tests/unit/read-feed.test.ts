@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readFeed } from '../../src/pipeline/read-feed.js';
+import { parseFeed } from '../../src/pipeline/parse/parse-feed.js';
 import { fixture } from '../helpers/paths.js';
 
 const read = (file: string, opts: { contentType?: string; documentUrl?: string } = {}) =>
@@ -208,5 +209,32 @@ describe('reading feeds as servers send them (tests/fixtures)', () => {
     expect(html).not.toMatch(/onclick|onerror|javascript:|<script|<iframe/i);
     expect(html).toContain('src="https://a.example/i.png"');
     expect(items[0]!.contentText).toBe('Hi link');
+  });
+});
+
+describe('one document does not change how the next is read', () => {
+  const rss = (items: string) =>
+    `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>http://t.test/</link>${items}</channel></rss>`;
+  const good = rss('<item><guid>g1</guid><title>First</title></item><item><guid>g2</guid><title>Second</title></item>');
+  // A closing tag carrying 2 MB of junk: strict XML refuses it at its first character, and the
+  // lenient second reading repairs it.
+  const junkInClosingTag = rss(`<item><guid>j</guid><title>J</title></item x="${'y'.repeat(2 * 2 ** 20)}">`);
+  // Documents after which rss-parser's one shared XML parser kept their state: it no longer
+  // stopped at errors, and read the junk above one error per character (~6 s instead of ~40 ms).
+  const poisons = [good + good, `${good}text after the root`, good.replace('<channel>', '<channel><?php x')];
+  const outcome = (text: string) =>
+    parseFeed(text).then(
+      (f) => `items ${f.items.map((i) => i.guid).join(',')}`,
+      (e: Error) => `refused: ${e.message.split('\n')[0]}`,
+    );
+
+  it('when a malformed document came first, then the next one is read as when alone, as fast', async () => {
+    const alone = [await outcome(junkInClosingTag), await outcome(good)];
+    for (const poison of poisons) {
+      await outcome(poison);
+      const started = performance.now();
+      expect([await outcome(junkInClosingTag), await outcome(good)]).toEqual(alone);
+      expect(performance.now() - started).toBeLessThan(1500);
+    }
   });
 });
