@@ -3,6 +3,7 @@ import { createDb } from './db/database.js';
 import { ensureDatabase } from './db/ensure-database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './logger.js';
+import { anyTokenExists } from './app/tokens.js';
 import { startService } from './service.js';
 import { onShutdown } from './shutdown.js';
 
@@ -20,7 +21,11 @@ async function main(): Promise<void> {
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');
   const service = await startService(config, db, log);
   onShutdown([() => service.close(), () => db.destroy()], log);
-  if (!config.API_TOKEN) log.warn('API_TOKEN is not set: reads work, writes (adding feeds and topics) are refused');
+  if (!(await anyTokenExists({ db, config }))) {
+    log.warn(
+      'no API token yet: reads work, writes are refused. Create an admin token (its secret is printed once): npm run cli -- tokens create admin --scopes admin',
+    );
+  }
   log.info('topicwire started');
 }
 

@@ -9,10 +9,19 @@ import { healthRouter } from './routes/health.js';
 import { itemsRouter } from './routes/items.js';
 import { opmlRouter } from './routes/opml.js';
 import { topicFeedsRouter } from './routes/topic-feeds.js';
+import { tokensRouter } from './routes/tokens.js';
 import { topicsRouter } from './routes/topics.js';
 import { websubRouter } from './routes/websub.js';
 
-const MOUNTS = ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items', '/api/v1/opml', '/topics', '/websub'];
+const MOUNTS = [
+  '/api/v1/feeds',
+  '/api/v1/topics',
+  '/api/v1/items',
+  '/api/v1/opml',
+  '/api/v1/tokens',
+  '/topics',
+  '/websub',
+];
 
 /** A request's route pattern (/api/v1/feeds/:id), never its path, so ids and slugs do not multiply labels. */
 function routeLabel(req: express.Request): string {
@@ -30,7 +39,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(accessLog(deps.log));
   // The JSON API takes JSON bodies only: anything else is a 415 that says so, not a field missing.
   app.use(
-    ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items'],
+    ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items', '/api/v1/tokens'],
     requireBodyType(['application/json', 'application/*+json'], 'JSON (Content-Type: application/json)'),
   );
   app.use(express.json({ limit: '1mb' }));
@@ -48,6 +57,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/api/v1/topics', topicsRouter(deps));
   app.use('/api/v1/items', itemsRouter(deps, reads));
   app.use('/api/v1/opml', opmlRouter(deps));
+  app.use('/api/v1/tokens', tokensRouter(deps));
   app.use('/topics', topicFeedsRouter(deps, reads));
   app.use('/websub', websubRouter(deps));
 

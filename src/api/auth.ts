@@ -1,28 +1,50 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { allows, authenticate, type Principal } from '../app/tokens.js';
+import type { TokenScope } from '../db/schema.js';
+import type { ApiDeps } from './deps.js';
 import { HttpError } from './http-error.js';
 
-/** Writes need `Authorization: Bearer <API_TOKEN>`; with no token configured, writes are off. */
-export function requireToken(token: string): RequestHandler {
-  const expected = Buffer.from(token);
-  return (req, _res, next) => {
-    if (!token)
+const BEARER = /^Bearer\s+(.+)$/i;
+
+/**
+ * Who sent the request, from its `Authorization: Bearer <token>`: the bootstrap admin (API_TOKEN),
+ * a stored token, or nobody (null). Looked up once a request.
+ */
+export async function principalOf(deps: ApiDeps, req: Request): Promise<Principal | null> {
+  const cached = (req as Request & { principal?: Principal | null }).principal;
+  if (cached !== undefined) return cached;
+  const secret = BEARER.exec(req.get('authorization') ?? '')?.[1]?.trim() ?? '';
+  const principal = secret ? await authenticate(deps, secret) : null;
+  (req as Request & { principal?: Principal | null }).principal = principal;
+  return principal;
+}
+
+/** A route that needs a token with `scope` (read < write < admin): 401 without one, 403 with too little. */
+export function requireScope(deps: ApiDeps, scope: TokenScope): RequestHandler {
+  return async (req, _res, next) => {
+    const principal = await principalOf(deps, req);
+    if (!principal) {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        req.get('authorization')
+          ? 'unknown, revoked or expired bearer token'
+          : `this needs "Authorization: Bearer <token>" with the ${scope} scope (create one: npm run cli -- tokens create <name> --scopes ${scope})`,
+      );
+    }
+    if (!allows(principal, scope)) {
       throw new HttpError(
         403,
-        'writes_disabled',
-        'writes are disabled: set API_TOKEN on the server and send it as a Bearer token',
+        'forbidden',
+        `this needs a token with the ${scope} scope; this one has ${principal.scopes.join(', ')}`,
       );
-    if (!bearerMatches(req, expected)) throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token');
+    }
     next();
   };
 }
 
-/** Whether the request carries the admin token: it then sees feed URLs and errors unmasked. */
-export function isAdmin(req: Request, token: string): boolean {
-  return token !== '' && bearerMatches(req, Buffer.from(token));
-}
-
-function bearerMatches(req: Request, expected: Buffer): boolean {
-  const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim() ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** Whether the request carries an admin token: it then sees feed URLs and errors unmasked. */
+export async function isAdmin(deps: ApiDeps, req: Request): Promise<boolean> {
+  const principal = await principalOf(deps, req);
+  return principal !== null && allows(principal, 'admin');
 }

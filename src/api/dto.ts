@@ -1,7 +1,7 @@
 import { maskUrl, maskUrlsIn } from '../pipeline/fetch/url-secrets.js';
 import type { ItemWithTopics } from '../db/items.repository.js';
 import type { PollOutcome } from '../app/ingestion.js';
-import type { FeedRow, TopicRow } from '../db/schema.js';
+import type { ApiTokenRow, FeedRow, TopicRow } from '../db/schema.js';
 
 /** Rows → the JSON the API promises (docs/api.md); the API never returns raw rows. */
 
@@ -82,4 +82,17 @@ export function pollToDto(p: PollOutcome) {
     default:
       return { result: p.kind };
   }
+}
+
+/** A token as listed: never its secret (only its hash is stored). */
+export function tokenToDto(t: ApiTokenRow) {
+  return {
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    expiresAt: iso(t.expires_at),
+    lastUsedAt: iso(t.last_used_at),
+    revokedAt: iso(t.revoked_at),
+    createdAt: iso(t.created_at),
+  };
 }

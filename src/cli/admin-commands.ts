@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { addFeed, listFeeds, removeFeed } from '../app/feeds.js';
 import { exportOpml, importOpml } from '../app/opml.js';
 import { createTopic, getTopic, listTopics, removeTopic, retagTopic } from '../app/topics.js';
+import { createToken, listTokens, revokeToken } from '../app/tokens.js';
 
 /**
  * The operator's commands beside the service: thin adapters over the same use cases as the API
@@ -95,6 +96,46 @@ export async function opmlCommand([action, file, ...rest]: string[], ctx: CliCon
     return 0;
   }
   throw new UsageError('usage: opml import <file> | opml export [file]');
+}
+
+const TOKENS_USAGE =
+  'usage: tokens [list] | tokens create <name> [--scopes read,write,admin] [--expires <date-time>] | tokens revoke <id>';
+
+/** API tokens: the secret of a new one is printed once; only its hash is stored. */
+export async function tokensCommand([action = 'list', ...args]: string[], ctx: CliContext): Promise<number> {
+  const { out } = ctx;
+  if (action === 'list' && args.length === 0) {
+    for (const t of await listTokens(ctx)) {
+      const state = t.revoked_at ? 'revoked' : t.expires_at && t.expires_at <= new Date() ? 'expired' : 'live';
+      const used = t.last_used_at ? `used ${t.last_used_at.toISOString()}` : 'never used';
+      const expires = t.expires_at ? `expires ${t.expires_at.toISOString()}` : 'no expiry';
+      out([t.id, t.name, t.scopes.join(','), state, expires, used].join('\t'));
+    }
+    return 0;
+  }
+  if (action === 'create') {
+    const [name, ...options] = args;
+    const option = (flag: string) => {
+      const at = options.indexOf(flag);
+      return at >= 0 ? options[at + 1] : undefined;
+    };
+    const known = new Set(['--scopes', '--expires']);
+    const flags = options.filter((_, i) => i % 2 === 0);
+    if (!name || options.length % 2 !== 0 || flags.some((f) => !known.has(f))) throw new UsageError(TOKENS_USAGE);
+    const scopes = option('--scopes')
+      ?.split(',')
+      .map((s) => s.trim());
+    const { token, secret } = await createToken(ctx, { name, scopes, expiresAt: option('--expires') });
+    out(`created token ${token.id} "${token.name}" (${token.scopes.join(', ')}); its secret, shown this once:`);
+    out(secret);
+    return 0;
+  }
+  if (action === 'revoke' && args.length === 1) {
+    await revokeToken(ctx, args[0]);
+    out(`revoked token ${args[0]}`);
+    return 0;
+  }
+  throw new UsageError(TOKENS_USAGE);
 }
 
 /** Applies a topic's rule to the stored items of the re-tag window now, in this process, with progress. */

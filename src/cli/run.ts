@@ -13,6 +13,7 @@ import {
   feedsCommand,
   opmlCommand,
   retagCommand,
+  tokensCommand,
   topicsCommand,
   UsageError,
   type CliContext,
@@ -65,6 +66,10 @@ const COMMANDS: Record<string, Command> = {
   opml: {
     help: "opml import <file> | opml export [file]   subscribe to an OPML file's feeds (folders become tags); write every feed as OPML 2.0",
     run: (args, io, config) => withApp(io, config(), (ctx) => opmlCommand(args, ctx)),
+  },
+  tokens: {
+    help: 'tokens [list] | tokens create <name> [--scopes read,write,admin] [--expires <date-time>] | tokens revoke <id>   API tokens; a new secret is printed once',
+    run: (args, io, config) => withApp(io, config(), (ctx) => tokensCommand(args, ctx)),
   },
   retag: {
     help: "retag <slug>                   apply a topic's rule to the stored items of the last RETAG_WINDOW_DAYS now, with progress",

@@ -14,7 +14,23 @@ export interface Database {
   websub_subscriptions: WebSubSubscriptionTable;
   websub_outbox: WebSubOutboxTable;
   opml_imports: OpmlImportTable;
+  api_tokens: ApiTokenTable;
 }
+
+export type TokenScope = 'read' | 'write' | 'admin';
+
+/** An API token: only the SHA-256 of its secret is kept. */
+export interface ApiTokenTable {
+  id: Generated<number>;
+  name: string;
+  secret_hash: string;
+  scopes: TokenScope[];
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Generated<Date>;
+}
+export type ApiTokenRow = Omit<Selectable<ApiTokenTable>, 'secret_hash'>;
 
 /** The feeds an OPML import added, to follow their first polls. */
 export interface OpmlImportTable {

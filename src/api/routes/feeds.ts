@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { addFeed, discoverFeedsAt, getFeed, listFeeds, refreshFeed, removeFeed, updateFeed } from '../../app/feeds.js';
-import { isAdmin, requireToken } from '../auth.js';
+import { isAdmin, requireScope } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { feedToDto, pollToDto } from '../dto.js';
 
@@ -9,14 +9,15 @@ const addQuery = z.object({ discover: z.boolean().default(false) }).passthrough(
 
 /** /api/v1/feeds: subscribed feeds. Each handler parses, calls one use case, maps the result. */
 export function feedsRouter(ctx: ApiDeps): Router {
-  const write = requireToken(ctx.config.API_TOKEN);
+  const write = requireScope(ctx, 'write');
   const r = Router();
 
-  // Writes are an admin's (the token): they see what they stored, unmasked.
-  const reveal = (req: Request) => isAdmin(req, ctx.config.API_TOKEN);
+  // An admin sees feed URLs as stored; anyone else (a reader, a write-only token) masked.
+  const reveal = (req: Request) => isAdmin(ctx, req);
 
   r.get('/', async (req, res) => {
-    res.json({ feeds: (await listFeeds(ctx)).map((f) => feedToDto(f, reveal(req))) });
+    const unmasked = await reveal(req);
+    res.json({ feeds: (await listFeeds(ctx)).map((f) => feedToDto(f, unmasked)) });
   });
 
   // {"url"} subscribes (the URL's fetch is the first poll); {"url", "discover": true} only lists
@@ -30,7 +31,7 @@ export function feedsRouter(ctx: ApiDeps): Router {
     }
     const added = await addFeed(ctx, body);
     res.status(added.created ? 201 : 200).json({
-      feed: feedToDto(added.feed, true),
+      feed: feedToDto(added.feed, await reveal(req)),
       created: added.created,
       ...(added.created ? { firstPoll: pollToDto(added.firstPoll) } : {}),
       ...(added.created && added.discoveredFrom ? { discoveredFrom: added.discoveredFrom } : {}),
@@ -38,11 +39,11 @@ export function feedsRouter(ctx: ApiDeps): Router {
   });
 
   r.get('/:id', async (req, res) => {
-    res.json({ feed: feedToDto(await getFeed(ctx, req.params.id), reveal(req)) });
+    res.json({ feed: feedToDto(await getFeed(ctx, req.params.id), await reveal(req)) });
   });
 
   r.patch('/:id', write, async (req, res) => {
-    res.json({ feed: feedToDto(await updateFeed(ctx, req.params.id, req.body), true) });
+    res.json({ feed: feedToDto(await updateFeed(ctx, req.params.id, req.body), await reveal(req)) });
   });
 
   r.delete('/:id', write, async (req, res) => {
@@ -51,7 +52,7 @@ export function feedsRouter(ctx: ApiDeps): Router {
   });
 
   r.post('/:id/refresh', write, async (req, res) => {
-    res.status(202).json({ feed: feedToDto(await refreshFeed(ctx, req.params.id), true) });
+    res.status(202).json({ feed: feedToDto(await refreshFeed(ctx, req.params.id), await reveal(req)) });
   });
 
   return r;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { findItems, getItem, splitFromStory } from '../../app/items.js';
-import { requireToken } from '../auth.js';
+import { requireScope } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { jsonResponse, sendReady, type CachedReads } from '../cached-reads.js';
 import type { ApiDeps } from '../deps.js';
@@ -27,7 +27,7 @@ const listQuery = z
 
 export function itemsRouter(ctx: ApiDeps, reads: CachedReads): Router {
   const r = Router();
-  const write = requireToken(ctx.config.API_TOKEN);
+  const write = requireScope(ctx, 'write');
   const { SEARCH_CONCURRENCY, SEARCH_QUEUE, SEARCH_TIMEOUT_MS } = ctx.config;
   const searches = new ReadGate({ concurrency: SEARCH_CONCURRENCY, queue: SEARCH_QUEUE, waitMs: SEARCH_TIMEOUT_MS });
 

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { exportOpml, importOpml, importProgress } from '../../app/opml.js';
-import { isAdmin, requireToken } from '../auth.js';
+import { isAdmin, requireScope } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { requireBodyType } from '../http-error.js';
 
@@ -18,12 +18,12 @@ export function opmlRouter(ctx: ApiDeps): Router {
     res
       .type('text/x-opml; charset=utf-8')
       .attachment('topicwire.opml')
-      .send(await exportOpml(ctx, { maskSecrets: !isAdmin(req, ctx.config.API_TOKEN) }));
+      .send(await exportOpml(ctx, { maskSecrets: !(await isAdmin(ctx, req)) }));
   });
 
   r.post(
     '/',
-    requireToken(ctx.config.API_TOKEN),
+    requireScope(ctx, 'write'),
     requireBodyType(OPML_TYPES, 'an OPML file (Content-Type: text/x-opml or application/xml)'),
     opmlBody,
     async (req, res) => {

@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { createTopic, getTopic, listTopics, previewRule, removeTopic, updateTopic } from '../../app/topics.js';
-import { requireToken } from '../auth.js';
+import { requireScope } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { itemToDto, topicToDto } from '../dto.js';
 
 /** /api/v1/topics: topics and their rules. Each handler calls one use case and maps its result. */
 export function topicsRouter(ctx: ApiDeps): Router {
-  const write = requireToken(ctx.config.API_TOKEN);
+  const write = requireScope(ctx, 'write');
   const r = Router();
 
   r.get('/', async (_req, res) => {
