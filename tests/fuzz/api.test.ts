@@ -178,6 +178,16 @@ const VALID: Record<string, string[]> = {
   'hub.lease_seconds': ['3600'],
   'hub.secret': ['s3cret'],
 };
+// Body fields whose valid value is not a string.
+const VALID_JSON: Record<string, readonly unknown[]> = {
+  force: [true, false],
+  discover: [true, false],
+  enabled: [true, false],
+  preferred: [true, false],
+  scopes: [['read'], ['write', 'read'], ['admin']],
+  expiresAt: ['2031-01-01T00:00:00Z'],
+  limit: [20],
+};
 const validOf = (name: string, rand: Rand, p?: { enum?: string[]; type?: string }) =>
   p?.enum ? pick(rand, p.enum) : VALID[name] ? pick(rand, VALID[name]!) : p?.type === 'integer' ? '1' : 'x';
 
@@ -236,9 +246,7 @@ function request(op: Operation, rand: Rand, n: number): FuzzRequest {
         const obj: Record<string, unknown> = {};
         for (const f of op.bodyFields) {
           if (odd.has(f)) obj[f] = rand() < 0.6 ? pick(rand, ODD_TEXT) : pick(rand, ODD_JSON);
-          else if (rand() < 0.9)
-            obj[f] =
-              f === 'force' || f === 'discover' || f === 'enabled' || f === 'preferred' ? rand() < 0.5 : valueOf(f);
+          else if (rand() < 0.9) obj[f] = VALID_JSON[f] ? pick(rand, VALID_JSON[f]!) : valueOf(f);
         }
         if (rand() < 0.1) obj[pick(rand, ODD_TEXT)] = pick(rand, ODD_JSON);
         body = JSON.stringify(rand() < 0.05 ? [obj] : obj);
