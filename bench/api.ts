@@ -81,6 +81,9 @@ export async function benchApi(options: ApiBenchOptions): Promise<string[]> {
         DATABASE_URL: dbUrl.href,
         QUEUE_PREFIX: `bench-${name}`,
         ROLE: 'api',
+        // The load comes from one address: the budgets (src/api/rate-limits.ts) would measure themselves.
+        RATE_LIMIT_READS: '0',
+        RATE_LIMIT_SEARCHES: '0',
         PORT: String(port),
         LOG_FORMAT: 'json',
       },

@@ -69,6 +69,22 @@ const schema = z.object({
   SEARCH_CONCURRENCY: int(1).default(Math.max(1, Math.floor(availableParallelism() / 2))),
   SEARCH_QUEUE: int(0).default(64),
   SEARCH_TIMEOUT_MS: int(100).default(5000),
+  // Requests a client (a token, else an address) may make, shared by every API process (Redis):
+  // reads, writes and text searches a minute, WebSub subscription requests an hour, failed
+  // authentications a minute per address. 0 turns one off.
+  RATE_LIMIT_READS: int(0).default(1200),
+  RATE_LIMIT_WRITES: int(0).default(120),
+  RATE_LIMIT_SEARCHES: int(0).default(60),
+  RATE_LIMIT_WEBSUB: int(0).default(30),
+  RATE_LIMIT_AUTH_FAILURES: int(0).default(30),
+  // Which proxies' X-Forwarded-For to believe for the client address (Express "trust proxy"):
+  // loopback (a proxy on this machine), true, false, a number of hops, or addresses/CIDRs.
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((v): boolean | number | string =>
+      v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+    ),
   WORKER_CONCURRENCY: int(1).default(8),
   SCHEDULER_EVERY_MS: int(200).default(1000),
   POLL_INTERVAL_SECONDS: int(10).default(900),

@@ -34,3 +34,10 @@ export const httpRequests = new Counter({
   labelNames: ['method', 'route', 'status'] as const,
   registers: [registry],
 });
+
+export const rateLimited = new Counter({
+  name: 'topicwire_rate_limited_requests_total',
+  help: 'Requests answered 429, by budget (read, write, search, websub, auth_failure).',
+  labelNames: ['kind'],
+  registers: [registry],
+});

@@ -3,6 +3,7 @@ import { httpRequests, registry } from '../metrics.js';
 import { CachedReads } from './cached-reads.js';
 import type { ApiDeps } from './deps.js';
 import { accessLog } from './access-log.js';
+import { RateLimits, type LimitKind } from './rate-limits.js';
 import { errorHandler, notFound, requireBodyType } from './http-error.js';
 import { feedsRouter } from './routes/feeds.js';
 import { healthRouter } from './routes/health.js';
@@ -31,11 +32,20 @@ function routeLabel(req: express.Request): string {
   return mount + (pattern === '/' && mount ? '' : pattern);
 }
 
+/** Which budget a request spends: health checks none, WebSub requests and text searches their own. */
+function budgetOf(req: express.Request): LimitKind | null {
+  if (req.path === '/healthz' || req.path === '/readyz') return null;
+  if (req.path === '/websub' && req.method === 'POST') return 'websub';
+  if (req.path === '/api/v1/topics/preview' || (req.path === '/api/v1/items' && req.query.q !== undefined))
+    return 'search';
+  return req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
+}
+
 /** The whole route table (docs/api.md); builds the app without listening, so tests can start it on port 0. */
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(accessLog(deps.log));
   // The JSON API takes JSON bodies only: anything else is a 415 that says so, not a field missing.
   app.use(
@@ -47,6 +57,10 @@ export function createApp(deps: ApiDeps): express.Express {
     res.on('finish', () => httpRequests.inc({ method: req.method, route: routeLabel(req), status: res.statusCode }));
     next();
   });
+  // Every request but health checks spends from a budget (src/api/rate-limits.ts).
+  const limits = new RateLimits(deps.redis, deps.config);
+  deps = { ...deps, limits };
+  app.use(limits.spend(deps, budgetOf));
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });

@@ -14,7 +14,13 @@ export async function principalOf(deps: ApiDeps, req: Request): Promise<Principa
   const cached = (req as Request & { principal?: Principal | null }).principal;
   if (cached !== undefined) return cached;
   const secret = BEARER.exec(req.get('authorization') ?? '')?.[1]?.trim() ?? '';
-  const principal = secret ? await authenticate(deps, secret) : null;
+  let principal: Principal | null = null;
+  if (secret) {
+    // Guessing tokens is limited per address: refused before trying once the budget is spent.
+    await deps.limits?.checkAuthFailures(req);
+    principal = await authenticate(deps, secret);
+    if (!principal) await deps.limits?.recordAuthFailure(req);
+  }
   (req as Request & { principal?: Principal | null }).principal = principal;
   return principal;
 }

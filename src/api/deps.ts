@@ -1,7 +1,10 @@
 import type { RedisClient } from '../queue/redis.js';
 import type { AppContext } from '../app/context.js';
+import type { RateLimits } from './rate-limits.js';
 
-/** What the routes work with: the use cases' context, and Redis for the readiness check. */
+/** What the routes work with: the use cases' context, Redis for the readiness check, the request budgets. */
 export interface ApiDeps extends AppContext {
   redis: RedisClient;
+  /** Request budgets (set by createApp); failed authentications are counted against them. */
+  limits?: RateLimits;
 }

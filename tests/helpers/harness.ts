@@ -40,6 +40,12 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
     SCHEDULER_EVERY_MS: '200',
     FETCH_TIMEOUT_MS: '1500',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests send many requests from one address; the budgets have their own tests (rate-limits.test.ts).
+    RATE_LIMIT_READS: '0',
+    RATE_LIMIT_WRITES: '0',
+    RATE_LIMIT_SEARCHES: '0',
+    RATE_LIMIT_WEBSUB: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
     ...overrides,
   });
   const service = await startService(config, db, createLogger(config.LOG_LEVEL));

