@@ -20,6 +20,8 @@ COPY --from=build /app/dist ./dist
 COPY tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
+# Served at /api/v1/openapi.json.
+COPY docs/openapi.yaml ./docs/openapi.yaml
 USER node
 EXPOSE 3000
 CMD ["node", "--enable-source-maps", "dist/src/main.js"]

@@ -77,6 +77,8 @@ const schema = z.object({
   RATE_LIMIT_SEARCHES: int(0).default(60),
   RATE_LIMIT_WEBSUB: int(0).default(30),
   RATE_LIMIT_AUTH_FAILURES: int(0).default(30),
+  // Origins whose pages may call the API (CORS): "*" for any, or a comma-separated list; none by default.
+  CORS_ORIGINS: commaList,
   // Which proxies' X-Forwarded-For to believe for the client address (Express "trust proxy"):
   // loopback (a proxy on this machine), true, false, a number of hops, or addresses/CIDRs.
   TRUST_PROXY: z

@@ -1,8 +1,11 @@
+import cors from 'cors';
 import express from 'express';
+import helmet from 'helmet';
 import { httpRequests, registry } from '../metrics.js';
 import { CachedReads } from './cached-reads.js';
 import type { ApiDeps } from './deps.js';
 import { accessLog } from './access-log.js';
+import { openApiJson } from './openapi.js';
 import { RateLimits, type LimitKind } from './rate-limits.js';
 import { errorHandler, notFound, requireBodyType } from './http-error.js';
 import { feedsRouter } from './routes/feeds.js';
@@ -45,6 +48,19 @@ function budgetOf(req: express.Request): LimitKind | null {
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Security headers (helmet's defaults: no sniffing, no framing, a strict CSP for what we send),
+  // but the feeds and reads may be fetched by pages of other origins (a web feed reader).
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  // CORS only for the origins the operator names (CORS_ORIGINS: "*" or a list); none by default.
+  if (deps.config.CORS_ORIGINS.length) {
+    app.use(
+      cors({
+        origin: deps.config.CORS_ORIGINS.includes('*') ? '*' : deps.config.CORS_ORIGINS,
+        exposedHeaders: ['ETag', 'Link', 'Location', 'Retry-After', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
+  }
   app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(accessLog(deps.log));
   // The JSON API takes JSON bodies only: anything else is a 415 that says so, not a field missing.
@@ -61,6 +77,9 @@ export function createApp(deps: ApiDeps): express.Express {
   const limits = new RateLimits(deps.redis, deps.config);
   deps = { ...deps, limits };
   app.use(limits.spend(deps, budgetOf));
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApiJson());
+  });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
