@@ -19,7 +19,7 @@ import {
   type Queues,
 } from './queue/queues.js';
 import { describeRedis, redisConnection, type RedisClient } from './queue/redis.js';
-import { createHandlers } from './workers/handlers.js';
+import { afterGivingUp, createHandlers } from './workers/handlers.js';
 
 export interface RunningService {
   queues: Queues;
@@ -72,12 +72,22 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
         'error',
         throttledLog((err) => log.error({ err: err.message, queue: w.name }, 'worker error')),
       );
-      w.on('failed', (job, err) =>
+      w.on('failed', (job, err) => {
         log.warn(
           { queue: w.name, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message },
           'job failed',
-        ),
-      );
+        );
+        // For good: no attempt left, or stalled past BullMQ's limit (then attemptsMade may be low).
+        const final = job && (job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message));
+        if (final) {
+          afterGivingUp(ctx, job).catch((e: Error) =>
+            log.warn(
+              { job: job.name, jobId: job.id, err: e.message },
+              'could not hand back the work of a job that gave up',
+            ),
+          );
+        }
+      });
     }
   }
 

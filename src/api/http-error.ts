@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, type AppErrorCode } from '../app/errors.js';
+import { isDatabaseUnavailable } from '../db/database.js';
 import type { Logger } from '../logger.js';
 
 /** An error of the HTTP layer itself (a route, a method, a content type) with its status and a stable code. */
@@ -85,6 +86,20 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       const type = (err as { type?: string }).type;
       const message = type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (err as Error).message;
       res.status(status).json({ error: { code: type?.replace(/\./g, '_') ?? 'bad_request', message } });
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Not the request's fault, and not lasting: say so, and when to come back.
+      log.warn(
+        { err: (err as Error).message, requestId: res.locals.requestId, path: req.path },
+        'database unavailable',
+      );
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .json({
+          error: { code: 'unavailable', message: 'the database is unavailable for a moment; try again shortly' },
+        });
       return;
     }
     log.error({ err, requestId: res.locals.requestId, method: req.method, path: req.path }, 'request failed');

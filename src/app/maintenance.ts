@@ -99,6 +99,15 @@ export async function recoverLostJobs(ctx: AppContext): Promise<void> {
   ctx.log.warn({ feeds: released }, 'jobs lost with Redis recovered from the database');
 }
 
+/**
+ * A poll job gave up for good (its retries spent while our database stayed away, or stalled
+ * too often behind dying workers): its feed is made due again now, rather than left claimed
+ * and unpolled until its lease runs out (found by fault injection).
+ */
+export async function releaseGivenUpPoll(ctx: AppContext, feedId: number): Promise<void> {
+  if (await releaseClaims(ctx.db, feedId)) ctx.log.warn({ feedId }, 'a poll job gave up: the feed is due again');
+}
+
 const INDEX_BATCH = 500;
 
 /**

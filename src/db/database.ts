@@ -28,3 +28,18 @@ export function createDb(databaseUrl: string, max = 10): Db {
 export function isStatementTimeout(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === '57014';
 }
+
+// PostgreSQL away or restarting: connection refused or reset, the server shutting down or starting
+// up (57P01-57P03), a pooled connection cut (node-postgres's own messages).
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03']);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect/;
+
+/** Whether an error means the database is away (for now), not that the query was wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return (
+    (typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code)) ||
+    (typeof e?.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message))
+  );
+}

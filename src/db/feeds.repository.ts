@@ -208,16 +208,18 @@ export async function recordFeedError(
 }
 
 /**
- * Makes every claimed feed due now: their poll jobs vanished with Redis (restarted empty or
- * flushed), so waiting for the leases to run out would only delay them. A poll still running
- * somewhere stores idempotently, so a feed polled twice is harmless. Returns how many.
+ * Makes every claimed feed (or the one given) due now: their poll jobs vanished with Redis
+ * (restarted empty or flushed) or gave up, so waiting for the leases to run out would only delay
+ * them. A poll still running somewhere stores idempotently, so a feed polled twice is harmless.
+ * Returns how many.
  */
-export async function releaseClaims(db: Db): Promise<number> {
-  const res = await db
+export async function releaseClaims(db: Db, feedId?: number): Promise<number> {
+  let query = db
     .updateTable('feeds')
     .set({ next_poll_at: sql<Date>`now()`, claimed_until: null })
-    .where('claimed_until', '>', sql<Date>`now()`)
-    .executeTakeFirst();
+    .where('claimed_until', '>', sql<Date>`now()`);
+  if (feedId !== undefined) query = query.where('id', '=', feedId);
+  const res = await query.executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
 

@@ -6,6 +6,7 @@ import {
   pollDueFeeds,
   pruneItems,
   queueLeftOverGrouping,
+  releaseGivenUpPoll,
   vacuumBusyTables,
   vacuumBusyTablesEvery,
 } from '../app/maintenance.js';
@@ -41,6 +42,15 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     'websub-fanout': () => fanOut(ctx),
     'websub-deliver': (data) => final(deliver(ctx, data)),
   };
+}
+
+/**
+ * What is done when a job fails for good (its last attempt, or stalled too often): work that
+ * would otherwise wait for a lease or a daily sweep is handed back now. Errors are the caller's
+ * to log (the database may be what made the job fail).
+ */
+export async function afterGivingUp(ctx: AppContext, job: { name: string; data: unknown }): Promise<void> {
+  if (job.name === 'refresh-feed') await releaseGivenUpPoll(ctx, (job.data as { feedId: number }).feedId);
 }
 
 /** A refused callback (a private address, not a URL) will be refused again: no retries. */

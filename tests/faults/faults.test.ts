@@ -38,6 +38,7 @@ interface Figures {
   redisBackToAllPolledMs: number;
   readyzWhileRedisDown: number;
   readyzWhilePostgresDown: number;
+  readWhilePostgresDown: number;
   settledInMs: number;
   /** Jobs whose retries ran out during an outage, their work found again by the schedules. */
   jobsFailedForGood: number;
@@ -199,6 +200,13 @@ describe('fault injection under ingestion', () => {
     fault('PostgreSQL stopped and restarted');
     await waitUntil(async () => (await readyz()) === 503, 15_000, '/readyz to say PostgreSQL is away');
     figures.readyzWhilePostgresDown = await readyz();
+    // A read meanwhile is told the truth: unavailable for now (503, Retry-After), not a 500.
+    const during = await fetch(`http://127.0.0.1:${apiPort}/api/v1/items?limit=1`);
+    figures.readWhilePostgresDown = during.status;
+    check(
+      during.status === 503 && during.headers.get('retry-after') !== null,
+      `a read while PostgreSQL was away got ${during.status}`,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     await postgres.start();
     await waitUntil(async () => (await readyz()) === 200, 30_000, '/readyz ready after PostgreSQL');

@@ -6,6 +6,8 @@ import { TOPICS_LOCK } from '../../src/db/topics.repository.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 import { OwnRedis } from '../helpers/services.js';
+import { appContext } from '../helpers/app-context.js';
+import { afterGivingUp } from '../../src/workers/handlers.js';
 
 const rss = (guids: string[]) => `<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Steady</title><link>http://steady.test/</link>
@@ -146,5 +148,22 @@ describe('when the infrastructure fails under a running service', () => {
       await redis.start();
     }
     await eventually(async () => (await h.api('GET', '/readyz')).status === 200, 15_000, 'ready again');
+  });
+
+  it('when a poll job gives up for good, then its feed is due again at once, not claimed until its lease runs out', async () => {
+    feeds.set('/gave-up.rss', { body: rss(['g1']) });
+    const id = (await h.api('POST', '/api/v1/feeds', { url: feeds.url('/gave-up.rss') })).body.feed.id;
+    const lease = new Date(Date.now() + 600_000);
+    await h.db.updateTable('feeds').set({ claimed_until: lease, next_poll_at: lease }).where('id', '=', id).execute();
+    await afterGivingUp(appContext(h.db, h.config), { name: 'refresh-feed', data: { feedId: id } });
+    const row = await h.db
+      .selectFrom('feeds')
+      .select(['claimed_until', 'next_poll_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.claimed_until).toBeNull();
+    expect(row.next_poll_at.getTime()).toBeLessThanOrEqual(Date.now());
+    // The scheduler takes it up at its next tick.
+    await eventually(async () => requestsTo('/gave-up.rss') >= 2, 10_000, 'the feed polled again');
   });
 });
