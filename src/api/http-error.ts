@@ -1,6 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, type AppErrorCode } from '../app/errors.js';
-import { isDatabaseUnavailable } from '../db/database.js';
+import { AppError, isDatabaseUnavailable, type AppErrorCode } from '../app/errors.js';
 import type { Logger } from '../logger.js';
 
 /** An error of the HTTP layer itself (a route, a method, a content type) with its status and a stable code. */

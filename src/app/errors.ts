@@ -46,3 +46,9 @@ export async function acceptUrl(config: Config, text: string): Promise<string> {
     throw err;
   }
 }
+
+/**
+ * Whether a failure means our database is away for the moment (the API answers 503, not 500):
+ * the repositories' judgement, offered to the adapters, which do not reach the database layer.
+ */
+export { isDatabaseUnavailable } from '../db/database.js';
