@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The process's Prometheus metrics (GET /metrics). One registry per process: in production each
@@ -41,3 +41,40 @@ export const rateLimited = new Counter({
   labelNames: ['kind'],
   registers: [registry],
 });
+
+export const pushDeliveries = new Counter({
+  name: 'topicwire_push_deliveries_total',
+  help: 'WebSub deliveries by result (delivered, refused: the callback answered an error or nothing, gone: 410).',
+  labelNames: ['channel', 'result'],
+  registers: [registry],
+});
+
+type QueueCounts = { getJobCounts(...states: string[]): Promise<Record<string, number>> };
+const watchedQueues = new Set<Record<string, QueueCounts>>();
+
+/**
+ * What each queue holds now, by state, read from Redis at each scrape (one round trip a queue). A
+ * queue that cannot be read (Redis away) keeps its last figures: the scrape still answers.
+ */
+export const queueJobs = new Gauge({
+  name: 'topicwire_queue_jobs',
+  help: 'Jobs in each queue by state (waiting, active, delayed, failed), as Redis holds them at scrape time.',
+  labelNames: ['queue', 'state'],
+  registers: [registry],
+  async collect() {
+    for (const queues of watchedQueues) {
+      await Promise.all(
+        Object.entries(queues).map(async ([name, queue]) => {
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
+          for (const [state, n] of Object.entries(counts ?? {})) this.set({ queue: name, state }, n);
+        }),
+      );
+    }
+  },
+});
+
+/** Makes /metrics report these queues' depths; returns a function that stops it. */
+export function watchQueues(queues: Record<string, QueueCounts>): () => void {
+  watchedQueues.add(queues);
+  return () => void watchedQueues.delete(queues);
+}

@@ -1,3 +1,4 @@
+import { watchQueues } from './metrics.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
@@ -38,6 +39,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   redis.on('error', () => {});
   await pingRedis(redis, config);
   const queues = createQueues(redis, config.QUEUE_PREFIX, log);
+  const unwatchQueues = watchQueues(queues);
   const ctx: AppContext = { db, config, log, jobs: queueSink(queues, config), topics: new TopicMatcherCache() };
 
   const runs = (role: string) => config.ROLE === 'all' || config.ROLE === role;
@@ -112,6 +114,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
       if (server) await new Promise((resolve) => server!.close(resolve));
       await stopKeeping();
       await Promise.all(workers.map((w) => w.close()));
+      unwatchQueues();
       await Promise.all(Object.values(queues).map((q) => q.close()));
       await connection?.quit().catch(() => {});
       await redis.quit().catch(() => {});

@@ -1,3 +1,4 @@
+import { pushDeliveries } from '../metrics.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { itemsInTopic } from '../db/items.repository.js';
@@ -150,8 +151,15 @@ export async function deliver(
   if (sub.secret) {
     headers['x-hub-signature'] = `sha256=${createHmac('sha256', sub.secret).update(body).digest('hex')}`;
   }
-  const answer = await callOnce(ctx, sub.callback, { method: 'POST', headers, body });
+  const answer = await callOnce(ctx, sub.callback, { method: 'POST', headers, body }).catch((err: unknown) => {
+    pushDeliveries.inc({ channel: 'websub', result: 'refused' });
+    throw err;
+  });
   const dlog = log.child({ subscriptionId, callback: sub.callback, topic: topic.slug, items: items.length });
+  pushDeliveries.inc({
+    channel: 'websub',
+    result: answer.status === 410 ? 'gone' : answer.status >= 200 && answer.status < 300 ? 'delivered' : 'refused',
+  });
   if (answer.status === 410) {
     await subscriptions.deleteSubscriptionById(db, sub.id);
     dlog.info('websub subscriber gone (410): subscription removed');

@@ -294,6 +294,11 @@ describe('the HTTP API', () => {
       /topicwire_http_requests_total\{method="GET",route="\/api\/v1\/feeds\/:id",status="200"\} [1-9]/,
     );
     expect(text).not.toContain(`/api/v1/feeds/${feedId}"`);
+    // Queue depths, read from Redis at the scrape.
+    for (const queue of ['schedule', 'refresh', 'stories', 'retag', 'push']) {
+      expect(text).toMatch(new RegExp(`topicwire_queue_jobs\\{queue="${queue}",state="waiting"\\} \\d+`));
+    }
+    expect(text).toMatch(/topicwire_queue_jobs\{queue="schedule",state="delayed"\} [1-9]/);
   });
 
   it('when a feed is deleted, then its items go with it', async () => {

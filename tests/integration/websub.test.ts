@@ -166,6 +166,11 @@ describe('the WebSub hub', () => {
     await h.api('POST', `/api/v1/feeds/${(await h.api('GET', '/api/v1/feeds')).body.feeds[0].id}/refresh`);
     await new Promise((r) => setTimeout(r, 1000));
     expect(sub.pushes).toHaveLength(2);
+
+    // Deliveries are counted for Prometheus: the refused first attempt, then the accepted one.
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/topicwire_push_deliveries_total\{channel="websub",result="delivered"\} [1-9]/);
+    expect(metrics).toMatch(/topicwire_push_deliveries_total\{channel="websub",result="refused"\} [1-9]/);
   });
 
   it('when a subscriber unsubscribes, then after verification it is removed', async () => {
