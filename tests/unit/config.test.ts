@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,11 @@ describe('settings', () => {
     const file = path.join(tmpdir(), `topicwire-${process.pid}.env`);
     writeFileSync(file, 'TOPICWIRE_TEST_FROM_FILE=file\nTOPICWIRE_TEST_SET_BOTH=file\n');
     process.env.TOPICWIRE_TEST_SET_BOTH = 'environment';
-    loadEnvFile(file);
+    try {
+      loadEnvFile(file);
+    } finally {
+      rmSync(file, { force: true });
+    }
     expect(process.env.TOPICWIRE_TEST_FROM_FILE).toBe('file');
     expect(process.env.TOPICWIRE_TEST_SET_BOTH).toBe('environment');
     expect(() => loadEnvFile(path.join(tmpdir(), 'no-such-topicwire.env'))).not.toThrow();
