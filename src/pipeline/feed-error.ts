@@ -43,7 +43,7 @@ export class FeedError extends Error {
     message: string,
     extra: { status?: number | null; retryAfterSeconds?: number | null } = {},
   ) {
-    super(message);
+    super(readable(message));
     this.name = 'FeedError';
     this.status = extra.status ?? null;
     this.retryAfterSeconds = extra.retryAfterSeconds ?? null;
@@ -53,6 +53,18 @@ export class FeedError extends Error {
   get retryable(): boolean {
     return FEED_ERRORS[this.code].retryable || this.status === 408;
   }
+}
+
+// A message is shown to people and stored as the feed's last error: a parser's message may quote
+// the document, so control characters go (PostgreSQL text cannot hold NUL: the fuzzer found a
+// JSON parse error quoting one) and the length is bounded.
+const MAX_MESSAGE = 500;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+
+function readable(message: string): string {
+  const clean = message.replace(CONTROL, '');
+  return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE - 1)}…` : clean;
 }
 
 /** Whether a thrown value is a feed's fault (a FeedError), rather than ours. */
