@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -61,7 +61,7 @@ describe('cli parse', () => {
   it('when the only input is not a feed, then it exits 1 with a one-line error', async () => {
     const bad = path.join(tmpdir(), `garbage-${process.pid}.xml`);
     writeFileSync(bad, 'garbage');
-    const { code, stdout, stderr } = await cli(bad);
+    const { code, stdout, stderr } = await cli(bad).finally(() => rmSync(bad, { force: true }));
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toHaveLength(1);
