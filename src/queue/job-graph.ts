@@ -39,16 +39,16 @@ const webSubIntent = z.object({
 export type WebSubIntent = z.infer<typeof webSubIntent>;
 
 // Attempts for jobs whose failure may pass (our own database or Redis away, a bug fixed by a
-// deploy): JOB_RETRY_MS doubling up to RETRY_CAP_MS, for about an hour by default, so that an
+// deploy): JOB_RETRY_MS doubling up to RETRY_CAP_MS, for about 20 minutes by default, so that an
 // outage of PostgreSQL does not end them (a poll that ended so left its feed claimed, unpolled,
-// until its lease ran out: found by fault injection); what still fails is found again by the
-// schedules.
+// until its lease ran out: found by fault injection), while a job waits at most a minute after
+// the outage ends; what still fails is found again by the schedules.
 const RETRIED = (config: Config): JobsOptions => ({
-  attempts: 16,
+  attempts: 20,
   backoff: { type: CAPPED_BACKOFF, delay: config.JOB_RETRY_MS },
 });
 const CAPPED_BACKOFF = 'capped-exponential';
-const RETRY_CAP_MS = 5 * 60_000;
+const RETRY_CAP_MS = 60_000;
 
 /**
  * BullMQ's strategy for CAPPED_BACKOFF (given to every worker): the delay doubles from the job's

@@ -241,7 +241,8 @@ describe('fault injection under ingestion', () => {
       async () =>
         (await storedNow()) >= figures.expected! &&
         (await query<{ n: number }>('SELECT count(*)::int AS n FROM ungrouped_items'))[0]!.n === 0,
-      120_000,
+      // Jobs that met an outage wait up to a minute between retries; a busy machine adds its share.
+      240_000,
       'every item stored and grouped',
     ).catch((err: Error) => failures.push(err.message));
     figures.settledInMs = Date.now() - settleFrom;

@@ -25,7 +25,7 @@ describe('the job graph', () => {
   it('when jobs are queued, then one poll, one grouping and one re-tag per key wait at a time, and deliveries are never queued twice', () => {
     expect(jobOptions(jobRequest('refresh-feed', { feedId: 3 }), config)).toMatchObject({
       deduplication: { id: 'feed:3' },
-      attempts: 16,
+      attempts: 20,
       backoff: { type: 'capped-exponential', delay: 1000 },
     });
     expect(jobOptions(jobRequest('group-stories', { feedId: 3 }), config).deduplication).toEqual({ id: 'stories:3' });
@@ -78,18 +78,18 @@ describe('the job graph', () => {
     ]);
   });
 
-  it('when a job of ours keeps failing, then its retries wait twice as long each time, up to five minutes, for about an hour in all', () => {
+  it('when a job of ours keeps failing, then its retries wait twice as long each time, up to a minute, for about 20 minutes in all', () => {
     const job = { opts: { backoff: { type: 'capped-exponential', delay: 10_000 } } } as never;
     const waits = Array.from(
-      { length: 15 },
+      { length: 19 },
       (_, i) => backoffStrategy(i + 1, 'capped-exponential', undefined, job) as number,
     );
     expect(waits[0]).toBeGreaterThanOrEqual(8_000);
     expect(waits[0]).toBeLessThanOrEqual(12_000);
-    expect(waits[3]).toBeGreaterThanOrEqual(64_000);
-    for (const w of waits) expect(w).toBeLessThanOrEqual(360_000);
+    expect(waits[2]).toBeGreaterThanOrEqual(32_000);
+    for (const w of waits) expect(w).toBeLessThanOrEqual(72_000);
     const total = waits.reduce((a, b) => a + b, 0);
-    expect(total).toBeGreaterThan(30 * 60_000);
-    expect(total).toBeLessThan(90 * 60_000);
+    expect(total).toBeGreaterThan(12 * 60_000);
+    expect(total).toBeLessThan(30 * 60_000);
   });
 });
