@@ -1,18 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollFeed, type PollOutcome } from '../../src/app/ingestion.js';
 import { createTopic } from '../../src/app/topics.js';
 import { loadConfig } from '../../src/config.js';
-import type { Db } from '../../src/db/database.js';
-import { insertFeed } from '../../src/db/feeds.repository.js';
-import { HostLimiter } from '../../src/queue/host-limiter.js';
-import { deleteKeysUnder } from '../../src/queue/redis.js';
 import { appContext } from '../helpers/app-context.js';
-import { FeedServer } from '../helpers/feed-server.js';
-import { createTestDb } from '../helpers/test-db.js';
+import { startPollRig, type PollRig } from '../helpers/poll-rig.js';
 import { MUTATIONS, mutateJsonFeed, seeded } from './mutate.js';
 import { FIXTURE_DIRS } from './paths.js';
 
@@ -69,22 +62,12 @@ function seedDocuments(): { name: string; body: Buffer; json: boolean }[] {
 }
 
 describe('feed fuzzing through the whole poll pipeline', () => {
-  let db: Db;
-  let drop: () => Promise<void>;
-  let server: FeedServer;
-  let redis: Redis;
-  const prefix = `fuzz-${process.pid}`;
-
+  let rig: PollRig;
   beforeAll(async () => {
-    ({ db, drop } = await createTestDb());
-    server = await new FeedServer().start();
-    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    rig = await startPollRig(`fuzz-${process.pid}`);
   });
   afterAll(async () => {
-    await deleteKeysUnder(redis, prefix).catch(() => {});
-    redis?.disconnect();
-    await server?.stop();
-    await drop?.();
+    await rig?.stop();
   });
 
   it(`when mutated feeds are polled for ${SECONDS} s (seed ${SEED}), then each ends stored or as the feed's failure, within the deadline, in bounded memory`, async () => {
@@ -94,9 +77,8 @@ describe('feed fuzzing through the whole poll pipeline', () => {
       FETCH_TIMEOUT_MS: '10000',
       LOG_LEVEL: 'silent',
     });
-    const ctx = appContext(db, config);
+    const ctx = appContext(rig.db, config);
     await createTopic(ctx, { slug: 'korea', name: 'Korea', rule: 'korea OR कोरिया OR 日本 OR کوریا' });
-    const hosts = new HostLimiter(redis, prefix, 100, 60_000);
     const rand = seeded(SEED);
     const docs = seedDocuments();
     const outcomes = new Map<string, number>();
@@ -131,12 +113,12 @@ describe('feed fuzzing through the whole poll pipeline', () => {
       }
       const name = `case-${cases}`;
       const label = `${name} (${doc.name}: ${applied.join(' + ')})`;
-      server.set(`/${name}`, { body, contentType: doc.json ? 'application/feed+json' : 'application/xml' });
-      const { feed } = await insertFeed(db, server.url(`/${name}`), 900);
       const started = performance.now();
-      let outcome: PollOutcome | null = null;
+      let feedId: number | null = null;
       try {
-        outcome = await pollFeed(ctx, feed.id, hosts);
+        const polled = await rig.poll(ctx, `/${name}`, body, doc.json ? 'application/feed+json' : 'application/xml');
+        feedId = polled.feedId;
+        const { outcome } = polled;
         const key = outcome.kind === 'failed' ? `failed: ${outcome.error.code}` : outcome.kind;
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       } catch (err) {
@@ -151,8 +133,7 @@ describe('feed fuzzing through the whole poll pipeline', () => {
       maxHeapMb = Math.max(maxHeapMb, process.memoryUsage().heapUsed / 2 ** 20);
       if (maxHeapMb > MAX_HEAP_MB) failures.push(`${label}: heap at ${Math.round(maxHeapMb)} MB`);
       // Each case's rows go, so that the store does not grow with the run.
-      await db.deleteFrom('feeds').where('id', '=', feed.id).execute();
-      server.set(`/${name}`, { status: 410 });
+      if (feedId !== null) await rig.db.deleteFrom('feeds').where('id', '=', feedId).execute();
       cases++;
       if (failures.length >= 5) break;
     }

@@ -1,19 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollFeed } from '../../src/app/ingestion.js';
 import { createTopic } from '../../src/app/topics.js';
 import { loadConfig } from '../../src/config.js';
-import type { Db } from '../../src/db/database.js';
-import { insertFeed } from '../../src/db/feeds.repository.js';
 import { MAX_NESTING } from '../../src/pipeline/html.js';
-import { HostLimiter } from '../../src/queue/host-limiter.js';
-import { deleteKeysUnder } from '../../src/queue/redis.js';
 import { appContext } from '../helpers/app-context.js';
-import { FeedServer } from '../helpers/feed-server.js';
-import { createTestDb } from '../helpers/test-db.js';
+import { startPollRig, type PollRig } from '../helpers/poll-rig.js';
 import { FUZZ_FIXTURES } from '../fuzz/paths.js';
 
 // Far above what any of these takes now, far below what they took before their fixes.
@@ -33,22 +26,12 @@ function nestingOf(html: string): number {
 // Every input the fuzzer found a bug with (tests/fixtures/fuzz), polled as a worker polls it:
 // it must end stored, or as the feed's own failure, never as an error of ours.
 describe('inputs that once found bugs', () => {
-  let db: Db;
-  let drop: () => Promise<void>;
-  let server: FeedServer;
-  let redis: Redis;
-  const prefix = `fuzz-regressions-${process.pid}`;
-
+  let rig: PollRig;
   beforeAll(async () => {
-    ({ db, drop } = await createTestDb());
-    server = await new FeedServer().start();
-    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    rig = await startPollRig(`fuzz-regressions-${process.pid}`);
   });
   afterAll(async () => {
-    await deleteKeysUnder(redis, prefix).catch(() => {});
-    redis?.disconnect();
-    await server?.stop();
-    await drop?.();
+    await rig?.stop();
   });
 
   const files = readdirSync(FUZZ_FIXTURES).filter((f) => !f.startsWith('.'));
@@ -59,26 +42,26 @@ describe('inputs that once found bugs', () => {
       const raw = readFileSync(path.join(FUZZ_FIXTURES, file));
       const body = file.endsWith('.gz') ? gunzipSync(raw) : raw;
       const ctx = appContext(
-        db,
+        rig.db,
         loadConfig({ DATABASE_URL: 'postgres://unused/db', FETCH_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'silent' }),
       );
       await createTopic(ctx, { slug: `t-${files.indexOf(file)}`, name: 'Korea', rule: 'korea OR deep' }).catch(
         () => {},
       );
-      server.set(`/${file}`, {
-        body,
-        contentType: file.includes('json') ? 'application/feed+json' : 'application/xml',
-      });
-      const { feed } = await insertFeed(db, server.url(`/${file}`), 900);
       const started = performance.now();
-      const outcome = await pollFeed(ctx, feed.id, new HostLimiter(redis, prefix, 10, 60_000));
+      const { feedId, outcome } = await rig.poll(
+        ctx,
+        `/${file}`,
+        body,
+        file.includes('json') ? 'application/feed+json' : 'application/xml',
+      );
       expect(['stored', 'failed']).toContain(outcome.kind);
       // Each took 7-25 s of CPU before its fix, and under half a second after.
       expect(performance.now() - started).toBeLessThan(POLL_DEADLINE_MS);
-      const items = await db
+      const items = await rig.db
         .selectFrom('items')
         .select(['guid', 'title', 'summary', 'content_text', 'content_html'])
-        .where('feed_id', '=', feed.id)
+        .where('feed_id', '=', feedId)
         .execute();
       for (const item of items) {
         expect(JSON.stringify(item)).not.toContain('\\u0000');
