@@ -1,17 +1,13 @@
 import { z } from 'zod';
-import { nulPath } from '../app/input.js';
-import { HttpError } from './http-error.js';
+import { parseInput } from '../app/input.js';
 
-/** Parses request input with a schema; a 400 names every field that is wrong and why. */
+/**
+ * Parses request input with a schema; a 400 names every field that is wrong and why (NUL
+ * characters included): the application layer's own check, so that routes and use cases refuse
+ * alike (invalid_request, 400).
+ */
 export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'path'): z.infer<S> {
-  const nul = nulPath(input);
-  const result = nul === null ? schema.safeParse(input ?? {}) : null;
-  if (result?.success) return result.data;
-  const problems = result
-    ? result.error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }))
-    : [{ field: nul || where, message: 'NUL characters are not accepted' }];
-  const summary = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-  throw new HttpError(400, 'invalid_request', `invalid ${where}: ${summary}`, problems);
+  return parseInput(schema, input, where);
 }
 
 // Query parameters that several routes read (the items API, topic feeds).
