@@ -5,6 +5,7 @@ import { httpRequests, registry } from '../metrics.js';
 import { CachedReads } from './cached-reads.js';
 import type { ApiDeps } from './deps.js';
 import { accessLog } from './access-log.js';
+import { requireScope } from './auth.js';
 import { openApiJson } from './openapi.js';
 import { RateLimits, type LimitKind } from './rate-limits.js';
 import { errorHandler, notFound, requireBodyType } from './http-error.js';
@@ -80,7 +81,9 @@ export function createApp(deps: ApiDeps): express.Express {
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.type('application/json').send(openApiJson());
   });
-  app.get('/metrics', async (_req, res) => {
+  // Counts by route, queue depths and feed health are the operator's: a read token (Prometheus's
+  // `authorization` setting sends it).
+  app.get('/metrics', requireScope(deps, 'read'), async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
 

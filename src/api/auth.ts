@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { seesPrivate, type Viewer } from '../app/access.js';
 import { allows, authenticate, type Principal } from '../app/tokens.js';
 import type { TokenScope } from '../db/schema.js';
 import type { ApiDeps } from './deps.js';
@@ -47,6 +48,16 @@ export function requireScope(deps: ApiDeps, scope: TokenScope): RequestHandler {
     }
     next();
   };
+}
+
+/** Who reads, for the application layer's access checks: the token, and a topic feed key when given. */
+export async function viewerOf(deps: ApiDeps, req: Request, feedKey?: string): Promise<Viewer> {
+  return { principal: await principalOf(deps, req), ...(feedKey ? { feedKey } : {}) };
+}
+
+/** The part of a cache key that stands for what the viewer may see (tokens that read all, or the public). */
+export function audienceOf(viewer: Viewer): string {
+  return seesPrivate(viewer) ? 'all' : 'public';
 }
 
 /** Whether the request carries an admin token: it then sees feed URLs and errors unmasked. */

@@ -2,6 +2,7 @@ import { maskUrl, maskUrlsIn } from '../pipeline/fetch/url-secrets.js';
 import type { ItemWithTopics } from '../db/items.repository.js';
 import type { PollOutcome } from '../app/ingestion.js';
 import type { ApiTokenRow, FeedRow, TopicRow } from '../db/schema.js';
+import { seesPrivate, type Viewer } from '../app/access.js';
 
 /** Rows → the JSON the API promises (docs/api.md); the API never returns raw rows. */
 
@@ -37,6 +38,7 @@ export function feedToDto(f: FeedRow, reveal = false) {
 }
 
 export function itemToDto(i: ItemWithTopics) {
+  const sources = i.sources.map(({ inPublicTopic: _kept, ...source }) => source);
   return {
     id: i.id,
     feedId: i.feed_id,
@@ -55,16 +57,22 @@ export function itemToDto(i: ItemWithTopics) {
     updated: iso(i.updated_at),
     enclosures: i.enclosures,
     fetchedAt: iso(i.fetched_at),
-    topics: i.topics,
-    sources: i.sources,
+    topics: i.topics.map(({ slug, terms }) => ({ slug, terms })),
+    sources,
   };
 }
 
-export function topicToDto(t: TopicRow) {
+/**
+ * A topic as the API shows it. Viewers who read private topics (a read token) also get its feed
+ * key and the addresses that carry it, for feed readers that cannot send a token.
+ */
+export function topicToDto(t: TopicRow, viewer: Viewer) {
   return {
     slug: t.slug,
     name: t.name,
     rule: t.rule,
+    visibility: t.visibility,
+    ...(seesPrivate(viewer) ? { feedKey: t.feed_key } : {}),
     version: t.version,
     retag: { status: t.retag_status, items: t.retagged_items },
     createdAt: iso(t.created_at),

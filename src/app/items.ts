@@ -5,27 +5,51 @@ import type { TopicRow } from '../db/schema.js';
 import { splitItem } from '../db/stories.repository.js';
 import { getTopicBySlug } from '../db/topics.repository.js';
 import type { AppContext } from './context.js';
+import { mayRead, OPERATOR, seesPrivate, type Viewer } from './access.js';
 import { AppError } from './errors.js';
 
 const TOPIC_FEED_ITEMS = 50;
 
-async function topicBySlug(ctx: AppContext, slug: string): Promise<TopicRow> {
+/** A topic the viewer may read (a private one is absent to anyone else). */
+async function readableTopic(ctx: AppContext, slug: string, viewer: Viewer): Promise<TopicRow> {
   const topic = await getTopicBySlug(ctx.db, slug);
-  if (!topic) throw new AppError('not_found', `no topic "${slug}"`);
+  if (!topic || !mayRead(topic, viewer)) throw new AppError('not_found', `no topic "${slug}"`);
   return topic;
 }
 
-/** A page of stored items, newest first, and the cursor of the next page (null at the end). */
+/**
+ * An item as the viewer may see it: without a read token, only the public topics that tagged it
+ * (and `shown`, the private topic the viewer opened with its key) and only the story's sources
+ * that a public topic holds.
+ */
+function asSeenBy(viewer: Viewer, shown?: TopicRow): (item: ItemWithTopics) => ItemWithTopics {
+  if (seesPrivate(viewer)) return (item) => item;
+  return (item) => ({
+    ...item,
+    topics: item.topics.filter((t) => t.visibility === 'public' || t.slug === shown?.slug),
+    sources: item.sources.filter((s) => s.inPublicTopic),
+  });
+}
+
+/**
+ * A page of stored items, newest first, and the cursor of the next page (null at the end). A
+ * viewer without a read token sees the items of public topics only.
+ */
 export async function findItems(
   ctx: AppContext,
-  { topic, ...filter }: Omit<ItemFilter, 'topicId'> & { topic?: string },
+  { topic: slug, ...filter }: Omit<ItemFilter, 'topicId' | 'publicOnly'> & { topic?: string },
   limit: number,
   cursor: Cursor | null,
+  viewer: Viewer,
 ): Promise<{ items: ItemWithTopics[]; next: Cursor | null }> {
-  const topicId = topic === undefined ? undefined : (await topicBySlug(ctx, topic)).id;
+  const topic = slug === undefined ? undefined : await readableTopic(ctx, slug, viewer);
+  // Within a topic the viewer may read every item is theirs to see.
+  const publicOnly = topic === undefined && !seesPrivate(viewer);
   // One more than asked: whether there is a next page, without counting.
   const rows = await items
-    .listItems(ctx.db, { ...filter, topicId }, limit + 1, cursor, { searchTimeoutMs: ctx.config.SEARCH_TIMEOUT_MS })
+    .listItems(ctx.db, { ...filter, topicId: topic?.id, publicOnly }, limit + 1, cursor, {
+      searchTimeoutMs: ctx.config.SEARCH_TIMEOUT_MS,
+    })
     .catch((err: unknown) => {
       if (!isStatementTimeout(err)) throw err;
       throw new AppError(
@@ -35,19 +59,24 @@ export async function findItems(
     });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { items: page, next: rows.length > limit && last ? { sortAt: last.sort_at, id: last.id } : null };
+  return {
+    items: page.map(asSeenBy(viewer, topic)),
+    next: rows.length > limit && last ? { sortAt: last.sort_at, id: last.id } : null,
+  };
 }
 
-export async function getItem(ctx: AppContext, id: number): Promise<ItemWithTopics> {
+/** One item, when the viewer may see it (a public topic holds it, or the viewer reads private ones). */
+export async function getItem(ctx: AppContext, id: number, viewer: Viewer): Promise<ItemWithTopics> {
   const item = await items.getItem(ctx.db, id);
-  if (!item) throw new AppError('not_found', `no item ${id}`);
-  return item;
+  const visible = item && (seesPrivate(viewer) || item.topics.some((t) => t.visibility === 'public'));
+  if (!visible) throw new AppError('not_found', `no item ${id}`);
+  return asSeenBy(viewer)(item);
 }
 
 /** A wrongly grouped item leaves its story for good (grouping never moves it again). */
 export async function splitFromStory(ctx: AppContext, id: number): Promise<ItemWithTopics> {
   if (!(await splitItem(ctx.db, id))) throw new AppError('not_found', `no item ${id}`);
-  return getItem(ctx, id);
+  return getItem(ctx, id, OPERATOR);
 }
 
 /** A topic and its newest items (one per story unless `stories` is false), as its feeds serve them. */
@@ -55,8 +84,9 @@ export async function topicFeed(
   ctx: AppContext,
   slug: string,
   { stories, preferLang }: { stories: boolean; preferLang?: string },
+  viewer: Viewer,
 ): Promise<{ topic: TopicRow; items: ItemWithTopics[] }> {
-  const topic = await topicBySlug(ctx, slug);
+  const topic = await readableTopic(ctx, slug, viewer);
   const newest = await items.listItems(ctx.db, { topicId: topic.id, stories, preferLang }, TOPIC_FEED_ITEMS, null);
-  return { topic, items: newest };
+  return { topic, items: newest.map(asSeenBy(viewer, topic)) };
 }

@@ -7,14 +7,17 @@ import { FOLLOW_UPS } from '../queue/job-graph.js';
 import { compileTopics, matchItem, type MatchedTerm } from '../rules/compile.js';
 import { parseRule, RuleSyntaxError } from '../rules/parse.js';
 import { followUp, type AppContext } from './context.js';
+import { mayRead, newFeedKey, OPERATOR, seesPrivate, type Viewer } from './access.js';
 import { AppError } from './errors.js';
 import { parseInput } from './input.js';
 
 const SLUG = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63');
 const name = z.string().trim().min(1, 'the name is empty').max(200);
 const rule = z.string().trim().min(1, 'the rule is empty').max(4000);
-const topicInput = z.object({ slug: SLUG, name, rule });
-const topicChange = z.object({ name, rule });
+const visibility = z.enum(['public', 'private']);
+const topicInput = z.object({ slug: SLUG, name, rule, visibility: visibility.default('public') });
+// Visibility left out of a change stays as it is.
+const topicChange = z.object({ name, rule, visibility: visibility.optional() });
 
 /** A rule that parses, or an invalid_rule error that points at the position of the mistake. */
 function checkRule(text: string): void {
@@ -28,13 +31,23 @@ function checkRule(text: string): void {
   }
 }
 
-export async function listTopics(ctx: AppContext): Promise<TopicRow[]> {
-  return topics.listTopics(ctx.db);
+/** The topics the viewer may read: all of them with a `read` token, else the public ones. */
+export async function listTopics(ctx: AppContext, viewer: Viewer): Promise<TopicRow[]> {
+  return topics.listTopics(ctx.db, { publicOnly: !seesPrivate(viewer) });
 }
 
-export async function getTopic(ctx: AppContext, slug: string): Promise<TopicRow> {
+/** A topic the viewer may read; a private one is absent to anyone else. */
+export async function getTopic(ctx: AppContext, slug: string, viewer: Viewer): Promise<TopicRow> {
   const topic = await topics.getTopicBySlug(ctx.db, parseInput(SLUG, slug, 'slug'));
+  if (!topic || !mayRead(topic, viewer)) throw new AppError('not_found', `no topic "${slug}"`);
+  return topic;
+}
+
+/** Replaces a topic's feed key: addresses with the old one stop working at once. */
+export async function replaceFeedKey(ctx: AppContext, slug: string): Promise<TopicRow> {
+  const topic = await topics.replaceFeedKey(ctx.db, parseInput(SLUG, slug, 'slug'), newFeedKey());
   if (!topic) throw new AppError('not_found', `no topic "${slug}"`);
+  ctx.log.info({ topic: topic.slug }, 'topic feed key replaced');
   return topic;
 }
 
@@ -42,7 +55,7 @@ export async function getTopic(ctx: AppContext, slug: string): Promise<TopicRow>
 export async function createTopic(ctx: AppContext, input: unknown): Promise<TopicRow> {
   const fields = parseInput(topicInput, input, 'topic');
   checkRule(fields.rule);
-  const topic = await topics.createTopic(ctx.db, fields);
+  const topic = await topics.createTopic(ctx.db, { ...fields, feed_key: newFeedKey() });
   if (!topic) throw new AppError('conflict', `topic "${fields.slug}" exists already`);
   await followUp(ctx, FOLLOW_UPS.afterTopicChange(topic), { topic: topic.slug });
   return topic;
@@ -52,7 +65,7 @@ export async function createTopic(ctx: AppContext, input: unknown): Promise<Topi
 export async function updateTopic(ctx: AppContext, slug: string, input: unknown): Promise<TopicRow> {
   const fields = parseInput(topicChange, input, 'topic');
   checkRule(fields.rule);
-  const before = await getTopic(ctx, slug);
+  const before = await getTopic(ctx, slug, OPERATOR);
   const topic = await topics.updateTopic(ctx.db, before.slug, fields);
   if (!topic) throw new AppError('not_found', `no topic "${slug}"`);
   if (topic.version !== before.version) await followUp(ctx, FOLLOW_UPS.afterTopicChange(topic), { topic: slug });

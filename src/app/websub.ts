@@ -10,6 +10,7 @@ import { FOLLOW_UPS, jobRequest, type WebSubIntent } from '../queue/job-graph.js
 import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../render/topic-feed.js';
 import { callCallback } from '../websub/callback.js';
 import type { AppContext } from './context.js';
+import { mayRead, READER, seesPrivate, type Viewer } from './access.js';
 import { acceptUrl, AppError } from './errors.js';
 import { parseInput } from './input.js';
 
@@ -43,11 +44,14 @@ const request = z.object({
 
 /**
  * A subscription request (WebSub §5.1) for one of our topic feeds: checked, then queued for the
- * verification of intent; nothing counts until the callback confirms.
+ * verification of intent; nothing counts until the callback confirms. A private topic is
+ * subscribed with its feed key in hub.topic or by a viewer with a read token; to anyone else it
+ * does not exist.
  */
 export async function requestSubscription(
   ctx: AppContext,
   input: unknown,
+  viewer: Viewer,
 ): Promise<{ intent: WebSubIntent; slug: string }> {
   const body = parseInput(request, input, 'subscription request');
   const topicUrl = new URL(body['hub.topic']);
@@ -60,7 +64,8 @@ export async function requestSubscription(
   }
   const slug = decodeSlug(match[1]!);
   const topic = await getTopicBySlug(ctx.db, slug);
-  if (!topic) throw new AppError('not_found', `no topic "${slug}"`);
+  const feedKey = topicUrl.searchParams.get('key') ?? undefined;
+  if (!topic || !mayRead(topic, { ...viewer, feedKey })) throw new AppError('not_found', `no topic "${slug}"`);
   const callback = await acceptUrl(ctx.config, body['hub.callback']);
   const intent: WebSubIntent = {
     mode: body['hub.mode'],
@@ -70,6 +75,7 @@ export async function requestSubscription(
     callback,
     secret: body['hub.secret'] ?? null,
     leaseSeconds: body['hub.lease_seconds'],
+    withToken: seesPrivate(viewer),
   };
   await ctx.jobs.enqueue(jobRequest('websub-verify', intent));
   return { intent, slug: topic.slug };
@@ -109,6 +115,7 @@ export async function verifyIntent(ctx: AppContext, intent: WebSubIntent): Promi
       format: intent.format,
       secret: intent.secret,
       leaseSeconds: intent.leaseSeconds,
+      withToken: intent.withToken,
     });
   } else {
     await subscriptions.deleteSubscription(ctx.db, intent.topicId, intent.callback);
@@ -141,9 +148,17 @@ export async function deliver(
   const topic = await getTopicById(db, sub.topic_id);
   const items = topic ? await itemsInTopic(db, topic.id, itemIds) : [];
   if (!topic || items.length === 0) return;
+  const topicUrl = new URL(sub.topic_url);
+  const feedKey = topicUrl.searchParams.get('key') ?? undefined;
+  if (!mayRead(topic, { principal: sub.with_token ? READER : null, feedKey })) {
+    // The topic turned private, or its key was replaced, since this subscription was made.
+    await subscriptions.deleteSubscriptionById(db, sub.id);
+    log.info({ subscriptionId, topic: topic.slug }, 'websub subscription ended: the topic is private to it now');
+    return;
+  }
   // Served URLs (entry ids, self, hub) are those of the address the subscriber used.
-  const base = sub.topic_url.replace(/\/topics\/[^/]+\/feed\.[a-z]+$/, '');
-  const body = renderTopicFeed(sub.format, topic, items, base);
+  const base = `${topicUrl.origin}${topicUrl.pathname.replace(/\/topics\/[^/]+\/feed\.[a-z]+$/, '')}`;
+  const body = renderTopicFeed(sub.format, topic, items, base, topic.visibility === 'private' ? feedKey : undefined);
   const headers: Record<string, string> = {
     'content-type': CONTENT_TYPES[sub.format],
     link: `<${hubUrl(base)}>; rel="hub", <${sub.topic_url}>; rel="self"`,

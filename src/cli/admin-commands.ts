@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { addFeed, listFeeds, removeFeed } from '../app/feeds.js';
 import { exportOpml, importOpml } from '../app/opml.js';
 import { createTopic, getTopic, listTopics, removeTopic, retagTopic } from '../app/topics.js';
+import { OPERATOR } from '../app/access.js';
 import { createToken, listTokens, revokeToken } from '../app/tokens.js';
 
 /**
@@ -53,17 +54,20 @@ export async function feedsCommand([action = 'list', ...args]: string[], ctx: Cl
 export async function topicsCommand([action = 'list', ...args]: string[], ctx: CliContext): Promise<number> {
   const { out } = ctx;
   if (action === 'list' && args.length === 0) {
-    for (const t of await listTopics(ctx)) {
-      out([t.slug, t.name, t.rule, `retag ${t.retag_status} (${t.retagged_items} items)`].join('\t'));
+    for (const t of await listTopics(ctx, OPERATOR)) {
+      out([t.slug, t.name, t.rule, t.visibility, `retag ${t.retag_status} (${t.retagged_items} items)`].join('\t'));
     }
     return 0;
   }
-  if (action === 'add' && args.length === 3) {
-    const [slug, name, rule] = args;
-    const topic = await createTopic(ctx, { slug, name, rule });
+  const positional = args.filter((a) => a !== '--private');
+  if (action === 'add' && positional.length === 3 && args.length - positional.length <= 1) {
+    const [slug, name, rule] = positional;
+    const visibility = args.includes('--private') ? 'private' : 'public';
+    const topic = await createTopic(ctx, { slug, name, rule, visibility });
     out(
-      `added topic ${topic.slug}; the service's workers tag the stored items (or: npm run cli -- retag ${topic.slug})`,
+      `added ${visibility} topic ${topic.slug}; the service's workers tag the stored items (or: npm run cli -- retag ${topic.slug})`,
     );
+    if (visibility === 'private') out(`feed key (for …/topics/${topic.slug}/feed.atom?key=…): ${topic.feed_key}`);
     return 0;
   }
   if (action === 'remove' && args.length === 1) {
@@ -71,7 +75,7 @@ export async function topicsCommand([action = 'list', ...args]: string[], ctx: C
     out(`removed topic ${args[0]}`);
     return 0;
   }
-  throw new UsageError('usage: topics [list] | topics add <slug> <name> <rule> | topics remove <slug>');
+  throw new UsageError('usage: topics [list] | topics add <slug> <name> <rule> [--private] | topics remove <slug>');
 }
 
 export async function opmlCommand([action, file, ...rest]: string[], ctx: CliContext): Promise<number> {
@@ -142,7 +146,7 @@ export async function tokensCommand([action = 'list', ...args]: string[], ctx: C
 export async function retagCommand(args: string[], ctx: CliContext): Promise<number> {
   if (args.length !== 1) throw new UsageError('usage: retag <slug>');
   const { out, config } = ctx;
-  const topic = await getTopic(ctx, args[0]!);
+  const topic = await getTopic(ctx, args[0]!, OPERATOR);
   const started = Date.now();
   const items = await retagTopic(ctx, { topicId: topic.id, version: topic.version }, (done) =>
     out(`  ${done} items examined`),

@@ -3,7 +3,7 @@ import type { MatchableItem } from '../rules/compile.js';
 import { searchKeys, searchQueryKeys } from '../rules/search-keys.js';
 import type { Db } from './database.js';
 import { searchWalkLength } from './search-walk.js';
-import type { ItemRow, MatchedTerm, NewItem } from './schema.js';
+import type { ItemRow, MatchedTerm, NewItem, TopicVisibility } from './schema.js';
 
 export interface StoredItem {
   id: number;
@@ -189,6 +189,8 @@ export interface ItemFilter {
   stories?: boolean;
   /** With stories: an item in this language (a tag prefix, "hi" for "hi-IN") represents its story first. */
   preferLang?: string;
+  /** Only items of at least one public topic (what a reader without a token may see). */
+  publicOnly?: boolean;
 }
 
 export interface Cursor {
@@ -204,9 +206,18 @@ export interface StorySource {
   url: string;
   title: string;
   language: string;
+  /** Whether a public topic tagged it (what decides whether a reader without a token sees it). */
+  inPublicTopic: boolean;
 }
 
-export type ItemWithTopics = ItemRow & { topics: { slug: string; terms: MatchedTerm[] }[]; sources: StorySource[] };
+/** A topic that tagged an item, with the terms that matched. */
+export interface ItemTag {
+  slug: string;
+  terms: MatchedTerm[];
+  visibility: TopicVisibility;
+}
+
+export type ItemWithTopics = ItemRow & { topics: ItemTag[]; sources: StorySource[] };
 
 /**
  * Newest first, keyset-paginated on (sort_at, id): pages stay fast and stable while items arrive.
@@ -324,7 +335,14 @@ function filterConditions(filter: ItemFilter, table: string, sortCol: RawBuilder
   if (filter.since) out.push(sql<SqlBool>`${sortCol} >= ${filter.since}`);
   if (filter.until) out.push(sql<SqlBool>`${sortCol} < ${filter.until}`);
   if (filter.lang) out.push(sql<SqlBool>`${col('language')} ILIKE ${`${escapeLike(filter.lang)}%`}`);
+  if (filter.publicOnly) out.push(inPublicTopic(col('id')));
   return out;
+}
+
+/** The item is tagged by a public topic (read from item_topics' primary key, one probe a topic). */
+function inPublicTopic(itemId: RawBuilder<unknown>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`EXISTS (SELECT 1 FROM item_topics pt JOIN topics t ON t.id = pt.topic_id
+    WHERE pt.item_id = ${itemId} AND t.visibility = 'public')`;
 }
 
 /**
@@ -377,7 +395,7 @@ async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<ItemWithTo
   const tags = await db
     .selectFrom('item_topics')
     .innerJoin('topics', 'topics.id', 'item_topics.topic_id')
-    .select(['item_topics.item_id', 'topics.slug', 'item_topics.matched_terms'])
+    .select(['item_topics.item_id', 'topics.slug', 'topics.visibility', 'item_topics.matched_terms'])
     .where(
       'item_topics.item_id',
       'in',
@@ -385,10 +403,10 @@ async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<ItemWithTo
     )
     .orderBy('topics.slug')
     .execute();
-  const byItem = new Map<number, { slug: string; terms: MatchedTerm[] }[]>();
+  const byItem = new Map<number, ItemTag[]>();
   for (const t of tags) {
     const list = byItem.get(t.item_id) ?? [];
-    list.push({ slug: t.slug, terms: t.matched_terms });
+    list.push({ slug: t.slug, terms: t.matched_terms, visibility: t.visibility });
     byItem.set(t.item_id, list);
   }
   return rows.map((r) => ({ ...r, topics: byItem.get(r.id) ?? [], sources: sourcesOf(r) }));
@@ -409,8 +427,10 @@ async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => 
     url: string;
     title: string;
     language: string;
+    in_public_topic: boolean;
   }>`
-    SELECT m.id, m.story_id, m.feed_id, f.title AS feed_title, m.url, m.title, m.language
+    SELECT m.id, m.story_id, m.feed_id, f.title AS feed_title, m.url, m.title, m.language,
+           ${inPublicTopic(sql.ref('m.id'))} AS in_public_topic
     FROM (SELECT i.id, i.story_id, i.feed_id, i.url, i.title, i.language, i.sort_at,
                  row_number() OVER (PARTITION BY i.story_id ORDER BY i.sort_at, i.id) AS n
           FROM items i WHERE i.story_id = ANY(${storyIds}::bigint[])) m
@@ -427,6 +447,7 @@ async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => 
       url: m.url,
       title: m.title,
       language: m.language,
+      inPublicTopic: m.in_public_topic,
     });
     byStory.set(m.story_id, list);
   }

@@ -51,6 +51,8 @@ export interface WebSubSubscriptionTable {
   format: FeedFormatName;
   secret: string | null;
   lease_seconds: number;
+  /** Made with a read token (which reads private topics), not only a topic URL. */
+  with_token: Generated<boolean>;
   expires_at: Timestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -155,6 +157,7 @@ export interface EnclosureJson {
 }
 
 export type RetagStatus = 'pending' | 'running' | 'done';
+export type TopicVisibility = 'public' | 'private';
 
 export interface TopicTable {
   id: Generated<number>;
@@ -164,6 +167,10 @@ export interface TopicTable {
   version: Generated<number>;
   retag_status: ColumnType<RetagStatus, RetagStatus | undefined, RetagStatus>;
   retagged_items: Generated<number>;
+  /** Private topics are read with a `read` token or their feed key (src/app/access.ts). */
+  visibility: ColumnType<TopicVisibility, TopicVisibility | undefined, TopicVisibility>;
+  /** The secret in a private topic's feed addresses, for readers that cannot send a token. */
+  feed_key: string;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

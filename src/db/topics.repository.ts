@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { MatchedTerm, RetagStatus, TopicRow } from './schema.js';
+import type { MatchedTerm, RetagStatus, TopicRow, TopicVisibility } from './schema.js';
 
 // Topic writes take this advisory lock exclusively, item ingestion shares it: an ingestion either
 // commits before a topic change (and the re-tag job that follows sees its items) or starts after
@@ -22,7 +22,7 @@ function withTopicsLocked<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
 
 export async function createTopic(
   db: Db,
-  topic: { slug: string; name: string; rule: string },
+  topic: { slug: string; name: string; rule: string; visibility: TopicVisibility; feed_key: string },
 ): Promise<TopicRow | undefined> {
   return withTopicsLocked(db, (trx) =>
     trx
@@ -39,8 +39,21 @@ export async function pendingRetags(db: Db): Promise<{ id: number; version: numb
   return db.selectFrom('topics').select(['id', 'version']).where('retag_status', '=', 'pending').execute();
 }
 
-export async function listTopics(db: Db): Promise<TopicRow[]> {
-  return db.selectFrom('topics').selectAll().orderBy('slug').execute();
+/** Every topic, or with `publicOnly` the public ones. */
+export async function listTopics(db: Db, { publicOnly = false } = {}): Promise<TopicRow[]> {
+  let query = db.selectFrom('topics').selectAll();
+  if (publicOnly) query = query.where('visibility', '=', 'public');
+  return query.orderBy('slug').execute();
+}
+
+/** A new feed key for a topic (the old one stops working at once). */
+export async function replaceFeedKey(db: Db, slug: string, feedKey: string): Promise<TopicRow | undefined> {
+  return db
+    .updateTable('topics')
+    .set({ feed_key: feedKey, updated_at: sql<Date>`now()` })
+    .where('slug', '=', slug)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function getTopicById(db: Db, id: number): Promise<TopicRow | undefined> {
@@ -55,13 +68,13 @@ export async function getTopicBySlug(db: Db, slug: string): Promise<TopicRow | u
 export async function updateTopic(
   db: Db,
   slug: string,
-  changes: { name: string; rule: string },
+  changes: { name: string; rule: string; visibility?: TopicVisibility },
 ): Promise<TopicRow | undefined> {
   // A new name with the same rule changes no tag: it needs no lock (which waits for every
   // ingestion transaction running); when the rule did change meanwhile, the locked path runs.
   const renamed = await db
     .updateTable('topics')
-    .set({ name: changes.name, updated_at: sql<Date>`now()` })
+    .set({ name: changes.name, visibility: changes.visibility, updated_at: sql<Date>`now()` })
     .where('slug', '=', slug)
     .where('rule', '=', changes.rule)
     .returningAll()
@@ -72,6 +85,7 @@ export async function updateTopic(
       .updateTable('topics')
       .set({
         name: changes.name,
+        visibility: changes.visibility,
         rule: changes.rule,
         version: sql<number>`CASE WHEN rule = ${changes.rule} THEN version ELSE version + 1 END`,
         retag_status: sql<RetagStatus>`CASE WHEN rule = ${changes.rule} THEN retag_status ELSE 'pending' END`,

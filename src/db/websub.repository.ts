@@ -9,6 +9,7 @@ export interface VerifiedSubscription {
   format: FeedFormatName;
   secret: string | null;
   leaseSeconds: number;
+  withToken: boolean;
 }
 
 /** Stores a subscription whose intent was verified, or renews it (new lease, secret, format). */
@@ -23,6 +24,7 @@ export async function saveSubscription(db: Db, s: VerifiedSubscription): Promise
       format: s.format,
       secret: s.secret,
       lease_seconds: s.leaseSeconds,
+      with_token: s.withToken,
       expires_at: expiresAt,
     })
     .onConflict((oc) =>
@@ -31,6 +33,7 @@ export async function saveSubscription(db: Db, s: VerifiedSubscription): Promise
         format: s.format,
         secret: s.secret,
         lease_seconds: s.leaseSeconds,
+        with_token: s.withToken,
         expires_at: expiresAt,
         updated_at: sql<Date>`now()`,
       }),

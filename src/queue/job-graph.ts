@@ -35,6 +35,8 @@ const webSubIntent = z.object({
   callback: z.string().url(),
   secret: z.string().nullable(),
   leaseSeconds: z.number().int().positive(),
+  // Asked for with a read token (intents queued before this existed had none).
+  withToken: z.boolean().default(false),
 });
 export type WebSubIntent = z.infer<typeof webSubIntent>;
 

@@ -17,11 +17,19 @@ export const CONTENT_TYPES: Record<FeedFormat, string> = {
 /**
  * A topic's newest items as Atom 1.0, RSS 2.0 or JSON Feed 1.1, written by the `feed` package
  * (escaping and structure are its job). Entry ids are our item URLs: stable across re-fetches
- * and unique across feeds, unlike the sources' own guids.
+ * and unique across feeds, unlike the sources' own guids. A private topic's feed read with its key
+ * (`feedKey`) links to itself with the key, so that a WebSub subscription to its self link works.
  */
-export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: ItemWithTopics[], baseUrl: string): string {
+export function renderTopicFeed(
+  format: FeedFormat,
+  topic: TopicRow,
+  items: ItemWithTopics[],
+  baseUrl: string,
+  feedKey?: string,
+): string {
   const hub = hubUrl(baseUrl);
   const topicUrl = `${baseUrl}/topics/${topic.slug}`;
+  const keyed = feedKey ? `?key=${encodeURIComponent(feedKey)}` : '';
   const updated = items.reduce<Date>((max, i) => (itemDate(i) > max ? itemDate(i) : max), topic.updated_at);
   const feed = new Feed({
     id: topicUrl,
@@ -31,7 +39,11 @@ export function renderTopicFeed(format: FeedFormat, topic: TopicRow, items: Item
     updated,
     generator: 'topicwire',
     copyright: '',
-    feedLinks: { atom: `${topicUrl}/feed.atom`, rss: `${topicUrl}/feed.rss`, json: `${topicUrl}/feed.json` },
+    feedLinks: {
+      atom: `${topicUrl}/feed.atom${keyed}`,
+      rss: `${topicUrl}/feed.rss${keyed}`,
+      json: `${topicUrl}/feed.json${keyed}`,
+    },
     hub,
   });
   for (const item of items) {

@@ -177,6 +177,8 @@ const VALID: Record<string, string[]> = {
   'hub.callback': ['http://subscriber.example/cb'],
   'hub.lease_seconds': ['3600'],
   'hub.secret': ['s3cret'],
+  key: ['not-the-key'],
+  visibility: ['public', 'private'],
 };
 // Body fields whose valid value is not a string.
 const VALID_JSON: Record<string, readonly unknown[]> = {

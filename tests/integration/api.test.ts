@@ -200,7 +200,7 @@ describe('the HTTP API', () => {
     const a = (await h.api('GET', '/api/v1/feeds')).body.feeds.find((f: any) => f.url === feeds.url('/opml-a.rss'));
     expect(a.tags).toEqual(['Tech']);
 
-    const exported = await fetch(`${h.baseUrl}/api/v1/opml`);
+    const exported = await fetch(`${h.baseUrl}/api/v1/opml`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(exported.headers.get('content-type')).toContain('text/x-opml');
     const text = await exported.text();
     const other = await startHarness();
@@ -285,7 +285,7 @@ describe('the HTTP API', () => {
 
   it('when Prometheus scrapes /metrics, then polls, stored items and requests are counted by route', async () => {
     await h.api('GET', `/api/v1/feeds/${feedId}`);
-    const res = await fetch(`${h.baseUrl}/metrics`);
+    const res = await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const text = await res.text();
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(text).toMatch(/topicwire_feed_polls_total\{result="ok"\} [1-9]/);

@@ -78,7 +78,7 @@ describe('the admin commands of the CLI (docs/cli.md)', () => {
     const queued = (ctx as unknown as { queued: { name: string }[] }).queued;
     queued.splice(0);
     expect(await topicsCommand(['add', 'korea', 'Korea', 'korea'], ctx)).toBe(0);
-    expect(said()).toMatch(/added topic korea/);
+    expect(said()).toMatch(/added public topic korea/);
     expect(queued).toEqual([expect.objectContaining({ name: 'retag-topic' })]);
     await expect(topicsCommand(['add', 'korea', 'Korea', 'korea'], ctx)).rejects.toEqual(refused('conflict'));
     expect(await retagCommand(['korea'], ctx)).toBe(0);
@@ -86,8 +86,16 @@ describe('the admin commands of the CLI (docs/cli.md)', () => {
     const tagged = await ctx.db.selectFrom('item_topics').select('item_id').execute();
     expect(tagged).toHaveLength(2);
     expect(await topicsCommand(['list'], ctx)).toBe(0);
-    expect(said()).toBe('korea\tKorea\tkorea\tretag done (3 items)');
+    expect(said()).toBe('korea\tKorea\tkorea\tpublic\tretag done (3 items)');
     expect(await topicsCommand(['remove', 'korea'], ctx)).toBe(0);
+    said();
+    // A private topic: its feed key is printed for the addresses of readers without tokens.
+    expect(await topicsCommand(['add', 'deals', 'Deals', 'merger', '--private'], ctx)).toBe(0);
+    const key = (
+      await ctx.db.selectFrom('topics').select('feed_key').where('slug', '=', 'deals').executeTakeFirstOrThrow()
+    ).feed_key;
+    expect(said()).toMatch(new RegExp(`added private topic deals[\\s\\S]*feed key .*: ${key}$`));
+    expect(await topicsCommand(['remove', 'deals'], ctx)).toBe(0);
     said();
   });
 

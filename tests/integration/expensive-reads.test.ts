@@ -38,7 +38,13 @@ describe('expensive reads under load', () => {
              'Common story ' || g, '', '', 'common text ' || g, '', '{}', 'en', '[]',
              now() - g * interval '1 minute', now(), 'c' || g, ARRAY[${common}::int4, g::int4]
       FROM generate_series(1, ${ITEMS}) g`.execute(h.db);
+    // All in a public topic: what anonymous readers may search.
+    await sql`
+      WITH t AS (INSERT INTO topics (slug, name, rule, feed_key) VALUES ('archive', 'Archive', 'common', 'k') RETURNING id)
+      INSERT INTO item_topics (topic_id, item_id, sort_at, matched_terms)
+      SELECT t.id, items.id, items.sort_at, '[]' FROM t, items`.execute(h.db);
     await sql`ANALYZE items`.execute(h.db);
+    await sql`ANALYZE item_topics`.execute(h.db);
   }, 120_000);
   afterAll(async () => {
     await h?.stop();

@@ -6,13 +6,14 @@ const rss = `<?xml version="1.0"?><rss version="2.0"><channel><title>Private</ti
 <item><guid>p1</guid><title>For subscribers</title><link>http://private.test/p1</link></item></channel></rss>`;
 
 // Private feeds carry credentials in their URLs (user:password@, ?apikey=): kept for fetching,
-// never shown to anonymous readers (issue 17).
+// never shown to readers without the admin scope (issue 17); anonymous requests see no feeds at all (issue 18).
 describe('secrets in feed URLs', () => {
   let h: Harness;
   let server: FeedServer;
   let secretUrl: string;
   let feedId: number;
-  const anonymous = { authorization: '' };
+  // A token that reads (feeds need one) but is no admin.
+  let reader: Record<string, string>;
 
   beforeAll(async () => {
     server = await new FeedServer().start();
@@ -22,6 +23,9 @@ describe('secrets in feed URLs', () => {
     const added = await h.api('POST', '/api/v1/feeds', { url: secretUrl });
     expect(added.status, JSON.stringify(added.body)).toBe(201);
     feedId = added.body.feed.id;
+    reader = {
+      authorization: `Bearer ${(await h.api('POST', '/api/v1/tokens', { name: 'r', scopes: ['read'] })).body.token}`,
+    };
   });
   afterAll(async () => {
     await h?.stop();
@@ -35,11 +39,12 @@ describe('secrets in feed URLs', () => {
     expect(items.body.items.map((i: { title: string }) => i.title)).toEqual(['For subscribers']);
   });
 
-  it('when an anonymous reader lists feeds or reads one, then credentials and keys are masked', async () => {
+  it('when an reader lists feeds or reads one, then credentials and keys are masked', async () => {
     const masked = `http://***:***@127.0.0.1:${new URL(server.origin).port}/private.rss?apikey=***&lang=en`;
-    const list = await h.api('GET', '/api/v1/feeds', undefined, anonymous);
+    expect((await h.api('GET', '/api/v1/feeds', undefined, { authorization: '' })).status).toBe(401);
+    const list = await h.api('GET', '/api/v1/feeds', undefined, reader);
     expect(list.body.feeds.map((f: { url: string }) => f.url)).toEqual([masked]);
-    const one = await h.api('GET', `/api/v1/feeds/${feedId}`, undefined, anonymous);
+    const one = await h.api('GET', `/api/v1/feeds/${feedId}`, undefined, reader);
     expect(one.body.feed.url).toBe(masked);
     expect(JSON.stringify([list.body, one.body])).not.toMatch(/pa55word|K3Y-42/);
   });
@@ -49,8 +54,9 @@ describe('secrets in feed URLs', () => {
     expect(list.body.feeds[0].url).toBe(secretUrl);
   });
 
-  it('when an anonymous reader exports OPML, then the secrets are masked; the admin gets them', async () => {
-    const anon = await fetch(`${h.baseUrl}/api/v1/opml`);
+  it('when an reader exports OPML, then the secrets are masked; the admin gets them', async () => {
+    expect((await fetch(`${h.baseUrl}/api/v1/opml`)).status).toBe(401);
+    const anon = await fetch(`${h.baseUrl}/api/v1/opml`, { headers: reader });
     const text = await anon.text();
     expect(text).toContain('apikey=***');
     expect(text).not.toMatch(/pa55word|K3Y-42/);
@@ -66,7 +72,7 @@ describe('secrets in feed URLs', () => {
       .set({ last_error: `cannot reach ${secretUrl}`, disabled_reason: `gave up on ${secretUrl}` })
       .where('id', '=', feedId)
       .execute();
-    const one = await h.api('GET', `/api/v1/feeds/${feedId}`, undefined, anonymous);
+    const one = await h.api('GET', `/api/v1/feeds/${feedId}`, undefined, reader);
     expect(one.body.feed.lastError).toMatch(/^cannot reach http:\/\/\*\*\*:\*\*\*@.*apikey=\*\*\*&lang=en$/);
     expect(JSON.stringify(one.body)).not.toMatch(/pa55word|K3Y-42/);
   });

@@ -31,7 +31,7 @@ describe('rate limits across API processes', () => {
 
   it('when one client reads past its budget through both processes, then it gets 429 with Retry-After; health checks are not counted', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await send(i, '/api/v1/feeds')).status);
+    for (let i = 0; i < 12; i++) statuses.push((await send(i, '/api/v1/topics')).status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
     const refused = await send(0, '/api/v1/topics');
     expect(refused.status).toBe(429);
@@ -100,7 +100,11 @@ describe('rate limits across API processes', () => {
   });
 
   it('when requests are refused, then /metrics counts them by budget', async () => {
-    const metrics = await Promise.all([0, 1].map(async (i) => (await send(i, '/metrics', {}, '10.0.0.5')).text()));
+    const metrics = await Promise.all(
+      [0, 1].map(async (i) =>
+        (await send(i, '/metrics', { headers: { authorization: `Bearer ${h.config.API_TOKEN}` } }, '10.0.0.5')).text(),
+      ),
+    );
     expect(metrics.join('\n')).toMatch(
       /topicwire_rate_limited_requests_total\{kind="(read|write|auth_failure|websub)"\} [1-9]/,
     );

@@ -81,7 +81,13 @@ describe('repositories against Postgres', () => {
 
   it('when a text search reads the newest items first, then every page is the one the indexed search gives', async () => {
     const { feed } = await insertFeed(db, 'https://newest-first.example/feed', 900);
-    const topic = (await createTopic(db, { slug: 'newest-first', name: 'Newest first', rule: 'common' }))!;
+    const topic = (await createTopic(db, {
+      slug: 'newest-first',
+      name: 'Newest first',
+      rule: 'common',
+      visibility: 'public',
+      feed_key: 'k1',
+    }))!;
     // 40 items a minute apart: "common" in four of five, "rare" in the three oldest only.
     const base = Date.parse('2025-03-01T00:00:00Z');
     const stored = await upsertItems(
@@ -157,7 +163,13 @@ describe('repositories against Postgres', () => {
 
   it('when an item read for re-tagging is deleted before its tags are written, then the others are tagged and nothing fails', async () => {
     const { feed } = await insertFeed(db, 'https://retag-race.example/feed', 900);
-    const topic = (await createTopic(db, { slug: 'retag-race', name: 'Retag race', rule: 'words' }))!;
+    const topic = (await createTopic(db, {
+      slug: 'retag-race',
+      name: 'Retag race',
+      rule: 'words',
+      visibility: 'public',
+      feed_key: 'k2',
+    }))!;
     const [kept, gone] = await upsertItems(db, [itemRow(feed.id, 1), itemRow(feed.id, 2)]);
     await db.deleteFrom('items').where('id', '=', gone!.id).execute();
     const tag = (itemId: number) => ({

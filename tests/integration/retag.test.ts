@@ -43,7 +43,13 @@ describe('re-tagging a topic while it changes', () => {
     // Deleted at a moment that varies, mostly while a batch is being matched: before the job wrote
     // each batch under the topics lock, 8 of 10 such jobs failed on item_topics' foreign key.
     for (let round = 0; round < 10; round++) {
-      const topic = (await createTopic(db, { slug: `deleted-${round}`, name: 'Deleted', rule: 'alpha' }))!;
+      const topic = (await createTopic(db, {
+        slug: `deleted-${round}`,
+        name: 'Deleted',
+        rule: 'alpha',
+        visibility: 'public',
+        feed_key: `k-${round}`,
+      }))!;
       const job = retagTopic(deps(), { topicId: topic.id, version: topic.version });
       await new Promise((resolve) => setTimeout(resolve, 5 + round * 3));
       expect(await deleteTopic(db, topic.slug)).toBe(true);
@@ -52,7 +58,13 @@ describe('re-tagging a topic while it changes', () => {
   });
 
   it('when the rule changes after the first batch, then the old rule tags no further item', async () => {
-    const topic = (await createTopic(db, { slug: 'changed', name: 'Changed', rule: 'alpha' }))!;
+    const topic = (await createTopic(db, {
+      slug: 'changed',
+      name: 'Changed',
+      rule: 'alpha',
+      visibility: 'public',
+      feed_key: 'k',
+    }))!;
     let batches = 0;
     await retagTopic(deps(), { topicId: topic.id, version: topic.version }, async () => {
       if (++batches === 1) await updateTopic(db, 'changed', { name: 'Changed', rule: 'beta' });

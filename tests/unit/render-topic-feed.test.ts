@@ -12,6 +12,8 @@ const topic: TopicRow = {
   version: 1,
   retag_status: 'done',
   retagged_items: 0,
+  visibility: 'public',
+  feed_key: 'key',
   created_at: new Date('2024-01-01T00:00:00Z'),
   updated_at: new Date('2024-01-01T00:00:00Z'),
 };
@@ -95,8 +97,17 @@ describe('topic feeds as Atom, RSS and JSON Feed', () => {
         url: 'https://hi.example/a?x=1&y="2"',
         title: 'उत्तर कोरिया',
         language: 'hi-IN',
+        inPublicTopic: true,
       },
-      { id: 8, feedId: 3, feedTitle: '', url: 'https://b.example/b', title: 'Copy B', language: '' },
+      {
+        id: 8,
+        feedId: 3,
+        feedTitle: '',
+        url: 'https://b.example/b',
+        title: 'Copy B',
+        language: '',
+        inPublicTopic: true,
+      },
     ];
     const body = renderTopicFeed(
       'atom',

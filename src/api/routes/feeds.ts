@@ -10,12 +10,14 @@ const addQuery = z.object({ discover: z.boolean().default(false) }).passthrough(
 /** /api/v1/feeds: subscribed feeds. Each handler parses, calls one use case, maps the result. */
 export function feedsRouter(ctx: ApiDeps): Router {
   const write = requireScope(ctx, 'write');
+  // Sources, their health and errors are for readers with a token (they show what private topics follow).
+  const read = requireScope(ctx, 'read');
   const r = Router();
 
   // An admin sees feed URLs as stored; anyone else (a reader, a write-only token) masked.
   const reveal = (req: Request) => isAdmin(ctx, req);
 
-  r.get('/', async (req, res) => {
+  r.get('/', read, async (req, res) => {
     const unmasked = await reveal(req);
     res.json({ feeds: (await listFeeds(ctx)).map((f) => feedToDto(f, unmasked)) });
   });
@@ -38,7 +40,7 @@ export function feedsRouter(ctx: ApiDeps): Router {
     });
   });
 
-  r.get('/:id', async (req, res) => {
+  r.get('/:id', read, async (req, res) => {
     res.json({ feed: feedToDto(await getFeed(ctx, req.params.id), await reveal(req)) });
   });
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { findItems, getItem, splitFromStory } from '../../app/items.js';
-import { requireScope } from '../auth.js';
+import { audienceOf, requireScope, viewerOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { jsonResponse, sendReady, type CachedReads } from '../cached-reads.js';
 import type { ApiDeps } from '../deps.js';
@@ -34,8 +34,10 @@ export function itemsRouter(ctx: ApiDeps, reads: CachedReads): Router {
   r.get('/', async (req, res) => {
     const { cursor, limit, prefer_lang: preferLang, feed, ...filter } = validate(listQuery, req.query, 'query');
     const after = cursor ? decodeCursor(cursor) : null;
-    const response = await reads.get(req.originalUrl, async () => {
-      const find = () => findItems(ctx, { ...filter, feedId: feed, preferLang }, limit, after);
+    const viewer = await viewerOf(ctx, req);
+    // Answers differ by audience (private topics' items and tags), so each has its own entries.
+    const response = await reads.get(`${audienceOf(viewer)}\n${req.originalUrl}`, async () => {
+      const find = () => findItems(ctx, { ...filter, feedId: feed, preferLang }, limit, after, viewer);
       // Searches wait their turn (answers from the cache do not); other reads are cheap index walks.
       const page = filter.q ? await searches.run(find) : await find();
       return jsonResponse({ items: page.items.map(itemToDto), nextCursor: page.next ? encodeCursor(page.next) : null });
@@ -44,7 +46,8 @@ export function itemsRouter(ctx: ApiDeps, reads: CachedReads): Router {
   });
 
   r.get('/:id', async (req, res) => {
-    res.json({ item: itemToDto(await getItem(ctx, validate(itemId, req.params, 'path').id)) });
+    const { id } = validate(itemId, req.params, 'path');
+    res.json({ item: itemToDto(await getItem(ctx, id, await viewerOf(ctx, req))) });
   });
 
   r.post('/:id/split', write, async (req, res) => {

@@ -13,8 +13,10 @@ const opmlBody = express.text({ type: OPML_TYPES, limit: '5mb' });
  */
 export function opmlRouter(ctx: ApiDeps): Router {
   const r = Router();
+  // The sources say what the team follows (private topics' too): readers with a token only.
+  const read = requireScope(ctx, 'read');
 
-  r.get('/', async (req, res) => {
+  r.get('/', read, async (req, res) => {
     res
       .type('text/x-opml; charset=utf-8')
       .attachment('topicwire.opml')
@@ -36,7 +38,7 @@ export function opmlRouter(ctx: ApiDeps): Router {
     },
   );
 
-  r.get('/imports/:id', async (req, res) => {
+  r.get('/imports/:id', read, async (req, res) => {
     res.json({ import: await importProgress(ctx, req.params.id) });
   });
 

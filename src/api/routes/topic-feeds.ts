@@ -2,12 +2,18 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { topicFeed } from '../../app/items.js';
 import { etagOf, sendReady, type CachedReads } from '../cached-reads.js';
+import { audienceOf, viewerOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../../render/topic-feed.js';
 import { langParam, storiesParam, validate } from '../validate.js';
 
-const feedQuery = z.object({ stories: storiesParam, prefer_lang: langParam.optional() });
+// `key`: a private topic's feed key, for feed readers that cannot send a token.
+const feedQuery = z.object({
+  stories: storiesParam,
+  prefer_lang: langParam.optional(),
+  key: z.string().min(1).max(200).optional(),
+});
 const params = z.object({ slug: z.string().min(1).max(63), format: z.enum(['atom', 'rss', 'json']) });
 
 // A Host header as a client may send it: a name or address, and a port.
@@ -41,11 +47,17 @@ export function topicFeedsRouter(ctx: ApiDeps, reads: CachedReads): Router {
   const r = Router();
   r.get('/:slug/feed.:format', async (req, res) => {
     const { slug, format } = validate(params, req.params, 'path');
-    const { stories, prefer_lang: preferLang } = validate(feedQuery, req.query, 'query');
+    const { stories, prefer_lang: preferLang, key } = validate(feedQuery, req.query, 'query');
+    const viewer = await viewerOf(ctx, req, key);
     const baseUrl = config.PUBLIC_URL?.replace(/\/$/, '') ?? requestBaseUrl(req);
-    const response = await reads.get(`${baseUrl}\n${req.originalUrl}`, async () => {
-      const { topic, items } = await topicFeed(ctx, slug, { stories, preferLang });
-      const body = Buffer.from(renderTopicFeed(format as FeedFormat, topic, items, baseUrl));
+    // The access check is made when the answer is built: an entry is only ever found by a request
+    // of the same audience and URL (key included) while the data, so the topic, is unchanged.
+    const response = await reads.get(`${audienceOf(viewer)}\n${baseUrl}\n${req.originalUrl}`, async () => {
+      const { topic, items } = await topicFeed(ctx, slug, { stories, preferLang }, viewer);
+      // Read with its (valid) key, a private feed's own links carry it.
+      const feedKey = topic.visibility === 'private' && key === topic.feed_key ? key : undefined;
+      const self = `${baseUrl}/topics/${slug}/feed.${format}${feedKey ? `?key=${encodeURIComponent(feedKey)}` : ''}`;
+      const body = Buffer.from(renderTopicFeed(format as FeedFormat, topic, items, baseUrl, feedKey));
       const lastModified = new Date(
         Math.max(topic.updated_at.getTime(), ...items.map((i) => i.fetched_at.getTime())),
       ).toUTCString();
@@ -55,9 +67,12 @@ export function topicFeedsRouter(ctx: ApiDeps, reads: CachedReads): Router {
           'Content-Type': CONTENT_TYPES[format as FeedFormat],
           ETag: etagOf(body),
           'Last-Modified': lastModified,
-          ...cachingBy(config.PUBLIC_URL),
+          // A private topic's feed is never kept by shared caches.
+          ...(topic.visibility === 'private'
+            ? { 'Cache-Control': 'private, max-age=60', Vary: 'Accept-Encoding, Authorization' }
+            : cachingBy(config.PUBLIC_URL)),
           // WebSub §4: discovery by Link headers as well as in the document.
-          Link: `<${hubUrl(baseUrl)}>; rel="hub", <${baseUrl}/topics/${slug}/feed.${format}>; rel="self"`,
+          Link: `<${hubUrl(baseUrl)}>; rel="hub", <${self}>; rel="self"`,
         },
       };
     });

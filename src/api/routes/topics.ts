@@ -1,6 +1,14 @@
 import { Router } from 'express';
-import { createTopic, getTopic, listTopics, previewRule, removeTopic, updateTopic } from '../../app/topics.js';
-import { requireScope } from '../auth.js';
+import {
+  createTopic,
+  getTopic,
+  listTopics,
+  previewRule,
+  removeTopic,
+  replaceFeedKey,
+  updateTopic,
+} from '../../app/topics.js';
+import { requireScope, viewerOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { itemToDto, topicToDto } from '../dto.js';
 
@@ -9,12 +17,14 @@ export function topicsRouter(ctx: ApiDeps): Router {
   const write = requireScope(ctx, 'write');
   const r = Router();
 
-  r.get('/', async (_req, res) => {
-    res.json({ topics: (await listTopics(ctx)).map(topicToDto) });
+  // Without a read token: the public topics only.
+  r.get('/', async (req, res) => {
+    const viewer = await viewerOf(ctx, req);
+    res.json({ topics: (await listTopics(ctx, viewer)).map((t) => topicToDto(t, viewer)) });
   });
 
   r.post('/', write, async (req, res) => {
-    res.status(201).json({ topic: topicToDto(await createTopic(ctx, req.body)) });
+    res.status(201).json({ topic: topicToDto(await createTopic(ctx, req.body), await viewerOf(ctx, req)) });
   });
 
   // Before /:slug, so that "preview" is not read as a slug.
@@ -28,16 +38,23 @@ export function topicsRouter(ctx: ApiDeps): Router {
   });
 
   r.get('/:slug', async (req, res) => {
-    res.json({ topic: topicToDto(await getTopic(ctx, String(req.params.slug))) });
+    const viewer = await viewerOf(ctx, req);
+    res.json({ topic: topicToDto(await getTopic(ctx, String(req.params.slug), viewer), viewer) });
   });
 
   r.put('/:slug', write, async (req, res) => {
-    res.json({ topic: topicToDto(await updateTopic(ctx, String(req.params.slug), req.body)) });
+    const topic = await updateTopic(ctx, String(req.params.slug), req.body);
+    res.json({ topic: topicToDto(topic, await viewerOf(ctx, req)) });
   });
 
   r.delete('/:slug', write, async (req, res) => {
     await removeTopic(ctx, String(req.params.slug));
     res.status(204).end();
+  });
+
+  // Revokes the feed key (addresses that carry it stop working) and answers the topic with the new one.
+  r.post('/:slug/feed-key', write, async (req, res) => {
+    res.json({ topic: topicToDto(await replaceFeedKey(ctx, String(req.params.slug)), await viewerOf(ctx, req)) });
   });
 
   return r;

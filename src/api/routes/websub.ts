@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import { requestSubscription } from '../../app/websub.js';
+import { viewerOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { requireBodyType } from '../http-error.js';
 
@@ -15,7 +16,7 @@ export function websubRouter(ctx: ApiDeps): Router {
     requireBodyType(['application/x-www-form-urlencoded'], 'a form (Content-Type: application/x-www-form-urlencoded)'),
     express.urlencoded({ extended: false, limit: '16kb' }),
     async (req, res) => {
-      const { intent, slug } = await requestSubscription(ctx, req.body);
+      const { intent, slug } = await requestSubscription(ctx, req.body, await viewerOf(ctx, req));
       res.status(202).json({
         accepted: intent.mode,
         topic: slug,
