@@ -57,6 +57,14 @@ const schema = z.object({
   RETAG_WINDOW_DAYS: z.coerce.number().positive().default(30),
   STORY_WINDOW_HOURS: z.coerce.number().positive().default(72),
   WEBSUB_RETRY_MS: int(100).default(30_000),
+  WEBHOOK_RETRY_MS: int(100).default(30_000),
+  // Failed attempts in a row after which a webhook is disabled (its reason shown on it).
+  WEBHOOK_MAX_FAILURES: int(1).default(10),
+  // Live streams: a comment this often keeps proxies from closing them; new stories are looked
+  // for this often; at most this many open at once per API process.
+  STREAM_HEARTBEAT_MS: int(100).default(15_000),
+  STREAM_POLL_MS: int(50).default(1000),
+  STREAM_MAX: int(0).default(1000),
   JOB_RETRY_MS: int(10).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -44,7 +44,7 @@ export const rateLimited = new Counter({
 
 export const pushDeliveries = new Counter({
   name: 'topicwire_push_deliveries_total',
-  help: 'WebSub deliveries by result (delivered, refused: the callback answered an error or nothing, gone: 410).',
+  help: 'Pushes by channel (websub, webhook) and result (delivered, refused: the receiver answered an error or nothing, gone: 410).',
   labelNames: ['channel', 'result'],
   registers: [registry],
 });

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
 import { createApp } from './api/app.js';
+import { StoryStream } from './app/story-stream.js';
 import type { AppContext } from './app/context.js';
 import { recoverLostJobs } from './app/maintenance.js';
 import { TopicMatcherCache } from './app/topic-matcher-cache.js';
@@ -94,8 +95,10 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   }
 
   let server: Server | null = null;
+  let stories: StoryStream | null = null;
   if (runs('api')) {
-    const app = createApp({ ...ctx, redis });
+    stories = new StoryStream(ctx);
+    const app = createApp({ ...ctx, redis, stories });
     const listening: Server = app.listen(config.PORT, config.HOST);
     server = listening;
     await new Promise<void>((resolve, reject) => listening.once('listening', resolve).once('error', reject));
@@ -111,6 +114,8 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
     queues,
     port: server ? (server.address() as AddressInfo).port : null,
     async close() {
+      // Open live streams would hold the server open: they end, and their clients resume elsewhere.
+      stories?.close();
       if (server) await new Promise((resolve) => server!.close(resolve));
       await stopKeeping();
       await Promise.all(workers.map((w) => w.close()));

@@ -14,6 +14,8 @@ import { healthRouter } from './routes/health.js';
 import { itemsRouter } from './routes/items.js';
 import { opmlRouter } from './routes/opml.js';
 import { topicFeedsRouter } from './routes/topic-feeds.js';
+import { topicStreamRouter } from './routes/topic-stream.js';
+import { StoryStream } from '../app/story-stream.js';
 import { tokensRouter } from './routes/tokens.js';
 import { topicsRouter } from './routes/topics.js';
 import { websubRouter } from './routes/websub.js';
@@ -95,6 +97,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/api/v1/opml', opmlRouter(deps));
   app.use('/api/v1/tokens', tokensRouter(deps));
   app.use('/topics', topicFeedsRouter(deps, reads));
+  app.use('/topics', topicStreamRouter(deps, deps.stories ?? new StoryStream(deps)));
   app.use('/websub', websubRouter(deps));
 
   app.use(notFound);

@@ -1,3 +1,4 @@
+import type { StoryStream } from '../app/story-stream.js';
 import type { RedisClient } from '../queue/redis.js';
 import type { AppContext } from '../app/context.js';
 import type { RateLimits } from './rate-limits.js';
@@ -7,4 +8,6 @@ export interface ApiDeps extends AppContext {
   redis: RedisClient;
   /** Request budgets (set by createApp); failed authentications are counted against them. */
   limits?: RateLimits;
+  /** The process's live streams (the service closes them when it stops); made by createApp when absent. */
+  stories?: StoryStream;
 }

@@ -1,7 +1,6 @@
 import { maskUrl, maskUrlsIn } from '../pipeline/fetch/url-secrets.js';
-import type { ItemWithTopics } from '../db/items.repository.js';
 import type { PollOutcome } from '../app/ingestion.js';
-import type { ApiTokenRow, FeedRow, TopicRow } from '../db/schema.js';
+import type { ApiTokenRow, FeedRow, TopicRow, WebhookRow } from '../db/schema.js';
 import { seesPrivate, type Viewer } from '../app/access.js';
 
 /** Rows → the JSON the API promises (docs/api.md); the API never returns raw rows. */
@@ -37,30 +36,8 @@ export function feedToDto(f: FeedRow, reveal = false) {
   };
 }
 
-export function itemToDto(i: ItemWithTopics) {
-  const sources = i.sources.map(({ inPublicTopic: _kept, ...source }) => source);
-  return {
-    id: i.id,
-    feedId: i.feed_id,
-    // An item not grouped yet (stored a moment ago) is a story of its own.
-    storyId: i.story_id ?? i.id,
-    guid: i.guid,
-    url: i.url,
-    title: i.title,
-    summary: i.summary,
-    contentHtml: i.content_html,
-    contentText: i.content_text,
-    author: i.author,
-    categories: i.categories,
-    language: i.language,
-    published: iso(i.published_at),
-    updated: iso(i.updated_at),
-    enclosures: i.enclosures,
-    fetchedAt: iso(i.fetched_at),
-    topics: i.topics.map(({ slug, terms }) => ({ slug, terms })),
-    sources,
-  };
-}
+/** Items as every channel shows them (API, live stream, webhooks): src/render/item-json.ts. */
+export { itemToDto } from '../render/item-json.js';
 
 /**
  * A topic as the API shows it. Viewers who read private topics (a read token) also get its feed
@@ -77,6 +54,22 @@ export function topicToDto(t: TopicRow, viewer: Viewer) {
     retag: { status: t.retag_status, items: t.retagged_items },
     createdAt: iso(t.created_at),
     updatedAt: iso(t.updated_at),
+  };
+}
+
+/** A webhook as the API shows it (its secret never: it is answered once, when made). */
+export function webhookToDto(w: WebhookRow) {
+  return {
+    id: w.id,
+    url: w.url,
+    enabled: w.enabled,
+    disabledReason: w.disabled_reason,
+    failures: w.failures,
+    lastStatus: w.last_status,
+    lastError: w.last_error,
+    lastAttemptAt: iso(w.last_attempt_at),
+    lastSuccessAt: iso(w.last_success_at),
+    createdAt: iso(w.created_at),
   };
 }
 

@@ -8,7 +8,7 @@ import {
 } from '../db/items.repository.js';
 import type { FeedRow, NewItem } from '../db/schema.js';
 import { lockTopicsShared, replaceItemTags, type TagRow } from '../db/topics.repository.js';
-import { addToOutbox } from '../db/websub.repository.js';
+import { addToOutbox } from '../db/push.repository.js';
 import { fetchOptions } from '../fetch-options.js';
 import { feedPolls, itemsStored, pollDuration } from '../metrics.js';
 import { FeedError, isFeedError } from '../pipeline/feed-error.js';
@@ -94,8 +94,8 @@ async function storeNotModified(ctx: AppContext, feed: FeedRow, fetched: NotModi
 
 /**
  * Stores one poll's result (the refresh job's, or the first poll made when a feed is added): in
- * one transaction the items (deduplicated by identity), their tags, the outbox entries for WebSub
- * subscribers and the feed's new state; then queues the follow-ups (story grouping, pushes).
+ * one transaction the items (deduplicated by identity), their tags, the push outbox's entries (new
+ * items by topic: story log, WebSub, webhooks) and the feed's new state; then queues the follow-ups (story grouping, pushes).
  */
 export async function storePoll(
   ctx: AppContext,

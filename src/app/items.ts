@@ -22,7 +22,7 @@ async function readableTopic(ctx: AppContext, slug: string, viewer: Viewer): Pro
  * (and `shown`, the private topic the viewer opened with its key) and only the story's sources
  * that a public topic holds.
  */
-function asSeenBy(viewer: Viewer, shown?: TopicRow): (item: ItemWithTopics) => ItemWithTopics {
+export function asSeenBy(viewer: Viewer, shown?: TopicRow): (item: ItemWithTopics) => ItemWithTopics {
   if (seesPrivate(viewer)) return (item) => item;
   return (item) => ({
     ...item,

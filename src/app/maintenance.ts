@@ -1,3 +1,4 @@
+import { pruneStoryEvents } from '../db/push.repository.js';
 import { claimDueFeeds, releaseClaims } from '../db/feeds.repository.js';
 import {
   hasItemsWithoutSearchKeys,
@@ -60,10 +61,15 @@ export async function queueLeftOverGrouping(ctx: AppContext): Promise<number> {
  * grouped (its job lost); re-tags not finished; and (with RETENTION_DAYS > 0) items older than
  * that, in batches.
  */
+// A live stream resumes from any of the last week's story events; older ones go.
+const STORY_LOG_DAYS = 7;
+
 export async function pruneItems(ctx: AppContext): Promise<void> {
   const { db, config, log } = ctx;
   const expired = await deleteExpiredSubscriptions(db);
   if (expired) log.info({ subscriptions: expired }, 'expired websub subscriptions removed');
+  const events = await pruneStoryEvents(db, new Date(Date.now() - STORY_LOG_DAYS * 86400_000));
+  if (events) log.info({ events, days: STORY_LOG_DAYS }, 'old story events removed');
   await requeueLeftOvers(ctx);
   if (config.RETENTION_DAYS <= 0) return;
   const before = new Date(Date.now() - config.RETENTION_DAYS * 86400_000);

@@ -4,11 +4,10 @@ import { z } from 'zod';
 import { itemsInTopic } from '../db/items.repository.js';
 import { getTopicById, getTopicBySlug } from '../db/topics.repository.js';
 import * as subscriptions from '../db/websub.repository.js';
-import { fetchOptions } from '../fetch-options.js';
-import { FeedError, isFeedError } from '../pipeline/feed-error.js';
-import { FOLLOW_UPS, jobRequest, type WebSubIntent } from '../queue/job-graph.js';
+import { FeedError } from '../pipeline/feed-error.js';
+import { callOnce } from './push-call.js';
+import { jobRequest, type WebSubIntent } from '../queue/job-graph.js';
 import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../render/topic-feed.js';
-import { callCallback } from '../websub/callback.js';
 import type { AppContext } from './context.js';
 import { mayRead, READER, seesPrivate, type Viewer } from './access.js';
 import { acceptUrl, AppError } from './errors.js';
@@ -16,13 +15,13 @@ import { parseInput } from './input.js';
 
 /*
  * WebSub (https://www.w3.org/TR/websub/): the hub side. Subscriptions count only once the
- * callback echoed our challenge; new items of a topic go from the ingestion transaction into an
- * outbox, from there into one delivery job per subscriber, each retried with backoff.
+ * callback echoed our challenge; new items of a topic go from the ingestion transaction into the
+ * push outbox, from there (src/app/fan-out.ts) into one delivery job per subscriber, each retried
+ * with backoff.
  */
 
 const DAY = 86400;
 const TOPIC_FEED = /\/topics\/([^/]+)\/feed\.(atom|rss|json)$/;
-const FANOUT_BATCH = 100;
 
 const request = z.object({
   'hub.mode': z.enum(['subscribe', 'unsubscribe']),
@@ -81,18 +80,6 @@ export async function requestSubscription(
   return { intent, slug: topic.slug };
 }
 
-/** A callback request; a refusal (a private address, a bad URL) is final, network trouble is retried. */
-export class FinalDeliveryError extends Error {}
-
-async function callOnce(ctx: AppContext, url: string, req: Parameters<typeof callCallback>[1]) {
-  try {
-    return await callCallback(url, req, fetchOptions(ctx.config));
-  } catch (err) {
-    if (isFeedError(err) && !err.retryable) throw new FinalDeliveryError(err.message);
-    throw err;
-  }
-}
-
 /** Verification of intent (WebSub §5.3): GET the callback with a challenge it must echo. */
 export async function verifyIntent(ctx: AppContext, intent: WebSubIntent): Promise<boolean> {
   const challenge = randomBytes(18).toString('base64url');
@@ -122,19 +109,6 @@ export async function verifyIntent(ctx: AppContext, intent: WebSubIntent): Promi
   }
   wlog.info({ leaseSeconds: intent.leaseSeconds }, 'websub intent verified');
   return true;
-}
-
-/** Turns outbox entries into delivery jobs, one per live subscriber of the entry's topic. */
-export async function fanOut(ctx: AppContext): Promise<void> {
-  for (;;) {
-    const taken = await subscriptions.drainOutbox(ctx.db, FANOUT_BATCH, async (entries) => {
-      for (const entry of entries) {
-        const subscribers = await subscriptions.liveSubscriptionIds(ctx.db, entry.topicId);
-        await ctx.jobs.enqueue(...FOLLOW_UPS.afterFanOut(entry.id, entry.itemIds, subscribers));
-      }
-    });
-    if (taken < FANOUT_BATCH) return;
-  }
 }
 
 /** Content distribution (WebSub §7): POST the new items as the subscribed feed's format, signed when a secret was given. */

@@ -15,6 +15,33 @@ export interface Database {
   websub_outbox: WebSubOutboxTable;
   opml_imports: OpmlImportTable;
   api_tokens: ApiTokenTable;
+  topic_events: TopicEventTable;
+  webhooks: WebhookTable;
+}
+
+/** A topic's new story, numbered in commit order (the live stream's log). */
+export interface TopicEventTable {
+  id: Generated<number>;
+  topic_id: number;
+  item_id: number;
+  created_at: Timestamp;
+}
+
+/** A plain webhook of a topic: new stories are POSTed to it as JSON, signed with its secret. */
+export interface WebhookTable {
+  id: Generated<number>;
+  topic_id: number;
+  url: string;
+  secret: string;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  /** Failed attempts in a row (a success sets it back to 0). */
+  failures: Generated<number>;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: Date | null;
+  last_success_at: Date | null;
+  created_at: Timestamp;
 }
 
 export type TokenScope = 'read' | 'write' | 'admin';
@@ -193,3 +220,4 @@ export type ItemRow = Omit<Selectable<ItemTable>, 'search_keys'>;
 export type NewItem = Insertable<ItemTable>;
 export type TopicRow = Selectable<TopicTable>;
 export type WebSubSubscriptionRow = Selectable<WebSubSubscriptionTable>;
+export type WebhookRow = Selectable<WebhookTable>;

@@ -11,13 +11,16 @@ import type { Config } from '../config.js';
  *            └ prune-items (daily 03:17 UTC)             ─► group-stories for left-over items
  *   refresh  ─ refresh-feed (feed:<id>)                   ─► group-stories when items were inserted,
  *                                                            websub-fanout when topics got new items
- *   stories  ─ group-stories (stories:<feedId>)
+ *   stories  ─ group-stories (stories:<feedId>)             ─► websub-fanout when items were grouped
  *            └ vacuum-busy-tables (every 30 s)               keeps grouping's tables vacuumed, autovacuum or not
  *   retag    ─ retag-topic (retag:<topic>:<version>)        queued when a topic's rule changes
  *            └ index-search (index-search)                   queued by the tick while older items lack search keys
  *   push     ─ websub-verify                                queued by POST /websub
- *            ├ websub-fanout (every 6 ticks; websub-fanout) ─► websub-deliver, one per subscriber
- *            └ websub-deliver (deliver-<entry>-<subscriber>, 8 attempts)
+ *            ├ websub-fanout (every 6 ticks; websub-fanout) ─► the topics' story log (the live stream reads it),
+ *            │                                                websub-deliver, one per subscriber,
+ *            │                                                webhook-deliver, one per webhook with new stories
+ *            ├ websub-deliver (deliver-<entry>-<subscriber>, 8 attempts)
+ *            └ webhook-deliver (hook-<entry>-<webhook>, 8 attempts)
  */
 
 export type QueueName = 'schedule' | 'refresh' | 'stories' | 'retag' | 'push';
@@ -116,6 +119,16 @@ export const JOBS = {
       backoff: { type: 'exponential', delay: config.WEBSUB_RETRY_MS },
     }),
   }),
+  'webhook-deliver': job({
+    queue: 'push',
+    // itemIds: the new stories (their first item in the topic), oldest first.
+    payload: z.object({ webhookId: id, entryId: id, itemIds: z.array(id).min(1) }),
+    jobId: (d) => `hook-${d.entryId}-${d.webhookId}`,
+    options: (config) => ({
+      attempts: DELIVERY_ATTEMPTS,
+      backoff: { type: 'exponential', delay: config.WEBHOOK_RETRY_MS },
+    }),
+  }),
 };
 
 export type JobName = keyof typeof JOBS;
@@ -137,9 +150,22 @@ export const FOLLOW_UPS = {
   afterTopicChange: (topic: { id: number; version: number }): JobRequest[] => [
     jobRequest('retag-topic', { topicId: topic.id, version: topic.version }),
   ],
-  /** Outbox entries were taken: one delivery per live subscriber of the entry's topic. */
-  afterFanOut: (entryId: number, itemIds: number[], subscriptionIds: number[]): JobRequest[] =>
-    subscriptionIds.map((subscriptionId) => jobRequest('websub-deliver', { subscriptionId, entryId, itemIds })),
+  /** Items were grouped into stories: the outbox entries that waited for them can go out. */
+  afterGrouping: (grouped: number): JobRequest[] => (grouped > 0 ? [jobRequest('websub-fanout', {})] : []),
+  /**
+   * An outbox entry was taken: its new items to each live WebSub subscriber of the topic, its new
+   * stories to each enabled webhook.
+   */
+  afterFanOut: (
+    entryId: number,
+    { itemIds, storyItemIds }: { itemIds: number[]; storyItemIds: number[] },
+    { subscriptionIds, webhookIds }: { subscriptionIds: number[]; webhookIds: number[] },
+  ): JobRequest[] => [
+    ...subscriptionIds.map((subscriptionId) => jobRequest('websub-deliver', { subscriptionId, entryId, itemIds })),
+    ...(storyItemIds.length
+      ? webhookIds.map((webhookId) => jobRequest('webhook-deliver', { webhookId, entryId, itemIds: storyItemIds }))
+      : []),
+  ],
   /** Feeds have items that no grouping job took: one each (deduplicated with any already queued). */
   afterLeftOversFound: (feedIds: number[]): JobRequest[] =>
     feedIds.map((feedId) => jobRequest('group-stories', { feedId })),

@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import type { AppContext } from '../app/context.js';
+import { followUp, type AppContext } from '../app/context.js';
+import { FOLLOW_UPS } from '../queue/job-graph.js';
 import { pollFeed } from '../app/ingestion.js';
 import {
   indexSearchBacklog,
@@ -12,7 +13,10 @@ import {
 } from '../app/maintenance.js';
 import { groupFeedStories } from '../app/stories.js';
 import { retagTopic } from '../app/topics.js';
-import { deliver, fanOut, FinalDeliveryError, verifyIntent } from '../app/websub.js';
+import { fanOut } from '../app/fan-out.js';
+import { FinalDeliveryError } from '../app/push-call.js';
+import { deliverWebhook } from '../app/webhooks.js';
+import { deliver, verifyIntent } from '../app/websub.js';
 import type { HostLimiter } from '../queue/host-limiter.js';
 import type { Handlers } from '../queue/queues.js';
 
@@ -30,7 +34,7 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     'poll-due-feeds': async () => void (await pollDueFeeds(ctx)),
     'refresh-feed': async ({ feedId }) => void (await pollFeed(ctx, feedId, hosts)),
     'group-stories': async ({ feedId }) => {
-      await groupFeedStories(feedId, ctx);
+      await followUp(ctx, FOLLOW_UPS.afterGrouping(await groupFeedStories(feedId, ctx)), { feedId });
       await vacuumIfDue();
     },
     'retag-topic': async (data) => void (await retagTopic(ctx, data)),
@@ -41,6 +45,7 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     'websub-verify': (intent) => final(verifyIntent(ctx, intent)),
     'websub-fanout': () => fanOut(ctx),
     'websub-deliver': (data) => final(deliver(ctx, data)),
+    'webhook-deliver': (data) => deliverWebhook(ctx, data),
   };
 }
 

@@ -10,7 +10,8 @@ import {
 } from '../../app/topics.js';
 import { requireScope, viewerOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { itemToDto, topicToDto } from '../dto.js';
+import { createWebhook, enableWebhook, listWebhooks, removeWebhook } from '../../app/webhooks.js';
+import { itemToDto, topicToDto, webhookToDto } from '../dto.js';
 
 /** /api/v1/topics: topics and their rules. Each handler calls one use case and maps its result. */
 export function topicsRouter(ctx: ApiDeps): Router {
@@ -55,6 +56,26 @@ export function topicsRouter(ctx: ApiDeps): Router {
   // Revokes the feed key (addresses that carry it stop working) and answers the topic with the new one.
   r.post('/:slug/feed-key', write, async (req, res) => {
     res.json({ topic: topicToDto(await replaceFeedKey(ctx, String(req.params.slug)), await viewerOf(ctx, req)) });
+  });
+
+  // Webhooks: the topic's new stories POSTed as signed JSON (docs/api.md, "Webhooks"). Their URLs
+  // often hold a secret of the receiver (Slack's, Discord's): writers only.
+  r.get('/:slug/webhooks', write, async (req, res) => {
+    res.json({ webhooks: (await listWebhooks(ctx, String(req.params.slug))).map(webhookToDto) });
+  });
+
+  r.post('/:slug/webhooks', write, async (req, res) => {
+    const { webhook, secret } = await createWebhook(ctx, String(req.params.slug), req.body);
+    res.status(201).json({ webhook: webhookToDto(webhook), secret });
+  });
+
+  r.delete('/:slug/webhooks/:id', write, async (req, res) => {
+    await removeWebhook(ctx, String(req.params.slug), req.params.id);
+    res.status(204).end();
+  });
+
+  r.post('/:slug/webhooks/:id/enable', write, async (req, res) => {
+    res.json({ webhook: webhookToDto(await enableWebhook(ctx, String(req.params.slug), req.params.id)) });
   });
 
   return r;
