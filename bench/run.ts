@@ -5,6 +5,7 @@ import { benchIngest } from './ingest.js';
 import { feedToTopicLatency } from './latency.js';
 import { benchRules } from './rules.js';
 import { benchSearch } from './search.js';
+import { benchSearchRules } from './search-rules.js';
 import { benchStoryGrouping } from './stories.js';
 
 /** `npm run bench`: every benchmark, printing its figures and the machine it ran on. */
@@ -36,6 +37,11 @@ if (only === 'compare') {
 if (!only || only === 'search') {
   console.log('items API text search (q):');
   for (const line of await benchSearch(Number(process.argv[3] ?? 100_000))) console.log('  ' + line);
+}
+if (only === 'search-rules') {
+  // Not part of a plain `npm run bench`: seeding a million items takes minutes (SEARCH_BENCH_DB keeps them).
+  console.log('search in the rule language, through the application layer, beside the bare indexed query:');
+  await benchSearchRules(flag('items', 1_000_000), flag('runs', 20));
 }
 if (only === 'api') {
   // Not part of a plain `npm run bench`: seeding a million items takes minutes (API_BENCH_DB keeps them).

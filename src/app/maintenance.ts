@@ -1,18 +1,20 @@
-import { pruneStoryEvents } from '../db/push.repository.js';
 import { claimDueFeeds, releaseClaims } from '../db/feeds.repository.js';
 import {
   hasItemsWithoutSearchKeys,
   itemsWithoutSearchKeys,
   pruneItemsBefore,
+  rekeyOlderItems,
   setSearchKeys,
+  type SearchTextRow,
 } from '../db/items.repository.js';
+import { pruneStoryEvents } from '../db/push.repository.js';
 import { feedsWithUngroupedItems } from '../db/stories.repository.js';
 import { listTopics, pendingRetags } from '../db/topics.repository.js';
 import { analyzeTable, tableChurn, vacuumTable } from '../db/vacuum.repository.js';
 import { deleteExpiredSubscriptions } from '../db/websub.repository.js';
 import { hostOf } from '../queue/host-limiter.js';
 import { FOLLOW_UPS, jobRequest } from '../queue/job-graph.js';
-import { searchKeys } from '../rules/search-keys.js';
+import { searchKeys, searchTexts } from '../rules/search-keys.js';
 import type { AppContext } from './context.js';
 import { groupFeedStories } from './stories.js';
 
@@ -117,20 +119,30 @@ export async function releaseGivenUpPoll(ctx: AppContext, feedId: number): Promi
 const INDEX_BATCH = 500;
 
 /**
- * Gives the items stored before this version their search keys, in batches of one statement,
- * logging its progress; until an item has them a search does not find it. Returns how many.
+ * Gives search keys to the items that lack them (stored before the index existed) and keys again
+ * those stored before it covered summaries and categories, in batches (the index-search job,
+ * queued by the tick while any are left); logs its progress. Returns the items keyed.
  */
 export async function indexSearchBacklog(ctx: AppContext): Promise<number> {
+  const keysOf = (row: SearchTextRow) => searchKeys(searchTexts(row));
   let done = 0;
+  const progress = (n: number) => {
+    done += n;
+    if (done % 10_000 < INDEX_BATCH) ctx.log.info({ items: done }, 'search index: older items keyed so far');
+  };
   for (;;) {
     const batch = await itemsWithoutSearchKeys(ctx.db, INDEX_BATCH);
     if (batch.length === 0) break;
     await setSearchKeys(
       ctx.db,
-      batch.map((i) => ({ id: i.id, keys: searchKeys([i.title, i.content_text]) })),
+      batch.map((i) => ({ id: i.id, keys: keysOf(i) })),
     );
-    done += batch.length;
-    if (done % 10_000 < INDEX_BATCH) ctx.log.info({ items: done }, 'search index: older items keyed so far');
+    progress(batch.length);
+  }
+  for (;;) {
+    const n = await rekeyOlderItems(ctx.db, INDEX_BATCH, keysOf);
+    if (n === 0) break;
+    progress(n);
   }
   if (done) ctx.log.info({ items: done }, 'search index: every older item keyed');
   return done;

@@ -5,7 +5,7 @@ import type { TopicRow } from '../db/schema.js';
 import * as topics from '../db/topics.repository.js';
 import { FOLLOW_UPS } from '../queue/job-graph.js';
 import { compileTopics, matchItem, type MatchedTerm } from '../rules/compile.js';
-import { parseRule, RuleSyntaxError } from '../rules/parse.js';
+import { parseRule, RuleSyntaxError, type RuleNode } from '../rules/parse.js';
 import { followUp, type AppContext } from './context.js';
 import { mayRead, newFeedKey, OPERATOR, seesPrivate, type Viewer } from './access.js';
 import { AppError } from './errors.js';
@@ -19,17 +19,18 @@ const topicInput = z.object({ slug: SLUG, name, rule, visibility: visibility.def
 // Visibility left out of a change stays as it is.
 const topicChange = z.object({ name, rule, visibility: visibility.optional() });
 
-/** A rule that parses, or an invalid_rule error that points at the position of the mistake. */
-function checkRule(text: string): void {
+/** A rule's syntax tree, or an invalid_rule error that points at the position of the mistake. */
+export function ruleTree(text: string, what = 'rule'): RuleNode {
   try {
-    parseRule(text);
+    return parseRule(text);
   } catch (err) {
     if (err instanceof RuleSyntaxError) {
-      throw new AppError('invalid_rule', `rule: ${err.message}`, { position: err.position });
+      throw new AppError('invalid_rule', `${what}: ${err.message}`, { position: err.position });
     }
     throw err;
   }
 }
+const checkRule = (text: string) => void ruleTree(text);
 
 /** The topics the viewer may read: all of them with a `read` token, else the public ones. */
 export async function listTopics(ctx: AppContext, viewer: Viewer): Promise<TopicRow[]> {

@@ -88,6 +88,17 @@ export async function getFeed(db: Db, id: number): Promise<FeedRow | undefined> 
   return db.selectFrom('feeds').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The title and preference of these feeds, by id (what matching and story ranking read of a feed). */
+export async function feedLabels(db: Db, ids: number[]): Promise<Map<number, { title: string; preferred: boolean }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('feeds')
+    .select(['id', 'title', 'preferred'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, { title: r.title, preferred: r.preferred }]));
+}
+
 export async function listFeeds(db: Db): Promise<FeedRow[]> {
   return db.selectFrom('feeds').selectAll().orderBy('id').execute();
 }

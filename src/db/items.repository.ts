@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { MatchableItem } from '../rules/compile.js';
-import { searchKeys, searchQueryKeys } from '../rules/search-keys.js';
+import { searchKeys, searchQueryKeys, searchTexts } from '../rules/search-keys.js';
+import type { KeyCondition } from '../rules/search-query.js';
 import type { Db } from './database.js';
 import { searchWalkLength } from './search-walk.js';
 import type { ItemRow, MatchedTerm, NewItem, TopicVisibility } from './schema.js';
@@ -68,7 +69,7 @@ async function upsertBatch(db: Db, items: NewItem[]): Promise<StoredItem[]> {
   const rows = await db
     .insertInto('items')
     // The search index's keys are derived here, so that no writer can store an item search misses.
-    .values(items.map((item) => ({ ...item, search_keys: intArray(searchKeys([item.title, item.content_text])) })))
+    .values(items.map((item) => ({ ...item, search_keys: intArray(searchKeys(searchTexts(item))) })))
     .onConflict((oc) =>
       oc
         .columns(['feed_id', 'identity_hash'])
@@ -183,7 +184,10 @@ export interface ItemFilter {
   feedId?: number;
   since?: Date;
   until?: Date;
+  /** Every word of it (as the index keys words): the repository's own plain search. */
   q?: string;
+  /** What the search index must hold (a rule's key condition, src/rules/search-query.ts). */
+  keys?: KeyCondition;
   lang?: string;
   /** One entry per story: its earliest item among those the filter keeps (see listItems). */
   stories?: boolean;
@@ -232,7 +236,7 @@ export async function listItems(
   cursor: Cursor | null,
   { searchTimeoutMs }: { searchTimeoutMs?: number } = {},
 ): Promise<ItemWithTopics[]> {
-  if (filter.q && searchTimeoutMs) {
+  if ((filter.q !== undefined || filter.keys) && searchTimeoutMs) {
     // A search's statements are cut off past the limit (an error isStatementTimeout knows), so
     // that one costly query cannot hold its connection for minutes.
     return db.transaction().execute(async (trx) => {
@@ -243,8 +247,18 @@ export async function listItems(
   // A text search looks among the newest items first: PostgreSQL cannot tell how many texts hold
   // a word and takes a long word for a rare one, so the indexed query alone checks every item
   // that has a common word, newest or not (docs/benchmarks.md, "Text search").
+  return withTopicsAndSources(db, await listItemRows(db, filter, limit, cursor));
+}
+
+/** listItems' rows, without their topics and story sources (a search adds them to the rows it keeps). */
+export async function listItemRows(
+  db: Db,
+  filter: ItemFilter,
+  limit: number,
+  cursor: Cursor | null,
+): Promise<ItemRow[]> {
   let rows: ItemRow[] = [];
-  if (filter.q) {
+  if (hasText(filter)) {
     rows = await listItemsQuery(db, filter, limit, cursor, SEARCH_NEWEST_FIRST).execute();
     const walk =
       rows.length < limit
@@ -253,7 +267,12 @@ export async function listItems(
     if (walk !== null) rows = await listItemsQuery(db, filter, limit, cursor, walk).execute();
   }
   if (rows.length < limit) rows = await listItemsQuery(db, filter, limit, cursor).execute();
-  return withTopicsAndSources(db, rows);
+  return rows;
+}
+
+/** Whether the filter narrows by text (a condition the search index serves). */
+function hasText(filter: ItemFilter): boolean {
+  return filter.keys ? filter.keys.kind !== 'any' : filter.q !== undefined;
 }
 
 /** About how many items are stored: PostgreSQL's own count, kept by (auto)vacuum and ANALYZE, read without a scan. */
@@ -327,6 +346,24 @@ export function listItemsQuery(db: Db, filter: ItemFilter, limit: number, cursor
   return query.orderBy(outerSort, 'desc').orderBy(outerId, 'desc').limit(limit);
 }
 
+/**
+ * The items of these stories that pass the filter (its topic, feed, times, language, audience and
+ * key condition; never its cursor): whom a search's matches compete with to stand for their story.
+ */
+export async function storyMembers(db: Db, storyIds: number[], filter: ItemFilter): Promise<ItemRow[]> {
+  if (storyIds.length === 0) return [];
+  let query = db.selectFrom('items').select(ITEM_COLUMNS).where('items.story_id', 'in', storyIds);
+  let sortCol = sql.ref<Date>('items.sort_at');
+  if (filter.topicId !== undefined) {
+    query = query.innerJoin('item_topics as it', 'it.item_id', 'items.id').where('it.topic_id', '=', filter.topicId);
+    sortCol = sql.ref<Date>('it.sort_at');
+  }
+  for (const condition of [...filterConditions(filter, 'items', sortCol), ...textCondition(filter, 'items')]) {
+    query = query.where(condition);
+  }
+  return query.execute();
+}
+
 /** The filter as SQL conditions on the items table known as `table` (the listing, or its story check), its text apart. */
 function filterConditions(filter: ItemFilter, table: string, sortCol: RawBuilder<Date>): RawBuilder<SqlBool>[] {
   const col = (name: string) => sql.ref(`${table}.${name}`);
@@ -351,10 +388,27 @@ function inPublicTopic(itemId: RawBuilder<unknown>): RawBuilder<SqlBool> {
  * word matches nothing.
  */
 function textCondition(filter: ItemFilter, table: string): RawBuilder<SqlBool>[] {
+  if (filter.keys) return filter.keys.kind === 'any' ? [] : [keysSql(filter.keys, sql.ref(`${table}.search_keys`))];
   if (filter.q === undefined) return [];
   const keys = searchQueryKeys(filter.q);
   if (keys.length === 0) return [sql<SqlBool>`false`];
   return [sql<SqlBool>`${sql.ref(`${table}.search_keys`)} @> ${sql.lit(`{${keys.join(',')}}`)}::int4[]`];
+}
+
+/** A key condition as SQL over the keys column (GIN answers each "@>", and their ANDs and ORs). */
+function keysSql(condition: KeyCondition, column: RawBuilder<unknown>): RawBuilder<SqlBool> {
+  switch (condition.kind) {
+    case 'any':
+      return sql<SqlBool>`true`;
+    case 'keys':
+      return sql<SqlBool>`${column} @> ${sql.lit(`{${condition.keys.join(',')}}`)}::int4[]`;
+    case 'and':
+    case 'or':
+      return sql<SqlBool>`(${sql.join(
+        condition.children.map((c) => keysSql(c, column)),
+        condition.kind === 'and' ? sql` AND ` : sql` OR `,
+      )})`;
+  }
 }
 
 /** The times of a feed's newest items, for its observed rhythm. */
@@ -389,7 +443,7 @@ export async function getItem(db: Db, id: number): Promise<ItemWithTopics | unde
   return row ? (await withTopicsAndSources(db, [row]))[0] : undefined;
 }
 
-async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<ItemWithTopics[]> {
+export async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<ItemWithTopics[]> {
   if (rows.length === 0) return [];
   const sourcesOf = await storySources(db, rows);
   const tags = await db
@@ -477,29 +531,67 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
+/** An item's texts as the search index keys them. */
+export type SearchTextRow = { id: number; title: string; summary: string; content_text: string; categories: string[] };
+
 /** Items stored before the search index had keys (an upgrade), oldest first: their texts. */
-export async function itemsWithoutSearchKeys(
-  db: Db,
-  limit: number,
-): Promise<{ id: number; title: string; content_text: string }[]> {
+export async function itemsWithoutSearchKeys(db: Db, limit: number): Promise<SearchTextRow[]> {
   return db
     .selectFrom('items')
-    .select(['id', 'title', 'content_text'])
+    .select(['id', 'title', 'summary', 'content_text', 'categories'])
     .where('search_keys', 'is', null)
     .orderBy('id')
     .limit(limit)
     .execute();
 }
 
-/** Whether any item still lacks its search keys (read from a partial index: cheap). */
+/** Whether any item still lacks its search keys, or waits to be keyed again (cheap: a partial index, one row). */
 export async function hasItemsWithoutSearchKeys(db: Db): Promise<boolean> {
-  return (
-    (await db.selectFrom('items').select('id').where('search_keys', 'is', null).limit(1).executeTakeFirst()) !==
-    undefined
-  );
+  const missing = await db
+    .selectFrom('items')
+    .select('id')
+    .where('search_keys', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return missing !== undefined || (await db.selectFrom('search_rekey').select('id').executeTakeFirst()) !== undefined;
 }
 
-/** Sets the search keys of these items, in one statement. */
+/**
+ * Keys again the next `limit` items stored before the index covered summaries and categories
+ * (migration 20261208_000003), newest first, in one transaction with the mark of how far it got.
+ * Returns how many; 0 when none are left (the mark is then gone).
+ */
+export async function rekeyOlderItems(
+  db: Db,
+  limit: number,
+  keysOf: (row: SearchTextRow) => number[],
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const mark = await trx.selectFrom('search_rekey').select('below_id').forUpdate().executeTakeFirst();
+    if (!mark) return 0;
+    const rows = await trx
+      .selectFrom('items')
+      .select(['id', 'title', 'summary', 'content_text', 'categories'])
+      .where('id', '<', mark.below_id)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) {
+      await trx.deleteFrom('search_rekey').execute();
+      return 0;
+    }
+    await setSearchKeys(
+      trx,
+      rows.map((r) => ({ id: r.id, keys: keysOf(r) })),
+    );
+    await trx
+      .updateTable('search_rekey')
+      .set({ below_id: rows[rows.length - 1]!.id })
+      .execute();
+    return rows.length;
+  });
+}
+
 export async function setSearchKeys(db: Db, rows: { id: number; keys: number[] }[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`

@@ -16,6 +16,7 @@ export interface Database {
   opml_imports: OpmlImportTable;
   api_tokens: ApiTokenTable;
   topic_events: TopicEventTable;
+  search_rekey: { id: number; below_id: number };
   webhooks: WebhookTable;
 }
 

@@ -72,7 +72,15 @@ function addKeys(text: string, query: boolean, into: KeyBuffer): void {
   endRun();
 }
 
-/** The index keys of an item's texts (title, text), distinct and sorted. */
+/**
+ * The texts of an item the index keys: those an unscoped rule term reads (title, summary, text,
+ * categories), so that a search in the rule language finds every item its rule would match.
+ */
+export function searchTexts(item: { title: string; summary: string; content_text: string; categories: string[] }) {
+  return [item.title, item.summary, item.content_text, item.categories.join('\n')];
+}
+
+/** The index keys of an item's texts, distinct and sorted. */
 export function searchKeys(texts: readonly string[]): number[] {
   const keys = new KeyBuffer();
   for (const text of texts) addKeys(text, false, keys);

@@ -28,13 +28,14 @@ export class OwnRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** Starts it; a restart keeps its port (clients reconnect to the same address). */
   async start(): Promise<this> {
-    this.port ||= await freePort();
-    this.process = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
+    const args = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    if (!this.port) {
+      ({ child: this.process, port: this.port } = await redisOnFreePort(args));
+      return this;
+    }
+    this.process = spawn('redis-server', args(this.port), { stdio: 'ignore' });
     await waitForRedis(this.url);
     return this;
   }
@@ -73,16 +74,15 @@ export class OwnRedisCluster {
   async start(size = 3): Promise<this> {
     this.dir = await mkdtemp(path.join(tmpdir(), 'topicwire-cluster-'));
     for (let i = 0; i < size; i++) {
-      const port = await freePort();
-      this.ports.push(port);
       // prettier-ignore
-      this.nodes.push(spawn('redis-server', [
+      const { child, port } = await redisOnFreePort((port) => [
         '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
         '--cluster-enabled', 'yes', '--cluster-config-file', path.join(this.dir, `nodes-${port}.conf`),
         '--dir', this.dir,
-      ], { stdio: 'ignore' }));
+      ]);
+      this.ports.push(port);
+      this.nodes.push(child);
     }
-    for (const port of this.ports) await waitForRedis(`redis://127.0.0.1:${port}`);
     await run('redis-cli', [
       '--cluster',
       'create',
@@ -122,7 +122,28 @@ export class OwnRedisCluster {
   }
 }
 
-async function waitForRedis(url: string): Promise<void> {
+/**
+ * A redis-server on a port free a moment ago: when another process took it meanwhile (the tests
+ * run in parallel), the server exits at once and another port is tried.
+ */
+async function redisOnFreePort(args: (port: number) => string[]): Promise<{ child: ChildProcess; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn('redis-server', args(port), { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      await waitForRedis(`redis://127.0.0.1:${port}`, exited);
+      return { child, port };
+    } catch (err) {
+      child.kill('SIGKILL');
+      if (attempt === 5) throw err;
+    }
+  }
+}
+
+async function waitForRedis(url: string, exited?: Promise<void>): Promise<void> {
+  let gone = false;
+  void exited?.then(() => (gone = true));
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => {}); // refused until the server is up: expected, retried below
   const deadline = Date.now() + 10_000;
@@ -134,6 +155,7 @@ async function waitForRedis(url: string): Promise<void> {
       return;
     } catch {
       client.disconnect();
+      if (gone) throw new Error(`redis-server exited at ${url} (its port taken?)`);
       if (Date.now() > deadline) throw new Error(`redis-server did not start at ${url}`);
       await new Promise((r) => setTimeout(r, 50));
     }

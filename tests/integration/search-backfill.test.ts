@@ -4,7 +4,8 @@ import { indexSearchBacklog, pollDueFeeds } from '../../src/app/maintenance.js';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { insertFeed } from '../../src/db/feeds.repository.js';
-import { listItems, upsertItems } from '../../src/db/items.repository.js';
+import { listItems, setSearchKeys, upsertItems } from '../../src/db/items.repository.js';
+import { searchKeys } from '../../src/rules/search-keys.js';
 import { appContext } from '../helpers/app-context.js';
 import { itemRow } from '../helpers/item-rows.js';
 import { createTestDb } from '../helpers/test-db.js';
@@ -39,5 +40,38 @@ describe('items stored before the search index had its keys (an upgrade)', () =>
     ctx.queued.splice(0);
     await pollDueFeeds(ctx);
     expect(ctx.queued.map((j) => j.name)).not.toContain('index-search');
+  });
+
+  it('when items were keyed before summaries and categories were, then the backfill keys them again, newest first, once', async () => {
+    const { feed } = await insertFeed(db, 'https://older.example/feed', 900);
+    await upsertItems(
+      db,
+      Array.from({ length: 700 }, (_, n) => ({
+        ...itemRow(feed.id, n),
+        title: `Older ${n}`,
+        summary: n % 5 ? '' : 'a teaser about egrets',
+        categories: n % 7 ? [] : ['Wading birds'],
+        content_text: 'archive text',
+      })),
+    );
+    // As migration 20261208_000003 leaves an install: keys of title and text only, and the mark.
+    await sql`UPDATE items SET search_keys = NULL`.execute(db);
+    const ctx = appContext(db, loadConfig({ LOG_LEVEL: 'silent' }));
+    const rows = await db.selectFrom('items').select(['id', 'title', 'content_text']).execute();
+    await setSearchKeys(
+      db,
+      rows.map((r) => ({ id: r.id, keys: searchKeys([r.title, r.content_text]) })),
+    );
+    await sql`INSERT INTO search_rekey (id, below_id) SELECT 1, max(id) + 1 FROM items`.execute(db);
+    expect(await listItems(db, { q: 'egrets', stories: false }, 500, null)).toEqual([]);
+
+    await pollDueFeeds(ctx);
+    expect(ctx.queued.map((j) => j.name)).toContain('index-search');
+    // Every stored item (those of the test before too) is keyed again once.
+    expect(await indexSearchBacklog(ctx)).toBe(1900);
+    expect(await listItems(db, { q: 'egrets', stories: false }, 500, null)).toHaveLength(140);
+    expect(await listItems(db, { q: 'wading birds', stories: false }, 500, null)).toHaveLength(100);
+    expect(await db.selectFrom('search_rekey').selectAll().execute()).toEqual([]);
+    expect(await indexSearchBacklog(ctx)).toBe(0);
   });
 });
