@@ -98,7 +98,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   let stories: StoryStream | null = null;
   if (runs('api')) {
     stories = new StoryStream(ctx);
-    const app = createApp({ ...ctx, redis, stories });
+    const app = createApp({ ...ctx, redis, stories, queues });
     const listening: Server = app.listen(config.PORT, config.HOST);
     server = listening;
     await new Promise<void>((resolve, reject) => listening.once('listening', resolve).once('error', reject));

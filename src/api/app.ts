@@ -17,6 +17,7 @@ import { topicFeedsRouter } from './routes/topic-feeds.js';
 import { topicStreamRouter } from './routes/topic-stream.js';
 import { StoryStream } from '../app/story-stream.js';
 import { tokensRouter } from './routes/tokens.js';
+import { queueBoardRouter } from './queue-board.js';
 import { topicsRouter } from './routes/topics.js';
 import { websubRouter } from './routes/websub.js';
 
@@ -99,6 +100,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/topics', topicFeedsRouter(deps, reads));
   app.use('/topics', topicStreamRouter(deps, deps.stories ?? new StoryStream(deps)));
   app.use('/websub', websubRouter(deps));
+  if (deps.queues) app.use(queueBoardRouter(deps, deps.queues));
 
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -3,6 +3,7 @@ import { seesPrivate, type Viewer } from '../app/access.js';
 import { allows, authenticate, type Principal } from '../app/tokens.js';
 import type { TokenScope } from '../db/schema.js';
 import type { ApiDeps } from './deps.js';
+import { adminCookie } from './queue-board.js';
 import { HttpError } from './http-error.js';
 
 const BEARER = /^Bearer\s+(.+)$/i;
@@ -14,7 +15,8 @@ const BEARER = /^Bearer\s+(.+)$/i;
 export async function principalOf(deps: ApiDeps, req: Request): Promise<Principal | null> {
   const cached = (req as Request & { principal?: Principal | null }).principal;
   if (cached !== undefined) return cached;
-  const secret = BEARER.exec(req.get('authorization') ?? '')?.[1]?.trim() ?? '';
+  // A browser signed in to the queue dashboard sends its admin token as a cookie, to /admin only.
+  const secret = BEARER.exec(req.get('authorization') ?? '')?.[1]?.trim() || adminCookie(req) || '';
   let principal: Principal | null = null;
   if (secret) {
     // Guessing tokens is limited per address: refused before trying once the budget is spent.

@@ -1,4 +1,5 @@
 import type { StoryStream } from '../app/story-stream.js';
+import type { Queues } from '../queue/queues.js';
 import type { RedisClient } from '../queue/redis.js';
 import type { AppContext } from '../app/context.js';
 import type { RateLimits } from './rate-limits.js';
@@ -10,4 +11,6 @@ export interface ApiDeps extends AppContext {
   limits?: RateLimits;
   /** The process's live streams (the service closes them when it stops); made by createApp when absent. */
   stories?: StoryStream;
+  /** The queues, for the dashboard at /admin/queues (absent: no dashboard). */
+  queues?: Queues;
 }

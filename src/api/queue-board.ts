@@ -1,0 +1,99 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { allows, authenticate } from '../app/tokens.js';
+import type { Queues } from '../queue/queues.js';
+import { principalOf } from './auth.js';
+import type { ApiDeps } from './deps.js';
+
+export const BOARD_PATH = '/admin/queues';
+// The admin token a browser signed in with, sent back only to /admin, never to scripts (HttpOnly)
+// nor from other sites (SameSite=Strict: no request forgery through it).
+export const ADMIN_COOKIE = 'topicwire_admin';
+
+const signInPage = (message = '') => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>topicwire queues: sign in</title></head>
+<body><main><h1>Queues</h1><p>Sign in with an admin token (<code>npm run cli -- tokens create &lt;name&gt; --scopes admin</code>).</p>
+${message ? `<p role="alert">${message}</p>` : ''}
+<form method="post" action="/admin/sign-in"><label>Admin token <input name="token" type="password" autocomplete="off" required></label>
+<button type="submit">Sign in</button></form></main></body></html>`;
+
+/**
+ * The queue dashboard (bull-board) at /admin/queues, for admins only: a request with an admin
+ * bearer token, or a browser signed in through the form it shows (the token kept in an HttpOnly,
+ * SameSite=Strict cookie for /admin; POST /admin/sign-out forgets it). Its changes (retry, clean,
+ * pause) are refused from other origins.
+ */
+export function queueBoardRouter(deps: ApiDeps, queues: Queues): Router {
+  const board = new ExpressAdapter();
+  board.setBasePath(BOARD_PATH);
+  createBullBoard({ queues: Object.values(queues).map((q) => new BullMQAdapter(q)), serverAdapter: board });
+
+  const r = Router();
+  const form = express.urlencoded({ extended: false, limit: '4kb' });
+  const secure = (req: Request) => (req.secure ? '; Secure' : '');
+
+  r.post('/admin/sign-in', form, async (req, res) => {
+    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    // Guesses here spend the same per-address budget as wrong bearer tokens.
+    await deps.limits?.checkAuthFailures(req);
+    const principal = token ? await authenticate(deps, token) : null;
+    if (!principal) await deps.limits?.recordAuthFailure(req);
+    if (!principal || !allows(principal, 'admin')) {
+      res.status(401).type('html').send(signInPage('That is not an admin token (unknown, revoked or expired).'));
+      return;
+    }
+    res.setHeader(
+      'Set-Cookie',
+      `${ADMIN_COOKIE}=${encodeURIComponent(token)}; Path=/admin; HttpOnly; SameSite=Strict${secure(req)}`,
+    );
+    res.redirect(303, BOARD_PATH);
+  });
+
+  r.post('/admin/sign-out', (req, res) => {
+    res.setHeader('Set-Cookie', `${ADMIN_COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0${secure(req)}`);
+    res.redirect(303, BOARD_PATH);
+  });
+
+  const adminOnly: RequestHandler = async (req, res, next) => {
+    const principal = await principalOf(deps, req);
+    if (principal && allows(principal, 'admin')) {
+      const origin = req.get('origin');
+      const changes = req.method !== 'GET' && req.method !== 'HEAD';
+      if (changes && origin && origin !== `${req.protocol}://${req.get('host')}`) {
+        res
+          .status(403)
+          .json({ error: { code: 'forbidden', message: 'changes to the queues come from this site only' } });
+        return;
+      }
+      next();
+      return;
+    }
+    if (!principal && req.accepts(['html', 'json']) === 'html' && req.method === 'GET') {
+      res.status(401).type('html').send(signInPage());
+      return;
+    }
+    res.status(principal ? 403 : 401).json({
+      error: {
+        code: principal ? 'forbidden' : 'unauthorized',
+        message: 'the queue dashboard needs an admin token (a bearer header, or sign in at /admin/queues)',
+      },
+    });
+  };
+  r.use(BOARD_PATH, adminOnly, board.getRouter() as RequestHandler);
+  return r;
+}
+
+/** The admin token a signed-in browser sends with its requests to /admin (else undefined). */
+export function adminCookie(req: Request): string | undefined {
+  if (!req.path.startsWith('/admin')) return undefined;
+  const match = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`).exec(req.get('cookie') ?? '');
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return undefined;
+  }
+}
