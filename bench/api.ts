@@ -10,8 +10,7 @@ import pg from 'pg';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { deleteKeysUnder } from '../src/queue/redis.js';
-import { upsertItems } from '../src/db/items.repository.js';
-import type { NewItem } from '../src/db/schema.js';
+import { benchItem, storeBenchItems } from './seed.js';
 import { prng, vocab, zipf } from './rules.js';
 import { ADMIN_URL, ROOT } from './env.js';
 
@@ -196,38 +195,18 @@ async function seed(db: Db, size: number, topicCount: number, from: number): Pro
   const rand = prng(2026);
   const words = (n: number) => Array.from({ length: n }, () => zipf(vocab.en, rand)).join(' ');
   const start = Date.now() - size * GAP_MS;
-  let lastPrint = Date.now();
-  for (let lo = from; lo < size; lo += 2000) {
-    const rows: NewItem[] = Array.from({ length: Math.min(2000, size - lo) }, (_, k) => {
-      const n = lo + k;
-      const paragraphs = Array.from({ length: 4 }, () => words(50));
-      const at = new Date(start + n * GAP_MS);
-      return {
-        feed_id: 1 + (n % FEEDS),
-        identity_hash: `bench-${n}`,
-        guid: `https://site${1 + (n % FEEDS)}.example/news/${n}`,
-        url: `https://site${1 + (n % FEEDS)}.example/news/${n}`,
-        canonical_url: `https://site${1 + (n % FEEDS)}.example/news/${n}`,
-        title: words(9),
-        summary: paragraphs[0]!.slice(0, 280),
-        content_html: paragraphs.map((p) => `<p>${p}</p>`).join('\n'),
-        content_text: paragraphs.join('\n\n'),
-        author: 'A. Writer',
-        categories: ['news'],
-        language: 'en',
-        enclosures: '[]',
-        published_at: at,
-        sort_at: at,
-        fetched_at: at,
-        content_hash: `bench-${n}`,
-      };
+  await storeBenchItems(db, from, size, (n) => {
+    const paragraphs = Array.from({ length: 4 }, () => words(50));
+    return benchItem(n, {
+      feeds: FEEDS,
+      at: new Date(start + n * GAP_MS),
+      title: words(9),
+      text: paragraphs,
+      summary: paragraphs[0]!.slice(0, 280),
+      author: 'A. Writer',
+      categories: ['news'],
     });
-    await upsertItems(db, rows);
-    if (Date.now() - lastPrint > 15_000) {
-      lastPrint = Date.now();
-      console.log(`    … ${(lo + rows.length).toLocaleString('en')} items stored`);
-    }
-  }
+  });
   // Nothing will group them (no workers run): they are stories of one.
   await sql`TRUNCATE ungrouped_items`.execute(db);
   await sql`DELETE FROM item_topics`.execute(db);

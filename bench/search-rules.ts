@@ -5,15 +5,14 @@ import { OPERATOR } from '../src/app/access.js';
 import { findItems } from '../src/app/items.js';
 import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/database.js';
-import { upsertItems } from '../src/db/items.repository.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import type { NewItem } from '../src/db/schema.js';
 import { createLogger } from '../src/logger.js';
 import { searchQueryKeys } from '../src/rules/search-keys.js';
 import { TopicMatcherCache } from '../src/app/topic-matcher-cache.js';
 import { ADMIN_URL } from './env.js';
 import { quantile } from './quantile.js';
 import { prng, vocab, zipf } from './rules.js';
+import { benchItem, storeBenchItems } from './seed.js';
 
 const FEEDS = 100;
 const GAP_MS = 2_000;
@@ -147,44 +146,21 @@ async function seed(db: Db, size: number, from: number): Promise<void> {
         rand() < 0.4 ? KANJI[Math.floor(rand() * KANJI.length)] : KANA[Math.floor(rand() * KANA.length)],
       ).join(''),
     ).join('、');
-  let lastPrint = Date.now();
-  for (let lo = from; lo < size; lo += 2000) {
-    const rows: NewItem[] = Array.from({ length: Math.min(2000, size - lo) }, (_, k) => {
-      const n = lo + k;
-      const lang = n % 20 < 14 ? 'en' : n % 20 < 17 ? 'hi' : 'ja';
-      let text =
-        lang === 'ja'
-          ? japanese()
-          : Array.from({ length: WORDS }, () => zipf(lang === 'en' ? vocab.en : vocab.hi, rand)).join(' ');
-      for (const [token, share] of PLANTS[lang]) if (rand() < share) text += ` ${token} ${text.slice(0, 40)}`;
-      const at = new Date(start + n * GAP_MS);
-      const link = `https://site${1 + (n % FEEDS)}.example/news/${n}`;
-      return {
-        feed_id: 1 + (n % FEEDS),
-        identity_hash: `bench-${n}`,
-        guid: link,
-        url: link,
-        canonical_url: link,
-        title: text.slice(0, 60),
-        summary: '',
-        content_html: `<p>${text}</p>`,
-        content_text: text,
-        author: '',
-        categories: [],
-        language: lang,
-        enclosures: '[]',
-        published_at: at,
-        sort_at: at,
-        fetched_at: at,
-        content_hash: `bench-${n}`,
-      };
+  await storeBenchItems(db, from, size, (n) => {
+    const lang = n % 20 < 14 ? 'en' : n % 20 < 17 ? 'hi' : 'ja';
+    let text =
+      lang === 'ja'
+        ? japanese()
+        : Array.from({ length: WORDS }, () => zipf(lang === 'en' ? vocab.en : vocab.hi, rand)).join(' ');
+    for (const [token, share] of PLANTS[lang]) if (rand() < share) text += ` ${token} ${text.slice(0, 40)}`;
+    return benchItem(n, {
+      feeds: FEEDS,
+      at: new Date(start + n * GAP_MS),
+      title: text.slice(0, 60),
+      text: [text],
+      language: lang,
     });
-    await upsertItems(db, rows);
-    if (Date.now() - lastPrint > 15_000) {
-      lastPrint = Date.now();
-      console.log(`    … ${(lo + rows.length).toLocaleString('en')} items stored`);
-    }
-  }
+  });
   await sql`TRUNCATE ungrouped_items`.execute(db);
   await sql`UPDATE items SET story_id = id WHERE story_id IS NULL`.execute(db);
   console.log('    … building the search index');

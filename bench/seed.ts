@@ -1,0 +1,61 @@
+import type { Db } from '../src/db/database.js';
+import { upsertItems } from '../src/db/items.repository.js';
+import type { NewItem } from '../src/db/schema.js';
+
+/** One generated item: its text and language, the rest of the row made alike for every benchmark. */
+export function benchItem(
+  n: number,
+  {
+    feeds,
+    at,
+    title,
+    text,
+    summary = '',
+    language = 'en',
+    author = '',
+    categories = [] as string[],
+  }: {
+    feeds: number;
+    at: Date;
+    title: string;
+    text: string[];
+    summary?: string;
+    language?: string;
+    author?: string;
+    categories?: string[];
+  },
+): NewItem {
+  const link = `https://site${1 + (n % feeds)}.example/news/${n}`;
+  return {
+    feed_id: 1 + (n % feeds),
+    identity_hash: `bench-${n}`,
+    guid: link,
+    url: link,
+    canonical_url: link,
+    title,
+    summary,
+    content_html: text.map((p) => `<p>${p}</p>`).join('\n'),
+    content_text: text.join('\n\n'),
+    author,
+    categories,
+    language,
+    enclosures: '[]',
+    published_at: at,
+    sort_at: at,
+    fetched_at: at,
+    content_hash: `bench-${n}`,
+  };
+}
+
+/** Items `from` to `size` − 1 stored as polls store them (search keys included), 2,000 a statement, with progress. */
+export async function storeBenchItems(db: Db, from: number, size: number, item: (n: number) => NewItem): Promise<void> {
+  let lastPrint = Date.now();
+  for (let lo = from; lo < size; lo += 2000) {
+    const rows = Array.from({ length: Math.min(2000, size - lo) }, (_, k) => item(lo + k));
+    await upsertItems(db, rows);
+    if (Date.now() - lastPrint > 15_000) {
+      lastPrint = Date.now();
+      console.log(`    … ${(lo + rows.length).toLocaleString('en')} items stored`);
+    }
+  }
+}
