@@ -3,7 +3,6 @@ import { seesPrivate, type Viewer } from '../app/access.js';
 import { allows, authenticate, type Principal } from '../app/tokens.js';
 import type { TokenScope } from '../db/schema.js';
 import type { ApiDeps } from './deps.js';
-import { adminCookie } from './queue-board.js';
 import { HttpError } from './http-error.js';
 
 const BEARER = /^Bearer\s+(.+)$/i;
@@ -66,4 +65,20 @@ export function audienceOf(viewer: Viewer): string {
 export async function isAdmin(deps: ApiDeps, req: Request): Promise<boolean> {
   const principal = await principalOf(deps, req);
   return principal !== null && allows(principal, 'admin');
+}
+
+// The admin token a browser signed in to the queue dashboard with (src/api/queue-board.ts), sent
+// back only to /admin, never to scripts (HttpOnly) nor from other sites (SameSite=Strict).
+export const ADMIN_COOKIE = 'topicwire_admin';
+
+/** The admin token a signed-in browser sends with its requests to /admin (else undefined). */
+export function adminCookie(req: Request): string | undefined {
+  if (!req.originalUrl.startsWith('/admin/')) return undefined;
+  const match = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`).exec(req.get('cookie') ?? '');
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return undefined;
+  }
 }

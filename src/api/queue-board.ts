@@ -4,13 +4,10 @@ import { ExpressAdapter } from '@bull-board/express';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { allows, authenticate } from '../app/tokens.js';
 import type { Queues } from '../queue/queues.js';
-import { principalOf } from './auth.js';
+import { ADMIN_COOKIE, principalOf } from './auth.js';
 import type { ApiDeps } from './deps.js';
 
 export const BOARD_PATH = '/admin/queues';
-// The admin token a browser signed in with, sent back only to /admin, never to scripts (HttpOnly)
-// nor from other sites (SameSite=Strict: no request forgery through it).
-export const ADMIN_COOKIE = 'topicwire_admin';
 
 const signInPage = (message = '') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -84,16 +81,4 @@ export function queueBoardRouter(deps: ApiDeps, queues: Queues): Router {
   };
   r.use(BOARD_PATH, adminOnly, board.getRouter() as RequestHandler);
   return r;
-}
-
-/** The admin token a signed-in browser sends with its requests to /admin (else undefined). */
-export function adminCookie(req: Request): string | undefined {
-  if (!req.path.startsWith('/admin')) return undefined;
-  const match = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`).exec(req.get('cookie') ?? '');
-  if (!match) return undefined;
-  try {
-    return decodeURIComponent(match[1]!);
-  } catch {
-    return undefined;
-  }
 }

@@ -65,7 +65,7 @@ export class StoryStream {
     this.schedule();
     return () => {
       entry.closed = true;
-      this.open.delete(entry);
+      this.forget(entry);
     };
   }
 
@@ -92,10 +92,13 @@ export class StoryStream {
     try {
       const events = await storyEventsAfter(this.ctx.db, this.cursor, BATCH);
       full = events.length === BATCH;
-      if (events.length) {
+      // Every stream closed meanwhile: what was read is nobody's.
+      if (events.length && this.cursor !== null) {
         this.cursor = events[events.length - 1]!.id;
+        // Streams of one topic share the batch's reads of it.
+        const reads = new BatchReads(this.ctx);
         for (const entry of this.open) {
-          entry.chain = entry.chain.then(() => this.deliver(entry, events));
+          entry.chain = entry.chain.then(() => this.deliver(entry, events, reads));
         }
       }
     } catch (err) {
@@ -115,7 +118,7 @@ export class StoryStream {
           topicId: entry.topic.id,
           untilId: upTo,
         });
-        await this.deliver(entry, events);
+        await this.deliver(entry, events, new BatchReads(this.ctx));
         if (events.length < BATCH) break;
       }
       entry.last = Math.max(entry.last, upTo);
@@ -126,25 +129,17 @@ export class StoryStream {
   }
 
   /** Sends the events of the entry's topic that it has not had, after checking it may still read it. */
-  private async deliver(entry: Open, events: StoryEvent[]): Promise<void> {
+  private async deliver(entry: Open, events: StoryEvent[], reads: BatchReads): Promise<void> {
     if (entry.closed) return;
     const mine = events.filter((e) => e.topicId === entry.topic.id && e.id > entry.last);
     if (mine.length === 0) return;
     // The topic as it is now: turned private, its key replaced, or deleted since the stream opened.
-    const topic = await getTopicById(this.ctx.db, entry.topic.id);
+    const topic = await reads.topic(entry.topic.id);
     if (!topic || !mayRead(topic, entry.viewer)) {
       this.drop(entry, topic ? 'the topic is not readable with these credentials any more' : 'the topic was deleted');
       return;
     }
-    const items = new Map(
-      (
-        await itemsInTopic(
-          this.ctx.db,
-          topic.id,
-          mine.map((e) => e.itemId),
-        )
-      ).map((i) => [i.id, i]),
-    );
+    const items = await reads.items(topic.id, events);
     const seen = asSeenBy(entry.viewer, topic);
     for (const event of mine) {
       const item = items.get(event.itemId);
@@ -157,7 +152,38 @@ export class StoryStream {
   private drop(entry: Open, reason: string): void {
     if (entry.closed) return;
     entry.closed = true;
-    this.open.delete(entry);
+    this.forget(entry);
     entry.end(reason);
+  }
+
+  /** With no stream left the poller stops, and the next stream starts from the log's end then. */
+  private forget(entry: Open): void {
+    this.open.delete(entry);
+    if (this.open.size === 0) this.cursor = null;
+  }
+}
+
+/** A batch's reads, made once for all the streams that need them. */
+class BatchReads {
+  private readonly topics = new Map<number, Promise<TopicRow | undefined>>();
+  private readonly itemsOf = new Map<number, Promise<Map<number, ItemWithTopics>>>();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  topic(id: number): Promise<TopicRow | undefined> {
+    let found = this.topics.get(id);
+    if (!found) this.topics.set(id, (found = getTopicById(this.ctx.db, id)));
+    return found;
+  }
+
+  /** The items of the batch's events of a topic, all of them (streams of it may have seen some already). */
+  items(topicId: number, events: StoryEvent[]): Promise<Map<number, ItemWithTopics>> {
+    let found = this.itemsOf.get(topicId);
+    if (!found) {
+      const ids = events.filter((e) => e.topicId === topicId).map((e) => e.itemId);
+      found = itemsInTopic(this.ctx.db, topicId, ids).then((rows) => new Map(rows.map((i) => [i.id, i])));
+      this.itemsOf.set(topicId, found);
+    }
+    return found;
   }
 }

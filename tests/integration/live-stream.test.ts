@@ -74,14 +74,23 @@ describe('live topic streams', () => {
     expect(stories[0]!.id).toBeLessThan(stories[1]!.id);
     await client.until((c) => c.comments > 0, 5_000, 'a heartbeat');
     client.close();
+    // A story stored while no stream is open; one opened later without Last-Event-ID starts at
+    // that moment: nothing from before.
+    const events = async () => (await h.db.selectFrom('topic_events').select('id').execute()).length;
+    await publish('Korea quiet day');
+    await eventually(async () => (await events()) === 3, 15_000, 'the third story event');
+    const later = await streamAt(h.service.port!, '/topics/korea/stream');
+    await later.until((c) => c.comments > 0, 5_000, 'a heartbeat on the later stream');
+    expect(later.stories()).toEqual([]);
+    later.close();
   });
 
   it('when a client comes back with Last-Event-ID to another process, and after an API restart, then it gets exactly what it missed', async () => {
     const seen: { id: number; title: string }[] = [];
     const take = (c: SseClient) => seen.push(...c.stories().map((s) => ({ id: s.id, title: s.item.title })));
     const first = await streamAt(h.service.port!, '/topics/korea/stream?last_event_id=0');
-    // From 0: the whole log, the two stories of the test before.
-    await first.until((c) => c.stories().length === 2, 10_000, 'the backlog');
+    // From 0: the whole log, the three stories of the test before.
+    await first.until((c) => c.stories().length === 3, 10_000, 'the backlog');
     take(first);
     first.close();
 
@@ -96,9 +105,9 @@ describe('live topic streams', () => {
               .select((eb) => eb.fn.countAll().as('n'))
               .executeTakeFirst()
           )?.n,
-        ) === 4,
+        ) === 5,
       15_000,
-      'four story events',
+      'five story events',
     );
     const resumed = await streamAt(second!.port!, '/topics/korea/stream', { 'last-event-id': String(seen.at(-1)!.id) });
     await resumed.until((c) => c.stories().length === 2, 10_000, 'the missed stories');
