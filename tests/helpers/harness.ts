@@ -56,8 +56,7 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
     service,
     baseUrl,
     async api(method, path, body, headers = {}) {
-      const res = await fetch(baseUrl + path, {
-        method,
+      const res = await sendOnce(baseUrl + path, method, {
         headers: {
           authorization: `Bearer ${TOKEN}`,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -80,6 +79,21 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
       await dropRedisPrefix(config.REDIS_URL, config.QUEUE_PREFIX);
     },
   };
+}
+
+/**
+ * fetch() that tries a GET once more when the connection was reset: the service runs in the test's
+ * own process, and a poll that holds its event loop for seconds (a feed of 50,000 items) can leave
+ * the client reusing a keep-alive socket the server is closing that moment.
+ */
+async function sendOnce(url: string, method: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, method });
+  } catch (err) {
+    const reset = (err as { cause?: { code?: string } }).cause?.code === 'ECONNRESET';
+    if (method !== 'GET' || !reset) throw err;
+    return fetch(url, { ...init, method });
+  }
 }
 
 /** Removes every Redis key of a test run's prefix (queues, host leases). */
