@@ -17,7 +17,9 @@ import { topicFeedsRouter } from './routes/topic-feeds.js';
 import { topicStreamRouter } from './routes/topic-stream.js';
 import { StoryStream } from '../app/story-stream.js';
 import { tokensRouter } from './routes/tokens.js';
+import { sessionRouter } from './routes/session.js';
 import { queueBoardRouter } from './queue-board.js';
+import { isWebAppRequest, webApp } from './web-app.js';
 import { topicsRouter } from './routes/topics.js';
 import { websubRouter } from './routes/websub.js';
 
@@ -27,6 +29,7 @@ const MOUNTS = [
   '/api/v1/items',
   '/api/v1/opml',
   '/api/v1/tokens',
+  '/api/v1/session',
   '/topics',
   '/websub',
 ];
@@ -41,7 +44,7 @@ function routeLabel(req: express.Request): string {
 
 /** Which budget a request spends: health checks none, WebSub requests and text searches their own. */
 function budgetOf(req: express.Request): LimitKind | null {
-  if (req.path === '/healthz' || req.path === '/readyz') return null;
+  if (req.path === '/healthz' || req.path === '/readyz' || isWebAppRequest(req.path)) return null;
   if (req.path === '/websub' && req.method === 'POST') return 'websub';
   if (req.path === '/api/v1/topics/preview' || (req.path === '/api/v1/items' && req.query.q !== undefined))
     return 'search';
@@ -69,7 +72,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(accessLog(deps.log));
   // The JSON API takes JSON bodies only: anything else is a 415 that says so, not a field missing.
   app.use(
-    ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items', '/api/v1/tokens'],
+    ['/api/v1/feeds', '/api/v1/topics', '/api/v1/items', '/api/v1/tokens', '/api/v1/session'],
     requireBodyType(['application/json', 'application/*+json'], 'JSON (Content-Type: application/json)'),
   );
   app.use(express.json({ limit: '1mb' }));
@@ -97,10 +100,12 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/api/v1/items', itemsRouter(deps, reads));
   app.use('/api/v1/opml', opmlRouter(deps));
   app.use('/api/v1/tokens', tokensRouter(deps));
+  app.use('/api/v1/session', sessionRouter(deps));
   app.use('/topics', topicFeedsRouter(deps, reads));
   app.use('/topics', topicStreamRouter(deps, deps.stories ?? new StoryStream(deps)));
   app.use('/websub', websubRouter(deps));
   if (deps.queues) app.use(queueBoardRouter(deps, deps.queues));
+  app.use(webApp());
 
   app.use(notFound);
   app.use(errorHandler(deps.log));

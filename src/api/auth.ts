@@ -14,8 +14,7 @@ const BEARER = /^Bearer\s+(.+)$/i;
 export async function principalOf(deps: ApiDeps, req: Request): Promise<Principal | null> {
   const cached = (req as Request & { principal?: Principal | null }).principal;
   if (cached !== undefined) return cached;
-  // A browser signed in to the queue dashboard sends its admin token as a cookie, to /admin only.
-  const secret = BEARER.exec(req.get('authorization') ?? '')?.[1]?.trim() || adminCookie(req) || '';
+  const secret = BEARER.exec(req.get('authorization') ?? '')?.[1]?.trim() || sessionSecret(req) || '';
   let principal: Principal | null = null;
   if (secret) {
     // Guessing tokens is limited per address: refused before trying once the budget is spent.
@@ -67,18 +66,36 @@ export async function isAdmin(deps: ApiDeps, req: Request): Promise<boolean> {
   return principal !== null && allows(principal, 'admin');
 }
 
-// The admin token a browser signed in to the queue dashboard with (src/api/queue-board.ts), sent
-// back only to /admin, never to scripts (HttpOnly) nor from other sites (SameSite=Strict).
-export const ADMIN_COOKIE = 'topicwire_admin';
+// A signed-in browser's token (the web app's sign-in, or the queue dashboard's), kept in an
+// HttpOnly cookie (scripts cannot read it) that browsers send only with requests of our own site
+// (SameSite=Strict).
+export const SESSION_COOKIE = 'topicwire_session';
+// Sent by the web app with every request: a page of another site cannot make a browser send a
+// custom header to us (it would need CORS, which names no such origin), so a request carrying
+// the cookie and this header comes from our own pages: no request forgery through the cookie.
+export const CLIENT_HEADER = 'x-topicwire-client';
+const SESSION_DAYS = 7;
 
-/** The admin token a signed-in browser sends with its requests to /admin (else undefined). */
-export function adminCookie(req: Request): string | undefined {
-  if (!req.originalUrl.startsWith('/admin/')) return undefined;
-  const match = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`).exec(req.get('cookie') ?? '');
+/**
+ * The session cookie's token, when it may stand for the request: with the web app's header, or
+ * to the queue dashboard (bull-board's own pages cannot add the header; the dashboard refuses
+ * changes from other origins itself).
+ */
+function sessionSecret(req: Request): string | undefined {
+  if (!req.get(CLIENT_HEADER) && !req.originalUrl.startsWith('/admin/')) return undefined;
+  const match = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]*)`).exec(req.get('cookie') ?? '');
   if (!match) return undefined;
   try {
     return decodeURIComponent(match[1]!);
   } catch {
     return undefined;
   }
+}
+
+/** The Set-Cookie value that signs a browser in with `token` (or out, with null). */
+export function sessionCookie(req: Request, token: string | null): string {
+  const secure = req.secure ? '; Secure' : '';
+  return token === null
+    ? `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure}`
+    : `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_DAYS * 86400}${secure}`;
 }

@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { allows, authenticate } from '../app/tokens.js';
 import type { Queues } from '../queue/queues.js';
-import { ADMIN_COOKIE, principalOf } from './auth.js';
+import { principalOf, sessionCookie } from './auth.js';
 import type { ApiDeps } from './deps.js';
 
 export const BOARD_PATH = '/admin/queues';
@@ -19,9 +19,9 @@ ${message ? `<p role="alert">${message}</p>` : ''}
 
 /**
  * The queue dashboard (bull-board) at /admin/queues, for admins only: a request with an admin
- * bearer token, or a browser signed in through the form it shows (the token kept in an HttpOnly,
- * SameSite=Strict cookie for /admin; POST /admin/sign-out forgets it). Its changes (retry, clean,
- * pause) are refused from other origins.
+ * bearer token, or a browser signed in (the web app's sign-in, or the form this shows: the session
+ * cookie of src/api/auth.ts; POST /admin/sign-out forgets it). Its changes (retry, clean, pause)
+ * are refused from other origins.
  */
 export function queueBoardRouter(deps: ApiDeps, queues: Queues): Router {
   const board = new ExpressAdapter();
@@ -30,7 +30,6 @@ export function queueBoardRouter(deps: ApiDeps, queues: Queues): Router {
 
   const r = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
-  const secure = (req: Request) => (req.secure ? '; Secure' : '');
 
   r.post('/admin/sign-in', form, async (req, res) => {
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
@@ -42,15 +41,12 @@ export function queueBoardRouter(deps: ApiDeps, queues: Queues): Router {
       res.status(401).type('html').send(signInPage('That is not an admin token (unknown, revoked or expired).'));
       return;
     }
-    res.setHeader(
-      'Set-Cookie',
-      `${ADMIN_COOKIE}=${encodeURIComponent(token)}; Path=/admin; HttpOnly; SameSite=Strict${secure(req)}`,
-    );
+    res.setHeader('Set-Cookie', sessionCookie(req, token));
     res.redirect(303, BOARD_PATH);
   });
 
   r.post('/admin/sign-out', (req, res) => {
-    res.setHeader('Set-Cookie', `${ADMIN_COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0${secure(req)}`);
+    res.setHeader('Set-Cookie', sessionCookie(req, null));
     res.redirect(303, BOARD_PATH);
   });
 
