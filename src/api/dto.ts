@@ -51,7 +51,7 @@ export function topicToDto(t: TopicRow, viewer: Viewer) {
     visibility: t.visibility,
     ...(seesPrivate(viewer) ? { feedKey: t.feed_key } : {}),
     version: t.version,
-    retag: { status: t.retag_status, items: t.retagged_items },
+    retag: { status: t.retag_status, items: t.retagged_items, total: t.retag_total },
     createdAt: iso(t.created_at),
     updatedAt: iso(t.updated_at),
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listFeeds } from '../db/feeds.repository.js';
-import { itemsAfter, listItems, matchableItem, type ItemWithTopics } from '../db/items.repository.js';
+import { itemsAfter, itemsSince, listItems, matchableItem, type ItemWithTopics } from '../db/items.repository.js';
 import type { TopicRow } from '../db/schema.js';
 import * as topics from '../db/topics.repository.js';
 import { FOLLOW_UPS } from '../queue/job-graph.js';
@@ -35,6 +35,19 @@ const checkRule = (text: string) => void ruleTree(text);
 /** The topics the viewer may read: all of them with a `read` token, else the public ones. */
 export async function listTopics(ctx: AppContext, viewer: Viewer): Promise<TopicRow[]> {
   return topics.listTopics(ctx.db, { publicOnly: !seesPrivate(viewer) });
+}
+
+/** Topics with their recent counts and newest item (the web app's home page). */
+export async function listTopicsWithStats(
+  ctx: AppContext,
+  viewer: Viewer,
+): Promise<{ topic: TopicRow; stats: topics.TopicStats }[]> {
+  const list = await listTopics(ctx, viewer);
+  const stats = await topics.topicStats(
+    ctx.db,
+    list.map((t) => t.id),
+  );
+  return list.map((topic) => ({ topic, stats: stats.get(topic.id) ?? { today: 0, week: 0, latest: null } }));
 }
 
 /** A topic the viewer may read; a private one is absent to anyone else. */
@@ -117,7 +130,9 @@ export async function retagTopic(
   const since = new Date(Date.now() - config.RETAG_WINDOW_DAYS * 86400_000);
   let afterId = 0;
   let done = 0;
-  await topics.setRetagProgress(db, topicId, version, 'running', 0);
+  // How many there are to go through, for progress shown as done of total (an estimate: items
+  // stored meanwhile are taken too).
+  await topics.setRetagProgress(db, topicId, version, 'running', 0, await itemsSince(db, since));
   for (;;) {
     const batch = await itemsAfter(db, afterId, since, RETAG_BATCH);
     if (batch.length === 0) break;
@@ -149,7 +164,7 @@ export async function retagTopic(
     await topics.setRetagProgress(db, topicId, version, 'running', done);
     await onProgress(done);
   }
-  await topics.setRetagProgress(db, topicId, version, 'done', done);
+  await topics.setRetagProgress(db, topicId, version, 'done', done, done);
   log.info({ topicId, items: done }, 'topic re-tagged');
   return done;
 }

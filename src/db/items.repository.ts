@@ -221,7 +221,7 @@ export interface ItemTag {
   visibility: TopicVisibility;
 }
 
-export type ItemWithTopics = ItemRow & { topics: ItemTag[]; sources: StorySource[] };
+export type ItemWithTopics = ItemRow & { feedTitle: string; topics: ItemTag[]; sources: StorySource[] };
 
 /**
  * Newest first, keyset-paginated on (sort_at, id): pages stay fast and stable while items arrive.
@@ -463,7 +463,18 @@ export async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<Ite
     list.push({ slug: t.slug, terms: t.matched_terms, visibility: t.visibility });
     byItem.set(t.item_id, list);
   }
-  return rows.map((r) => ({ ...r, topics: byItem.get(r.id) ?? [], sources: sourcesOf(r) }));
+  const feeds = await db
+    .selectFrom('feeds')
+    .select(['id', 'title'])
+    .where('id', 'in', [...new Set(rows.map((r) => r.feed_id))])
+    .execute();
+  const titles = new Map(feeds.map((f) => [f.id, f.title]));
+  return rows.map((r) => ({
+    ...r,
+    feedTitle: titles.get(r.feed_id) ?? '',
+    topics: byItem.get(r.id) ?? [],
+    sources: sourcesOf(r),
+  }));
 }
 
 // A story that ran on a hundred sites lists its first ones; the item itself stays one entry.
@@ -506,6 +517,16 @@ async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => 
     byStory.set(m.story_id, list);
   }
   return (row) => (byStory.get(row.story_id!) ?? []).filter((s) => s.id !== row.id).slice(0, MAX_SOURCES);
+}
+
+/** How many items were stored since `since` (a re-tag's work). */
+export async function itemsSince(db: Db, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('items')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('fetched_at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** A batch of stored items for re-tagging, in id order after `afterId`, stored since `since`, with their feed's title. */

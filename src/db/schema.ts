@@ -195,6 +195,8 @@ export interface TopicTable {
   version: Generated<number>;
   retag_status: ColumnType<RetagStatus, RetagStatus | undefined, RetagStatus>;
   retagged_items: Generated<number>;
+  /** The items the re-tag running (or last run) has to go through; null before the first. */
+  retag_total: number | null;
   /** Private topics are read with a `read` token or their feed key (src/app/access.ts). */
   visibility: ColumnType<TopicVisibility, TopicVisibility | undefined, TopicVisibility>;
   /** The secret in a private topic's feed addresses, for readers that cannot send a token. */

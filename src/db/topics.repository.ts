@@ -46,6 +46,45 @@ export async function listTopics(db: Db, { publicOnly = false } = {}): Promise<T
   return query.orderBy('slug').execute();
 }
 
+export interface TopicStats {
+  /** Items of the topic from the last 24 hours and the last 7 days (by their time). */
+  today: number;
+  week: number;
+  latest: { title: string; url: string; at: Date } | null;
+}
+
+/** Each topic's recent counts and newest item, read from item_topics' (topic_id, sort_at) index. */
+export async function topicStats(db: Db, topicIds: number[]): Promise<Map<number, TopicStats>> {
+  if (topicIds.length === 0) return new Map();
+  const { rows } = await sql<{
+    id: string;
+    today: string;
+    week: string;
+    title: string | null;
+    url: string | null;
+    at: Date | null;
+  }>`
+    SELECT t.id,
+      (SELECT count(*) FROM item_topics it WHERE it.topic_id = t.id AND it.sort_at >= now() - interval '1 day') AS today,
+      (SELECT count(*) FROM item_topics it WHERE it.topic_id = t.id AND it.sort_at >= now() - interval '7 days') AS week,
+      latest.title, latest.url, latest.sort_at AS at
+    FROM topics t
+    LEFT JOIN LATERAL (
+      SELECT i.title, i.url, it.sort_at FROM item_topics it JOIN items i ON i.id = it.item_id
+      WHERE it.topic_id = t.id ORDER BY it.sort_at DESC, it.item_id DESC LIMIT 1) latest ON true
+    WHERE t.id = ANY(${topicIds}::bigint[])`.execute(db);
+  return new Map(
+    rows.map((r) => [
+      Number(r.id),
+      {
+        today: Number(r.today),
+        week: Number(r.week),
+        latest: r.at ? { title: r.title ?? '', url: r.url ?? '', at: r.at } : null,
+      },
+    ]),
+  );
+}
+
 /** A new feed key for a topic (the old one stops working at once). */
 export async function replaceFeedKey(db: Db, slug: string, feedKey: string): Promise<TopicRow | undefined> {
   return db
@@ -90,6 +129,7 @@ export async function updateTopic(
         version: sql<number>`CASE WHEN rule = ${changes.rule} THEN version ELSE version + 1 END`,
         retag_status: sql<RetagStatus>`CASE WHEN rule = ${changes.rule} THEN retag_status ELSE 'pending' END`,
         retagged_items: sql<number>`CASE WHEN rule = ${changes.rule} THEN retagged_items ELSE 0 END`,
+        retag_total: sql<number | null>`CASE WHEN rule = ${changes.rule} THEN retag_total ELSE NULL END`,
         updated_at: sql<Date>`now()`,
       })
       .where('slug', '=', slug)
@@ -174,10 +214,11 @@ export async function setRetagProgress(
   version: number,
   status: RetagStatus,
   items: number,
+  total?: number,
 ): Promise<void> {
   await db
     .updateTable('topics')
-    .set({ retag_status: status, retagged_items: items })
+    .set({ retag_status: status, retagged_items: items, ...(total === undefined ? {} : { retag_total: total }) })
     .where('id', '=', topicId)
     .where('version', '=', version)
     .execute();

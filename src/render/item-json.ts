@@ -8,6 +8,7 @@ export function itemToDto(i: ItemWithTopics) {
   return {
     id: i.id,
     feedId: i.feed_id,
+    feedTitle: i.feedTitle,
     // An item not grouped yet (stored a moment ago) is a story of its own.
     storyId: i.story_id ?? i.id,
     guid: i.guid,

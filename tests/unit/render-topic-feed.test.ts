@@ -12,6 +12,7 @@ const topic: TopicRow = {
   version: 1,
   retag_status: 'done',
   retagged_items: 0,
+  retag_total: null,
   visibility: 'public',
   feed_key: 'key',
   created_at: new Date('2024-01-01T00:00:00Z'),
@@ -20,6 +21,7 @@ const topic: TopicRow = {
 const item = (id: number, over: Partial<ItemWithTopics> = {}): ItemWithTopics => ({
   id,
   feed_id: 1,
+  feedTitle: 'News',
   identity_hash: 'h',
   guid: `g${id}`,
   url: `https://news.example/${id}`,

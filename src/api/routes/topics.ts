@@ -1,8 +1,11 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { validate } from '../validate.js';
 import {
   createTopic,
   getTopic,
   listTopics,
+  listTopicsWithStats,
   previewRule,
   removeTopic,
   replaceFeedKey,
@@ -13,15 +16,36 @@ import type { ApiDeps } from '../deps.js';
 import { createWebhook, enableWebhook, listWebhooks, removeWebhook } from '../../app/webhooks.js';
 import { itemToDto, topicToDto, webhookToDto } from '../dto.js';
 
+const listQuery = z
+  .object({
+    stats: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => v === 'true'),
+  })
+  .strict();
+
 /** /api/v1/topics: topics and their rules. Each handler calls one use case and maps its result. */
 export function topicsRouter(ctx: ApiDeps): Router {
   const write = requireScope(ctx, 'write');
   const r = Router();
 
   // Without a read token: the public topics only.
+  // ?stats=true: each with its counts of the last day and week and its newest item.
   r.get('/', async (req, res) => {
     const viewer = await viewerOf(ctx, req);
-    res.json({ topics: (await listTopics(ctx, viewer)).map((t) => topicToDto(t, viewer)) });
+    const { stats } = validate(listQuery, req.query, 'query');
+    if (!stats) {
+      res.json({ topics: (await listTopics(ctx, viewer)).map((t) => topicToDto(t, viewer)) });
+      return;
+    }
+    const rows = await listTopicsWithStats(ctx, viewer);
+    res.json({
+      topics: rows.map(({ topic, stats: s }) => ({
+        ...topicToDto(topic, viewer),
+        stats: { ...s, latest: s.latest && { ...s.latest, at: s.latest.at.toISOString() } },
+      })),
+    });
   });
 
   r.post('/', write, async (req, res) => {
