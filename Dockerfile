@@ -8,6 +8,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY bench ./bench
+COPY web ./web
 RUN npm run build
 
 FROM node:20-bookworm-slim
