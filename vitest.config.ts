@@ -23,6 +23,15 @@ export default defineConfig({
           globalSetup: ['tests/integration/global-setup.ts'],
         },
       },
+      {
+        extends: true,
+        // The web app in Debian's Chromium (playwright-core), against the service and a feed server.
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: ['tests/integration/global-setup.ts', 'tests/e2e/build-web.ts'],
+        },
+      },
     ],
   },
 });

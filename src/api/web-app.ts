@@ -29,7 +29,8 @@ export function isWebAppRequest(path: string): boolean {
 export function webApp(): RequestHandler[] {
   const index = path.join(WEB_DIST, 'index.html');
   let page: Buffer | null = null;
-  const assets = express.static(path.join(WEB_DIST, 'assets'), { immutable: true, maxAge: '365d', index: false });
+  // Only under /assets/ (the check below): index.html itself is the pages' answer.
+  const assets = express.static(WEB_DIST, { immutable: true, maxAge: '365d', index: false });
   return [
     (req, res, next) => (req.path.startsWith('/assets/') ? assets(req, res, next) : next()),
     (req, res, next) => {
