@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import express, { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { allows, authenticate } from '../app/tokens.js';
 import type { Queues } from '../queue/queues.js';
 import { principalOf, sessionCookie } from './auth.js';
