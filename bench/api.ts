@@ -10,7 +10,7 @@ import pg from 'pg';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { deleteKeysUnder } from '../src/queue/redis.js';
-import { benchItem, storeBenchItems } from './seed.js';
+import { benchItem, storeBenchItems, withSearchIndexBuiltAfter } from './seed.js';
 import { prng, vocab, zipf } from './rules.js';
 import { ADMIN_URL, ROOT } from './env.js';
 
@@ -19,7 +19,7 @@ const GAP_MS = 2_000;
 /** Two words of the items' vocabulary: a common one and one in a few percent of the items. */
 const SEARCH = `${vocab.en[11]} ${vocab.en[1500]}`;
 /** The topic every page is read from: one item in five. */
-const BIG_TOPIC = 'world';
+export const BIG_TOPIC = 'world';
 
 export interface ApiBenchOptions {
   items: number;
@@ -181,32 +181,36 @@ async function load(
  * in one small topic) and `size` items of ~2.5 KB of English text, as upsertItems stores them
  * (search keys included), then tagged in SQL. Stories of one item, as most are.
  */
-async function seed(db: Db, size: number, topicCount: number, from: number): Promise<void> {
+export async function seed(db: Db, size: number, topicCount: number, from: number): Promise<void> {
   if (from === 0) {
     await sql`INSERT INTO feeds (url, title, interval_seconds, next_poll_at)
       SELECT 'https://site' || n || '.example/feed.xml', 'Site ' || n, 900, now() + interval '1 year'
         FROM generate_series(1, ${FEEDS}) n`.execute(db);
-    await sql`INSERT INTO topics (slug, name, rule, retag_status) VALUES (${BIG_TOPIC}, 'World', 'world', 'done')`.execute(
+    await sql`INSERT INTO topics (slug, name, rule, retag_status, feed_key) VALUES (${BIG_TOPIC}, 'World', 'world', 'done', md5(random()::text))`.execute(
       db,
     );
-    await sql`INSERT INTO topics (slug, name, rule, retag_status)
-      SELECT 't' || n, 'Topic ' || n, 'word' || n, 'done' FROM generate_series(1, ${topicCount - 1}) n`.execute(db);
+    await sql`INSERT INTO topics (slug, name, rule, retag_status, feed_key)
+      SELECT 't' || n, 'Topic ' || n, 'word' || n, 'done', md5(random()::text || n) FROM generate_series(1, ${topicCount - 1}) n`.execute(
+      db,
+    );
   }
   const rand = prng(2026);
   const words = (n: number) => Array.from({ length: n }, () => zipf(vocab.en, rand)).join(' ');
   const start = Date.now() - size * GAP_MS;
-  await storeBenchItems(db, from, size, (n) => {
-    const paragraphs = Array.from({ length: 4 }, () => words(50));
-    return benchItem(n, {
-      feeds: FEEDS,
-      at: new Date(start + n * GAP_MS),
-      title: words(9),
-      text: paragraphs,
-      summary: paragraphs[0]!.slice(0, 280),
-      author: 'A. Writer',
-      categories: ['news'],
-    });
-  });
+  await withSearchIndexBuiltAfter(db, () =>
+    storeBenchItems(db, from, size, (n) => {
+      const paragraphs = Array.from({ length: 4 }, () => words(50));
+      return benchItem(n, {
+        feeds: FEEDS,
+        at: new Date(start + n * GAP_MS),
+        title: words(9),
+        text: paragraphs,
+        summary: paragraphs[0]!.slice(0, 280),
+        author: 'A. Writer',
+        categories: ['news'],
+      });
+    }),
+  );
   // Nothing will group them (no workers run): they are stories of one.
   await sql`TRUNCATE ungrouped_items`.execute(db);
   await sql`DELETE FROM item_topics`.execute(db);
@@ -219,7 +223,7 @@ async function seed(db: Db, size: number, topicCount: number, from: number): Pro
   await sql`VACUUM ANALYZE`.execute(db);
 }
 
-async function waitUntil(check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+export async function waitUntil(check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('the API did not become ready');

@@ -6,6 +6,7 @@ import { feedToTopicLatency } from './latency.js';
 import { benchRules } from './rules.js';
 import { benchSearch } from './search.js';
 import { benchSearchRules } from './search-rules.js';
+import { benchWeb } from './web.js';
 import { benchStoryGrouping } from './stories.js';
 
 /** `npm run bench`: every benchmark, printing its figures and the machine it ran on. */
@@ -42,6 +43,11 @@ if (only === 'search-rules') {
   // Not part of a plain `npm run bench`: seeding a million items takes minutes (SEARCH_BENCH_DB keeps them).
   console.log('search in the rule language, through the application layer, beside the bare indexed query:');
   await benchSearchRules(flag('items', 1_000_000), flag('runs', 20));
+}
+if (only === 'web') {
+  // Not part of a plain `npm run bench`: seeding a million items takes minutes (API_BENCH_DB keeps them).
+  console.log('the web app: its JavaScript, and a topic page drawn in Chromium:');
+  await benchWeb({ items: flag('items', 1_000_000), runs: flag('runs', 10), database: process.env.API_BENCH_DB });
 }
 if (only === 'api') {
   // Not part of a plain `npm run bench`: seeding a million items takes minutes (API_BENCH_DB keeps them).

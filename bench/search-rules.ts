@@ -12,7 +12,7 @@ import { TopicMatcherCache } from '../src/app/topic-matcher-cache.js';
 import { ADMIN_URL } from './env.js';
 import { quantile } from './quantile.js';
 import { prng, vocab, zipf } from './rules.js';
-import { benchItem, storeBenchItems } from './seed.js';
+import { benchItem, storeBenchItems, withSearchIndexBuiltAfter } from './seed.js';
 
 const FEEDS = 100;
 const GAP_MS = 2_000;
@@ -137,7 +137,6 @@ async function seed(db: Db, size: number, from: number): Promise<void> {
       SELECT 'https://site' || n || '.example/feed.xml', 'Site ' || n, 900, now() + interval '1 year'
         FROM generate_series(1, ${FEEDS}) n`.execute(db);
   }
-  await sql`DROP INDEX IF EXISTS items_search_keys_idx`.execute(db);
   const rand = prng(2026 + from);
   const start = Date.now() - size * GAP_MS;
   const japanese = () =>
@@ -146,27 +145,25 @@ async function seed(db: Db, size: number, from: number): Promise<void> {
         rand() < 0.4 ? KANJI[Math.floor(rand() * KANJI.length)] : KANA[Math.floor(rand() * KANA.length)],
       ).join(''),
     ).join('、');
-  await storeBenchItems(db, from, size, (n) => {
-    const lang = n % 20 < 14 ? 'en' : n % 20 < 17 ? 'hi' : 'ja';
-    let text =
-      lang === 'ja'
-        ? japanese()
-        : Array.from({ length: WORDS }, () => zipf(lang === 'en' ? vocab.en : vocab.hi, rand)).join(' ');
-    for (const [token, share] of PLANTS[lang]) if (rand() < share) text += ` ${token} ${text.slice(0, 40)}`;
-    return benchItem(n, {
-      feeds: FEEDS,
-      at: new Date(start + n * GAP_MS),
-      title: text.slice(0, 60),
-      text: [text],
-      language: lang,
+  await withSearchIndexBuiltAfter(db, async () => {
+    await storeBenchItems(db, from, size, (n) => {
+      const lang = n % 20 < 14 ? 'en' : n % 20 < 17 ? 'hi' : 'ja';
+      let text =
+        lang === 'ja'
+          ? japanese()
+          : Array.from({ length: WORDS }, () => zipf(lang === 'en' ? vocab.en : vocab.hi, rand)).join(' ');
+      for (const [token, share] of PLANTS[lang]) if (rand() < share) text += ` ${token} ${text.slice(0, 40)}`;
+      return benchItem(n, {
+        feeds: FEEDS,
+        at: new Date(start + n * GAP_MS),
+        title: text.slice(0, 60),
+        text: [text],
+        language: lang,
+      });
     });
+    // Stories of one, set before the index exists (an update writes every index again).
+    await sql`TRUNCATE ungrouped_items`.execute(db);
+    await sql`UPDATE items SET story_id = id WHERE story_id IS NULL`.execute(db);
   });
-  await sql`TRUNCATE ungrouped_items`.execute(db);
-  await sql`UPDATE items SET story_id = id WHERE story_id IS NULL`.execute(db);
-  console.log('    … building the search index');
-  await sql`SET maintenance_work_mem = '512MB'`.execute(db);
-  await sql`CREATE INDEX items_search_keys_idx ON items USING gin (search_keys) WITH (fastupdate = on, gin_pending_list_limit = 16384)`.execute(
-    db,
-  );
   await sql`VACUUM ANALYZE items`.execute(db);
 }

@@ -117,7 +117,7 @@ export function Sources() {
                   <br />
                   <span class="meta url">{f.url}</span>
                 </td>
-                <td>
+                <td data-label="Health">
                   <span class={`health health-${f.status}`}>{f.status}</span>
                   {f.lastError && (
                     <p class="cause">
@@ -127,8 +127,8 @@ export function Sources() {
                   )}
                   {f.disabledReason && <p class="cause">Disabled: {f.disabledReason}</p>}
                 </td>
-                <td>{when(f.lastPolledAt)}</td>
-                <td>{when(f.nextPollAt)}</td>
+                <td data-label="Last poll">{when(f.lastPolledAt)}</td>
+                <td data-label="Next poll">{when(f.nextPollAt)}</td>
                 {writes && (
                   <td class="row-actions">
                     <button type="button" onClick={() => act('POST', `/api/v1/feeds/${f.id}/refresh`)}>
