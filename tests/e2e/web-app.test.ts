@@ -180,6 +180,21 @@ describe('the web app in Chromium', () => {
     expect(titles.join(' ')).not.toContain('Weather');
   });
 
+  it('when a topic is edited and then deleted, then the change shows and the topic is gone', async () => {
+    await h.api('POST', '/api/v1/topics', { slug: 'weather', name: 'Weather', rule: 'weather' });
+    await page.goto(url('/topic/weather/edit'));
+    await page.getByLabel('Name').fill('Weather in Oslo');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('link', { name: 'Read the topic' }).click();
+    await page.getByRole('heading', { name: 'Weather in Oslo' }).waitFor();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Topics' }).waitFor();
+    await page.locator('ul.topics li').first().waitFor();
+    expect(await page.locator('ul.topics').textContent()).not.toContain('Weather');
+  });
+
   it('when the person signs out, then writing is refused again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in' }).waitFor();

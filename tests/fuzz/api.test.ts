@@ -181,6 +181,7 @@ const VALID: Record<string, string[]> = {
   last_event_id: ['0', '1'],
   'Last-Event-ID': ['0', '7'],
   secret: ['a-shared-secret-of-32-characters'],
+  token: ['twk_not-a-token'],
   visibility: ['public', 'private'],
 };
 // Body fields whose valid value is not a string.
