@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { listFeeds } from '../db/feeds.repository.js';
-import { itemsAfter, itemsSince, listItems, matchableItem, type ItemWithTopics } from '../db/items.repository.js';
+import { feedLabels } from '../db/feeds.repository.js';
+import {
+  itemsAfter,
+  itemsSince,
+  listItemRows,
+  matchableItem,
+  withTopicsAndSources,
+  type ItemWithTopics,
+} from '../db/items.repository.js';
 import type { TopicRow } from '../db/schema.js';
 import * as topics from '../db/topics.repository.js';
 import { FOLLOW_UPS } from '../queue/job-graph.js';
@@ -102,13 +109,21 @@ export async function previewRule(
   const { rule: text, limit } = parseInput(previewInput, input, 'preview');
   checkRule(text);
   const matcher = compileTopics([{ id: 0, slug: 'preview', rule: text }]);
-  const recent = await listItems(ctx.db, {}, limit, null);
-  const feedTitles = new Map((await listFeeds(ctx.db)).map((f) => [f.id, f.title]));
-  const matches = recent.flatMap((item) => {
-    const [m] = matchItem(matcher, matchableItem(item, feedTitles.get(item.feed_id) ?? ''));
-    return m ? [{ item, terms: m.terms }] : [];
+  // The newest items as rows; only the matches are given their topics and story sources.
+  const recent = await listItemRows(ctx.db, {}, limit, null);
+  const feeds = await feedLabels(
+    ctx.db,
+    recent.map((r) => r.feed_id),
+  );
+  const matched = recent.flatMap((row) => {
+    const [m] = matchItem(matcher, matchableItem(row, feeds.get(row.feed_id)?.title ?? ''));
+    return m ? [{ row, terms: m.terms }] : [];
   });
-  return { examined: recent.length, matches };
+  const items = await withTopicsAndSources(
+    ctx.db,
+    matched.map((m) => m.row),
+  );
+  return { examined: recent.length, matches: matched.map((m, k) => ({ item: items[k]!, terms: m.terms })) };
 }
 
 const RETAG_BATCH = 500;
