@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { OPERATOR } from '../src/app/access.js';
 import { findItems } from '../src/app/items.js';
 import { loadConfig } from '../src/config.js';
-import { createDb, type Db } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { type Db } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
 import { searchQueryKeys } from '../src/rules/search-keys.js';
 import { TopicMatcherCache } from '../src/app/topic-matcher-cache.js';
-import { ADMIN_URL } from './env.js';
 import { quantile } from './quantile.js';
 import { prng, vocab, zipf } from './rules.js';
-import { benchItem, storeBenchItems, withSearchIndexBuiltAfter } from './seed.js';
+import { benchDatabase, benchItem, storeBenchItems, storedItems, withSearchIndexBuiltAfter } from './seed.js';
 
 const FEEDS = 100;
 const GAP_MS = 2_000;
@@ -52,24 +48,15 @@ export async function benchSearchRules(size = 1_000_000, runs = 20): Promise<str
     out.push(line);
     console.log('  ' + line);
   };
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  const name = process.env.SEARCH_BENCH_DB ?? `topicwire_bench_search_${randomBytes(4).toString('hex')}`;
-  if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) {
-    await admin.query(`CREATE DATABASE ${name}`);
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const db = createDb(url.href, 4);
+  const { db, url, close } = await benchDatabase('topicwire_bench_search', process.env.SEARCH_BENCH_DB);
   try {
-    await migrateToLatest(db);
-    const stored = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM items`.execute(db)).rows[0]!.n);
+    const stored = await storedItems(db);
     if (stored < size) {
       const started = performance.now();
       await seed(db, size, stored);
       say(`seeded ${size.toLocaleString('en')} items in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     }
-    const config = loadConfig({ DATABASE_URL: url.href, LOG_LEVEL: 'silent' });
+    const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' });
     const ctx = {
       db,
       config,
@@ -123,9 +110,7 @@ export async function benchSearchRules(size = 1_000_000, runs = 20): Promise<str
       );
     }
   } finally {
-    await db.destroy();
-    if (!process.env.SEARCH_BENCH_DB) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await close();
   }
   return out;
 }

@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import pg from 'pg';
+import { createDb } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { ADMIN_URL } from './env.js';
 import type { Db } from '../src/db/database.js';
 import { upsertItems } from '../src/db/items.repository.js';
 import type { NewItem } from '../src/db/schema.js';
@@ -73,4 +78,36 @@ export async function withSearchIndexBuiltAfter(db: Db, load: () => Promise<void
   await sql`CREATE INDEX items_search_keys_idx ON items USING gin (search_keys) WITH (fastupdate = on, gin_pending_list_limit = 16384)`.execute(
     db,
   );
+}
+
+/** A benchmark's database: `keep` (an existing one's name) is reused and left; else a new one, dropped by close(). */
+export async function benchDatabase(
+  prefix: string,
+  keep: string | undefined,
+): Promise<{ db: Db; url: string; name: string; close: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  const name = keep ?? `${prefix}_${randomBytes(4).toString('hex')}`;
+  if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) {
+    await admin.query(`CREATE DATABASE ${name}`);
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const db = createDb(url.href, 4);
+  await migrateToLatest(db);
+  return {
+    db,
+    url: url.href,
+    name,
+    close: async () => {
+      await db.destroy();
+      if (!keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** How many items a benchmark's database holds. */
+export async function storedItems(db: Db): Promise<number> {
+  return Number((await sql<{ n: string }>`SELECT count(*) AS n FROM items`.execute(db)).rows[0]!.n);
 }

@@ -1,17 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { Redis } from 'ioredis';
-import { sql } from 'kysely';
-import pg from 'pg';
 import { chromium } from 'playwright-core';
-import { createDb } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { deleteKeysUnder } from '../src/queue/redis.js';
 import { BIG_TOPIC, seed, waitUntil } from './api.js';
-import { ADMIN_URL, ROOT } from './env.js';
+import { benchDatabase, storedItems } from './seed.js';
+import { ROOT } from './env.js';
 import { quantile } from './quantile.js';
 
 /**
@@ -33,23 +29,14 @@ export async function benchWeb(options: { items: number; runs: number; database?
     `  JavaScript of the first load (${scripts.length} file(s)): ${kb(sum((b) => b.length))} raw, ${kb(sum((b) => gzipSync(b, { level: 9 }).length))} gzip, ${kb(sum((b) => brotliCompressSync(b).length))} brotli (budget: 100 KB compressed)`,
   );
 
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  const name = options.database ?? `topicwire_bench_web_${randomBytes(4).toString('hex')}`;
-  if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) {
-    await admin.query(`CREATE DATABASE ${name}`);
-  }
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${name}`;
-  const db = createDb(dbUrl.href, 4);
+  const { db, url: dbUrl, name, close } = await benchDatabase('topicwire_bench_web', options.database);
   const children: ChildProcess[] = [];
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
   try {
-    await migrateToLatest(db);
-    const stored = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM items`.execute(db)).rows[0]!.n);
+    const stored = await storedItems(db);
     if (stored < options.items) {
       const started = performance.now();
       await seed(db, options.items, 1000, stored);
@@ -62,7 +49,7 @@ export async function benchWeb(options: { items: number; runs: number; database?
       spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
         env: {
           ...process.env,
-          DATABASE_URL: dbUrl.href,
+          DATABASE_URL: dbUrl,
           QUEUE_PREFIX: `bench-${name}`,
           ROLE: 'api',
           PORT: String(port),
@@ -109,8 +96,6 @@ export async function benchWeb(options: { items: number; runs: number; database?
     for (const child of children) child.kill('SIGTERM');
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     await deleteKeysUnder(redis, `bench-${name}`).finally(() => redis.disconnect());
-    await db.destroy();
-    if (!options.database) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await close();
   }
 }

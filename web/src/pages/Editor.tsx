@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Item, type MatchedTerm, type Topic } from '../api.js';
+import { Loading } from '../components/Notice.js';
 import { StoryCard } from '../components/StoryCard.js';
 import { navigate } from '../router.js';
 
@@ -99,12 +100,7 @@ export function Editor({ slug }: { slug?: string }) {
     }
   };
 
-  if (!loaded)
-    return (
-      <main id="main">
-        <p class="loading">Loading…</p>
-      </main>
-    );
+  if (!loaded) return <Loading />;
   return (
     <main id="main">
       <h1>{slug ? `Edit ${form.name}` : 'New topic'}</h1>

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, CLIENT_HEADER, type Feed } from '../api.js';
+import { Outcome } from '../components/Notice.js';
 import { can, useSession } from '../session.js';
 
 type SortKey = 'health' | 'title' | 'lastPolledAt' | 'nextPollAt';
@@ -233,12 +234,7 @@ function AddFeed({ onAdded }: { onAdded: () => void }) {
           ))}
         </fieldset>
       )}
-      {message && <p role="status">{message}</p>}
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Outcome message={message} error={error} />
     </section>
   );
 }
@@ -282,12 +278,7 @@ function Opml({ onImported }: { onImported: () => void }) {
       <button type="button" onClick={download}>
         Download all feeds as OPML
       </button>
-      {message && <p role="status">{message}</p>}
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Outcome message={message} error={error} />
     </section>
   );
 }

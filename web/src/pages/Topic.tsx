@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Topic } from '../api.js';
 import { CopyField } from '../components/CopyButton.js';
 import { ItemList } from '../components/ItemList.js';
+import { Loading } from '../components/Notice.js';
 import { can, useSession } from '../session.js';
 
 /** A topic read as stories (one entry per story, its sources beside it), and how to subscribe to it. */
@@ -32,12 +33,7 @@ export function TopicPage({ slug }: { slug: string }) {
       </main>
     );
   }
-  if (!topic)
-    return (
-      <main id="main">
-        <p class="loading">Loading…</p>
-      </main>
-    );
+  if (!topic) return <Loading />;
   return (
     <main id="main">
       <div class="page-head">
