@@ -55,9 +55,23 @@ function budgetOf(req: express.Request): LimitKind | null {
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Security headers (helmet's defaults: no sniffing, no framing, a strict CSP for what we send),
+  // Security headers (helmet's defaults: no sniffing, no framing, a strict CSP: scripts of our own
+  // origin only, none inline),
   // but the feeds and reads may be fetched by pages of other origins (a web feed reader).
-  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(
+    helmet({
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      contentSecurityPolicy: {
+        directives: {
+          // The web app shows articles' images (their HTML sanitized), which live on their sites.
+          imgSrc: ["'self'", 'data:', 'https:'],
+          // Served over plain HTTP on a LAN, upgrading its own requests to HTTPS would break the
+          // page; TLS, when there is one, is the reverse proxy's to enforce (HSTS).
+          upgradeInsecureRequests: null,
+        },
+      },
+    }),
+  );
   // CORS only for the origins the operator names (CORS_ORIGINS: "*" or a list); none by default.
   if (deps.config.CORS_ORIGINS.length) {
     app.use(

@@ -98,7 +98,12 @@ describe('the OpenAPI document is the contract', () => {
   it('when any answer is sent, then it carries the security headers', async () => {
     const res = await fetch(`${h.baseUrl}/api/v1/items`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    // No inline script (the web app's items are untrusted HTML); no upgrade that breaks plain-HTTP LANs.
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("script-src-attr 'none'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
