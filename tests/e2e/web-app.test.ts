@@ -45,7 +45,8 @@ describe('the web app in Chromium', () => {
             'Hostile markup about Korea',
             '<p>Korea story</p><script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">',
             3,
-          ),
+          ) +
+          item('w4', 'La Corée du Nord et la Russie', '<p>Un traité.</p>', 6),
       ),
     });
     feeds.set('/sport.rss', { body: rss('sport', item('s1', 'Cup final', '<p>Football.</p>', 4)) });
@@ -178,6 +179,11 @@ describe('the web app in Chromium', () => {
     const titles = await page.locator('article.story h3').allTextContents();
     expect(titles.some((t) => /North Korea and Russia sign a treaty|Treaty signed/.test(t))).toBe(true);
     expect(titles.join(' ')).not.toContain('Weather');
+    // Folded as rules fold: "coree" finds and marks "Corée".
+    await page.getByRole('searchbox').fill('coree');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('article.story h3 mark').first().waitFor();
+    expect(await page.locator('article.story h3 mark').first().textContent()).toBe('Corée');
   });
 
   it('when a topic is edited and then deleted, then the change shows and the topic is gone', async () => {

@@ -18,20 +18,45 @@ function pattern(term: string): string | null {
 }
 
 /**
- * A text with the terms that matched marked (<mark>), case-insensitively, whole words outside
- * scripts written without spaces. Plain text only: never HTML.
+ * A text folded as topic rules fold it for matching (lower case; accents off Latin letters:
+ * "Corée" reads "coree"), with, for each unit of the folded text, where it came from in the
+ * original, so that a match in the folded text marks the original's characters.
+ */
+function folded(text: string): { text: string; from: number[] } {
+  let out = '';
+  const from: number[] = [];
+  let at = 0;
+  for (const ch of text) {
+    let f = ch.normalize('NFD');
+    if (/\p{Script=Latin}/u.test(f[0]!)) f = f.replace(/\p{M}/gu, '');
+    f = f.toLowerCase();
+    for (let k = 0; k < f.length; k++) from.push(at);
+    out += f;
+    at += ch.length;
+  }
+  from.push(at);
+  return { text: out, from };
+}
+
+/**
+ * A text with the terms that matched marked (<mark>): case- and accent-insensitively as rules
+ * match, whole words outside scripts written without spaces. Plain text only: never HTML.
  */
 export function Highlight({ text, terms }: { text: string; terms: string[] }) {
-  const parts = terms.map(pattern).filter((p): p is string => p !== null);
+  const parts = terms.map((t) => pattern(folded(t).text)).filter((p): p is string => p !== null);
   if (!text || parts.length === 0) return <>{text}</>;
-  const re = new RegExp(parts.join('|'), 'giu');
+  const re = new RegExp(parts.join('|'), 'gu');
+  const fold = folded(text);
   const out: (string | preact.JSX.Element)[] = [];
   let at = 0;
-  for (const m of text.matchAll(re)) {
+  for (const m of fold.text.matchAll(re)) {
     if (!m[0]) continue;
-    out.push(text.slice(at, m.index));
-    out.push(<mark key={m.index}>{m[0]}</mark>);
-    at = m.index! + m[0].length;
+    const start = fold.from[m.index!]!;
+    const end = fold.from[m.index! + m[0].length]!;
+    if (start < at) continue;
+    out.push(text.slice(at, start));
+    out.push(<mark key={start}>{text.slice(start, end)}</mark>);
+    at = end;
   }
   out.push(text.slice(at));
   return <>{out}</>;
