@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
@@ -9,6 +10,8 @@ import { BIG_TOPIC, seed, waitUntil } from './api.js';
 import { benchDatabase, storedItems } from './seed.js';
 import { ROOT } from './env.js';
 import { quantile } from './quantile.js';
+
+const ADMIN_TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 
 /**
  * `npm run bench -- web [--items N] [--runs R]` (issue 19): the web app's budget. The JavaScript
@@ -49,6 +52,7 @@ export async function benchWeb(options: { items: number; runs: number; database?
       spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
         env: {
           ...process.env,
+          API_TOKEN: ADMIN_TOKEN,
           DATABASE_URL: dbUrl,
           QUEUE_PREFIX: `bench-${name}`,
           ROLE: 'api',
@@ -84,12 +88,44 @@ export async function benchWeb(options: { items: number; runs: number; database?
       json.push(performance.now() - started);
       await context.close();
     }
+    // The editor's live preview: from the last keystroke of a rule to its count drawn.
+    const preview: number[] = [];
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(`${base}/sign-in`);
+    await tab.getByLabel('API token').fill(ADMIN_TOKEN);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.getByText('Signed in').waitFor();
+    await tab.goto(`${base}/new-topic`);
+    const rule = tab.getByLabel('Rule', { exact: true });
+    for (let r = 0; r < options.runs; r++) {
+      const text = r % 2 ? `word${r} OR world` : `"world" -word${r}`;
+      await rule.fill(text.slice(0, -1));
+      // Whatever the partial rule asked has been answered before the last keystroke.
+      await tab.waitForTimeout(1000);
+      const answered = tab.waitForResponse(
+        (res) =>
+          res.url().endsWith('/api/v1/topics/preview') &&
+          res.request().postData() === JSON.stringify({ rule: text, limit: 1000 }),
+      );
+      const started = performance.now();
+      await rule.press(text.slice(-1));
+      await answered;
+      // Drawn: the next frame after the answer.
+      await tab.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      preview.push(performance.now() - started);
+    }
+    await context.close();
+
     const f = (v: number[]) => `p50 ${quantile(v, 0.5).toFixed(0)} ms, p95 ${quantile(v, 0.95).toFixed(0)} ms`;
     console.log(
       `  ${options.items.toLocaleString('en')} items; /topic/${BIG_TOPIC} until its first story is drawn, ${options.runs} runs:`,
     );
     console.log(`    cold browser cache: ${f(cold)}`);
     console.log(`    warm (same browser, page and script cached): ${f(warm)}`);
+    console.log(
+      `    the editor's preview, last keystroke to its count drawn (150 ms of it waiting for a pause): ${f(preview)}`,
+    );
     console.log(`    the page's JSON alone (GET /api/v1/items?topic=${BIG_TOPIC}&limit=30): ${f(json)}`);
   } finally {
     await browser.close();

@@ -89,10 +89,10 @@ it('takes the screenshots', async () => {
       .evaluate((d: HTMLDetailsElement) => (d.open = true));
     await shot('topic');
     await page.goto(`${h.baseUrl}/topic/treaty/edit`);
-    await page.getByLabel('Rule').fill('(russia OR रूस) AND ("north korea" OR "उत्तर कोरिया"');
+    await page.getByLabel('Rule', { exact: true }).fill('(russia OR रूस) AND ("north korea" OR "उत्तर कोरिया"');
     await page.locator('.rule-error').waitFor();
     await shot('editor-error');
-    await page.getByLabel('Rule').fill('(russia OR रूस) AND ("north korea" OR "उत्तर कोरिया")');
+    await page.getByLabel('Rule', { exact: true }).fill('(russia OR रूस) AND ("north korea" OR "उत्तर कोरिया")');
     await page.locator('.preview-count').waitFor();
     await shot('editor');
     await page.goto(`${h.baseUrl}/sources`);

@@ -119,7 +119,7 @@ describe('the web app in Chromium', () => {
     await page.goto(url('/new-topic'));
     await page.getByLabel('Address').fill('korea');
     await page.getByLabel('Name').fill('Korea');
-    const rule = page.getByLabel('Rule');
+    const rule = page.getByLabel('Rule', { exact: true });
     await rule.pressSequentially('korea', { delay: 30 });
     await page
       .locator('.preview-count')
@@ -150,7 +150,7 @@ describe('the web app in Chromium', () => {
   it('when the topic is read, then each story shows once with its other source and the matched terms marked', async () => {
     await eventually(async () => (await h.db.selectFrom('ungrouped_items').select('item_id').execute()).length === 0);
     await page.goto(url('/topic/korea'));
-    await page.getByRole('heading', { name: 'Korea' }).waitFor();
+    await page.getByRole('heading', { name: 'Korea', level: 1 }).waitFor();
     const stories = page.locator('article.story');
     await stories.first().waitFor();
     expect(await stories.count()).toBe(2);
@@ -172,15 +172,17 @@ describe('the web app in Chromium', () => {
   });
 
   it('when a person searches in the rule language, then the matching stories come back', async () => {
-    await page.goto(url('/search'));
-    await page.getByRole('searchbox').fill('"north korea" -weather');
-    await page.getByRole('button', { name: 'Search' }).click();
+    // From the search box on every page.
+    await page.goto(url('/'));
+    await page.getByLabel('Search stories (rule language)').fill('"north korea" -weather');
+    await page.getByLabel('Search stories (rule language)').press('Enter');
+    await page.getByRole('heading', { name: 'Search' }).waitFor();
     await page.locator('article.story').first().waitFor();
     const titles = await page.locator('article.story h3').allTextContents();
     expect(titles.some((t) => /North Korea and Russia sign a treaty|Treaty signed/.test(t))).toBe(true);
     expect(titles.join(' ')).not.toContain('Weather');
     // Folded as rules fold: "coree" finds and marks "Corée".
-    await page.getByRole('searchbox').fill('coree');
+    await page.locator('#q').fill('coree');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.locator('article.story h3 mark').first().waitFor();
     expect(await page.locator('article.story h3 mark').first().textContent()).toBe('Corée');
@@ -192,7 +194,7 @@ describe('the web app in Chromium', () => {
     await page.getByLabel('Name').fill('Weather in Oslo');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('link', { name: 'Read the topic' }).click();
-    await page.getByRole('heading', { name: 'Weather in Oslo' }).waitFor();
+    await page.getByRole('heading', { name: 'Weather in Oslo', level: 1 }).waitFor();
     await page.getByRole('link', { name: 'Edit' }).click();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Delete' }).click();

@@ -51,6 +51,30 @@ function Page({ route, session }: { route: Route; session: Session | null | unde
   }
 }
 
+/** The search box on every page: the rule language, answered on the search page. */
+function HeaderSearch() {
+  const [q, setQ] = useState('');
+  return (
+    <form
+      role="search"
+      class="header-search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (q.trim()) navigate(`/search?q=${encodeURIComponent(q.trim())}`);
+      }}
+    >
+      <input
+        type="search"
+        aria-label="Search stories (rule language)"
+        placeholder='Search: words, "phrases", -not'
+        dir="auto"
+        value={q}
+        onInput={(e) => setQ((e.target as HTMLInputElement).value)}
+      />
+    </form>
+  );
+}
+
 function App() {
   const route = useRoute();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
@@ -84,6 +108,7 @@ function App() {
             Sources
           </a>
         </nav>
+        <HeaderSearch />
         <div class="who">
           {session ? (
             <>

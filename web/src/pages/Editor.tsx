@@ -10,7 +10,8 @@ interface Preview {
   matches: { item: Item; terms: MatchedTerm[] }[];
 }
 
-const PREVIEW_DELAY_MS = 250;
+// Typing pauses shorter than this do not ask; the answer then takes ~0.1 s (docs/benchmarks.md, "The web app").
+const PREVIEW_DELAY_MS = 150;
 const PREVIEW_SHOWN = 20;
 
 /**
@@ -35,7 +36,7 @@ export function Editor({ slug }: { slug?: string }) {
     });
   }, [slug]);
 
-  // The preview follows the rule, ~¼ s after the last keystroke; an older answer never overwrites a newer one.
+  // The preview follows the rule soon after the last keystroke; an older answer never overwrites a newer one.
   useEffect(() => {
     const rule = form.rule.trim();
     if (!rule) {
