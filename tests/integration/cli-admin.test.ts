@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -116,6 +116,8 @@ describe('the admin commands of the CLI (docs/cli.md)', () => {
     );
     await expect(opmlCommand(['import', '/nonexistent.opml'], ctx)).rejects.toThrow(/nonexistent/);
     said();
+    rmSync(file, { force: true });
+    rmSync(`${file}.out`, { force: true });
   });
 
   it('when run as a program with a mistake, then it prints "<code>: <message>" and exits 1; an unknown command gets the usage and exit 2', async () => {
