@@ -11,7 +11,8 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 const rss = `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title><link>http://wire.test/</link>
 <item><guid>1</guid><title>North Korea and Russia sign a treaty</title><link>http://wire.test/1</link><description>The treaty was signed in Pyongyang.</description></item>
 <item><guid>2</guid><title>रूस और उत्तर कोरिया</title><link>http://wire.test/2</link><description>रूस और उत्तर कोरिया के बीच संधि।</description></item>
-<item><guid>3</guid><title>روسيا وكوريا الشمالية</title><link>http://wire.test/3</link><description>معاهدة بين روسيا وكوريا الشمالية</description></item>
+<item><guid>3</guid><title>معاهدة بين روسيا و كوريا الشمالية</title><link>http://wire.test/3</link><description>معاهدة بين روسيا و كوريا الشمالية</description></item>
+<item><guid>4</guid><title>北朝鮮とロシアが条約に署名</title><link>http://wire.test/4</link><description>東京で専門家が分析した。</description></item>
 </channel></rss>`;
 
 const PAGES = ['/', '/topic/treaty', '/topic/treaty/edit', '/new-topic', '/sources', '/search?q=treaty', '/sign-in'];
@@ -33,9 +34,9 @@ describe('the web app for every reader', () => {
     await h.api('POST', '/api/v1/topics', {
       slug: 'treaty',
       name: 'Treaty',
-      rule: '(russia OR रूस OR روسيا) AND ("north korea" OR "उत्तर कोरिया" OR "كوريا الشمالية")',
+      rule: '(russia OR रूस OR روسيا OR ロシア) AND ("north korea" OR "उत्तर कोरिया" OR "كوريا الشمالية" OR 北朝鮮)',
     });
-    await eventually(async () => (await h.api('GET', '/api/v1/items?topic=treaty')).body.items?.length >= 2);
+    await eventually(async () => (await h.api('GET', '/api/v1/items?topic=treaty')).body.items?.length === 4);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -93,6 +94,26 @@ describe('the web app for every reader', () => {
       }
     },
   );
+
+  it('when stories are in Hindi, Japanese and Arabic, then each shows in its script and Arabic reads right to left', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${h.baseUrl}/topic/treaty`);
+      await page.locator('article.story').nth(3).waitFor();
+      const titles = await page
+        .locator('article.story h3')
+        .evaluateAll((els) => els.map((el) => ({ text: el.textContent, direction: getComputedStyle(el).direction })));
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          { text: 'معاهدة بين روسيا و كوريا الشمالية', direction: 'rtl' },
+          { text: 'रूस और उत्तर कोरिया', direction: 'ltr' },
+          { text: '北朝鮮とロシアが条約に署名', direction: 'ltr' },
+        ]),
+      );
+    } finally {
+      await page.close();
+    }
+  });
 
   it('when a keyboard user arrives, then the first Tab offers to skip to the content, and the sign-in works by keyboard alone', async () => {
     const context = await browser.newContext();
