@@ -40,7 +40,15 @@ export async function pollDueFeeds(ctx: AppContext): Promise<number> {
       due.map((f) => ({ id: f.id, host: hostOf(f.url) })),
       config.HOST_SPACING_MS,
     );
-    await ctx.jobs.enqueue(...jobs);
+    await ctx.jobs.enqueue(...jobs).catch(async (err: unknown) => {
+      // Claimed with no job to poll them (Redis refused): they would wait for the lease to run
+      // out. Handed back now, for the next tick (a job that did get queued is deduplicated).
+      await releaseClaims(
+        db,
+        due.map((f) => f.id),
+      ).catch(() => {});
+      throw err;
+    });
     total += due.length;
     if (due.length) log.debug({ feeds: due.length }, 'enqueued due feeds');
     if (due.length < config.POLL_BATCH) return total;

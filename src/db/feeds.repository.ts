@@ -224,12 +224,16 @@ export async function recordFeedError(
  * them. A poll still running somewhere stores idempotently, so a feed polled twice is harmless.
  * Returns how many.
  */
-export async function releaseClaims(db: Db, feedId?: number): Promise<number> {
+export async function releaseClaims(db: Db, feedId?: number | number[]): Promise<number> {
   let query = db
     .updateTable('feeds')
     .set({ next_poll_at: sql<Date>`now()`, claimed_until: null })
     .where('claimed_until', '>', sql<Date>`now()`);
-  if (feedId !== undefined) query = query.where('id', '=', feedId);
+  if (typeof feedId === 'number') query = query.where('id', '=', feedId);
+  else if (feedId) {
+    if (feedId.length === 0) return 0;
+    query = query.where('id', 'in', feedId);
+  }
   const res = await query.executeTakeFirst();
   return Number(res.numUpdatedRows);
 }

@@ -8,6 +8,11 @@ import { eventually, startHarness, type Harness } from '../helpers/harness.js';
 import { OwnRedis } from '../helpers/services.js';
 import { appContext } from '../helpers/app-context.js';
 import { afterGivingUp } from '../../src/workers/handlers.js';
+import { pollDueFeeds } from '../../src/app/maintenance.js';
+import { loadConfig } from '../../src/config.js';
+import { insertFeed } from '../../src/db/feeds.repository.js';
+import { createTestDb } from '../helpers/test-db.js';
+import type { JobRequest } from '../../src/queue/job-graph.js';
 
 const rss = (guids: string[]) => `<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Steady</title><link>http://steady.test/</link>
@@ -165,5 +170,41 @@ describe('when the infrastructure fails under a running service', () => {
     expect(row.next_poll_at.getTime()).toBeLessThanOrEqual(Date.now());
     // The scheduler takes it up at its next tick.
     await eventually(async () => requestsTo('/gave-up.rss') >= 2, 10_000, 'the feed polled again');
+  });
+});
+
+describe('the scheduler tick when Redis refuses', () => {
+  it('when due feeds are claimed but their jobs cannot be queued, then the claims are handed back at once', async () => {
+    const { db, drop } = await createTestDb();
+    try {
+      const config = loadConfig({ LOG_LEVEL: 'silent' });
+      const { feed } = await insertFeed(db, 'https://refused.example/feed', 900);
+      await db
+        .updateTable('feeds')
+        .set({ next_poll_at: new Date(0) })
+        .where('id', '=', feed.id)
+        .execute();
+      const claimOf = async () =>
+        (await db.selectFrom('feeds').select('claimed_until').where('id', '=', feed.id).executeTakeFirstOrThrow())
+          .claimed_until;
+      const refusing = {
+        ...appContext(db, config),
+        jobs: {
+          // Redis goes away between the claim and the polls' jobs.
+          enqueue: async (...jobs: JobRequest[]) => {
+            if (jobs.some((j) => j.name === 'refresh-feed')) throw new Error('Redis refused');
+          },
+        },
+      };
+      await expect(pollDueFeeds(refusing)).rejects.toThrow('Redis refused');
+      expect(await claimOf()).toBeNull();
+      // With Redis there, the same tick claims it (for its lease) and queues its poll.
+      const ctx = appContext(db, config);
+      expect(await pollDueFeeds(ctx)).toBe(1);
+      expect(ctx.queued.map((j) => j.name)).toContain('refresh-feed');
+      expect((await claimOf())!.getTime()).toBeGreaterThan(Date.now());
+    } finally {
+      await drop();
+    }
   });
 });
