@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,9 +24,11 @@ describe('the API and the CLI give the same outcome for the same input', () => {
   let h: Harness;
   let cliDb: { db: Db; url: string; drop: () => Promise<void> };
   const prefix = `parity-${randomBytes(4).toString('hex')}`;
+  const written: string[] = [];
   const opmlFile = (name: string, text: string) => {
     const file = path.join(tmpdir(), `topicwire-${prefix}-${name}.opml`);
     writeFileSync(file, text);
+    written.push(file);
     return file;
   };
 
@@ -53,6 +55,7 @@ describe('the API and the CLI give the same outcome for the same input', () => {
     await h?.stop();
     await cliDb?.drop();
     await feeds.stop();
+    for (const file of written) rmSync(file, { force: true });
   });
 
   const viaApi = async (method: string, route: string, body: unknown, type?: string): Promise<Outcome> => {
