@@ -15,14 +15,20 @@ export async function principalOf(deps: ApiDeps, req: Request): Promise<Principa
   const cached = (req as Request & { principal?: Principal | null }).principal;
   if (cached !== undefined) return cached;
   const secret = BEARER.exec(req.get('authorization') ?? '')?.[1]?.trim() || sessionSecret(req) || '';
-  let principal: Principal | null = null;
-  if (secret) {
-    // Guessing tokens is limited per address: refused before trying once the budget is spent.
-    await deps.limits?.checkAuthFailures(req);
-    principal = await authenticate(deps, secret);
-    if (!principal) await deps.limits?.recordAuthFailure(req);
-  }
+  const principal = secret ? await authenticateGuarded(deps, req, secret) : null;
   (req as Request & { principal?: Principal | null }).principal = principal;
+  return principal;
+}
+
+/**
+ * The principal of a token a client presents (a bearer header, a session cookie, a sign-in form),
+ * or null. Guessing tokens is limited per address: refused before trying once the budget of
+ * failed authentications is spent, and each failure spends from it.
+ */
+export async function authenticateGuarded(deps: ApiDeps, req: Request, secret: string): Promise<Principal | null> {
+  await deps.limits?.checkAuthFailures(req);
+  const principal = await authenticate(deps, secret);
+  if (!principal) await deps.limits?.recordAuthFailure(req);
   return principal;
 }
 

@@ -2,9 +2,9 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { Router, type RequestHandler } from 'express';
-import { allows, authenticate } from '../app/tokens.js';
+import { allows } from '../app/tokens.js';
 import type { Queues } from '../queue/queues.js';
-import { principalOf, sessionCookie } from './auth.js';
+import { authenticateGuarded, principalOf, sessionCookie } from './auth.js';
 import type { ApiDeps } from './deps.js';
 
 export const BOARD_PATH = '/admin/queues';
@@ -34,9 +34,7 @@ export function queueBoardRouter(deps: ApiDeps, queues: Queues): Router {
   r.post('/admin/sign-in', form, async (req, res) => {
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
     // Guesses here spend the same per-address budget as wrong bearer tokens.
-    await deps.limits?.checkAuthFailures(req);
-    const principal = token ? await authenticate(deps, token) : null;
-    if (!principal) await deps.limits?.recordAuthFailure(req);
+    const principal = await authenticateGuarded(deps, req, token);
     if (!principal || !allows(principal, 'admin')) {
       res.status(401).type('html').send(signInPage('That is not an admin token (unknown, revoked or expired).'));
       return;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { authenticate, type Principal } from '../../app/tokens.js';
-import { principalOf, sessionCookie } from '../auth.js';
+import type { Principal } from '../../app/tokens.js';
+import { authenticateGuarded, principalOf, sessionCookie } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { validate } from '../validate.js';
@@ -20,13 +20,8 @@ export function sessionRouter(ctx: ApiDeps): Router {
 
   r.post('/', async (req, res) => {
     const { token } = validate(signIn, req.body, 'body');
-    // Guesses here spend the per-address budget of failed authentications.
-    await ctx.limits?.checkAuthFailures(req);
-    const principal = await authenticate(ctx, token);
-    if (!principal) {
-      await ctx.limits?.recordAuthFailure(req);
-      throw new HttpError(401, 'unauthorized', 'unknown, revoked or expired token');
-    }
+    const principal = await authenticateGuarded(ctx, req, token);
+    if (!principal) throw new HttpError(401, 'unauthorized', 'unknown, revoked or expired token');
     res.setHeader('Set-Cookie', sessionCookie(req, token));
     res.json({ session: sessionDto(principal) });
   });
