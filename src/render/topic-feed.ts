@@ -29,7 +29,6 @@ export function renderTopicFeed(
 ): string {
   const hub = hubUrl(baseUrl);
   const topicUrl = `${baseUrl}/topics/${topic.slug}`;
-  const keyed = feedKey ? `?key=${encodeURIComponent(feedKey)}` : '';
   const updated = items.reduce<Date>((max, i) => (itemDate(i) > max ? itemDate(i) : max), topic.updated_at);
   const feed = new Feed({
     id: topicUrl,
@@ -40,9 +39,9 @@ export function renderTopicFeed(
     generator: 'topicwire',
     copyright: '',
     feedLinks: {
-      atom: `${topicUrl}/feed.atom${keyed}`,
-      rss: `${topicUrl}/feed.rss${keyed}`,
-      json: `${topicUrl}/feed.json${keyed}`,
+      atom: topicFeedUrl(baseUrl, topic.slug, 'atom', feedKey),
+      rss: topicFeedUrl(baseUrl, topic.slug, 'rss', feedKey),
+      json: topicFeedUrl(baseUrl, topic.slug, 'json', feedKey),
     },
     hub,
   });
@@ -69,6 +68,11 @@ export function renderTopicFeed(
   if (format === 'atom') return withRelatedLinks(feed.atom1(), items);
   if (format === 'rss') return feed.rss2();
   return toJsonFeed11(feed.json1(), items, hub);
+}
+
+/** A topic feed's address; with a private topic's key, the one that carries it. */
+export function topicFeedUrl(baseUrl: string, slug: string, format: FeedFormat, feedKey?: string): string {
+  return `${baseUrl}/topics/${slug}/feed.${format}${feedKey ? `?key=${encodeURIComponent(feedKey)}` : ''}`;
 }
 
 /** Where subscribers of topic feeds served from `baseUrl` subscribe for pushes (WebSub). */

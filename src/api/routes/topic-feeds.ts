@@ -5,7 +5,7 @@ import { etagOf, sendReady, type CachedReads } from '../cached-reads.js';
 import { audienceOf, viewerOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../http-error.js';
-import { CONTENT_TYPES, hubUrl, renderTopicFeed, type FeedFormat } from '../../render/topic-feed.js';
+import { CONTENT_TYPES, hubUrl, renderTopicFeed, topicFeedUrl, type FeedFormat } from '../../render/topic-feed.js';
 import { langParam, storiesParam, validate } from '../validate.js';
 
 // `key`: a private topic's feed key, for feed readers that cannot send a token.
@@ -56,7 +56,7 @@ export function topicFeedsRouter(ctx: ApiDeps, reads: CachedReads): Router {
       const { topic, items } = await topicFeed(ctx, slug, { stories, preferLang }, viewer);
       // Read with its (valid) key, a private feed's own links carry it.
       const feedKey = topic.visibility === 'private' && key === topic.feed_key ? key : undefined;
-      const self = `${baseUrl}/topics/${slug}/feed.${format}${feedKey ? `?key=${encodeURIComponent(feedKey)}` : ''}`;
+      const self = topicFeedUrl(baseUrl, slug, format as FeedFormat, feedKey);
       const body = Buffer.from(renderTopicFeed(format as FeedFormat, topic, items, baseUrl, feedKey));
       const lastModified = new Date(
         Math.max(topic.updated_at.getTime(), ...items.map((i) => i.fetched_at.getTime())),
