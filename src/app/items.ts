@@ -2,20 +2,13 @@ import * as items from '../db/items.repository.js';
 import type { Cursor, ItemFilter, ItemWithTopics } from '../db/items.repository.js';
 import type { TopicRow } from '../db/schema.js';
 import { splitItem } from '../db/stories.repository.js';
-import { getTopicBySlug } from '../db/topics.repository.js';
 import type { AppContext } from './context.js';
-import { mayRead, OPERATOR, seesPrivate, type Viewer } from './access.js';
+import { OPERATOR, seesPrivate, type Viewer } from './access.js';
 import { AppError } from './errors.js';
 import { searchItems } from './search.js';
+import { readableTopic } from './topics.js';
 
 const TOPIC_FEED_ITEMS = 50;
-
-/** A topic the viewer may read (a private one is absent to anyone else). */
-async function readableTopic(ctx: AppContext, slug: string, viewer: Viewer): Promise<TopicRow> {
-  const topic = await getTopicBySlug(ctx.db, slug);
-  if (!topic || !mayRead(topic, viewer)) throw new AppError('not_found', `no topic "${slug}"`);
-  return topic;
-}
 
 /**
  * An item as the viewer may see it: without a read token, only the public topics that tagged it

@@ -57,9 +57,14 @@ export async function listTopicsWithStats(
   return list.map((topic) => ({ topic, stats: stats.get(topic.id) ?? { today: 0, week: 0, latest: null } }));
 }
 
-/** A topic the viewer may read; a private one is absent to anyone else. */
+/** A topic the viewer may read, its slug checked; a private one is absent to anyone else. */
 export async function getTopic(ctx: AppContext, slug: string, viewer: Viewer): Promise<TopicRow> {
-  const topic = await topics.getTopicBySlug(ctx.db, parseInput(SLUG, slug, 'slug'));
+  return readableTopic(ctx, parseInput(SLUG, slug, 'slug'), viewer);
+}
+
+/** A topic by slug as the viewer may read it: a private one (or none) is not_found. */
+export async function readableTopic(ctx: AppContext, slug: string, viewer: Viewer): Promise<TopicRow> {
+  const topic = await topics.getTopicBySlug(ctx.db, slug);
   if (!topic || !mayRead(topic, viewer)) throw new AppError('not_found', `no topic "${slug}"`);
   return topic;
 }
