@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { isStatementTimeout, type Db } from '../db/database.js';
+import { isStatementTimeout, withStatementTimeout, type Db } from '../db/database.js';
 import { feedLabels } from '../db/feeds.repository.js';
 import {
   listItemRows,
@@ -47,21 +46,15 @@ export async function searchItems(
   const tree = ruleTree(q, 'q');
   const matcher = compileTopics([{ id: 0, slug: 'search', rule: q }]);
   const scope: ItemFilter = { ...filter, keys: keyCondition(tree), stories: false };
-  const timeoutMs = Math.max(1, Math.round(ctx.config.SEARCH_TIMEOUT_MS));
-  return ctx.db
-    .transaction()
-    .execute(async (trx) => {
-      // Each statement is cut off past the limit (an error isStatementTimeout knows).
-      await sql`SET LOCAL statement_timeout = ${sql.lit(timeoutMs)}`.execute(trx);
-      return walk(trx, matcher, scope, filter, limit, cursor);
-    })
-    .catch((err: unknown) => {
-      if (!isStatementTimeout(err)) throw err;
-      throw new AppError(
-        'too_costly',
-        `the search took longer than ${ctx.config.SEARCH_TIMEOUT_MS} ms; narrow it (a topic, a feed, a time range, rarer words)`,
-      );
-    });
+  return withStatementTimeout(ctx.db, ctx.config.SEARCH_TIMEOUT_MS, (trx) =>
+    walk(trx, matcher, scope, filter, limit, cursor),
+  ).catch((err: unknown) => {
+    if (!isStatementTimeout(err)) throw err;
+    throw new AppError(
+      'too_costly',
+      `the search took longer than ${ctx.config.SEARCH_TIMEOUT_MS} ms; narrow it (a topic, a feed, a time range, rarer words)`,
+    );
+  });
 }
 
 async function walk(

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -22,6 +22,17 @@ export function createDb(databaseUrl: string, max = 10): Db {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * Runs `work` in a transaction whose statements are each cut off past `ms` (an error
+ * isStatementTimeout knows), so that one costly query cannot hold its connection for minutes.
+ */
+export async function withStatementTimeout<T>(db: Db, ms: number, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL statement_timeout = ${sql.lit(Math.max(1, Math.round(ms)))}`.execute(trx);
+    return work(trx);
+  });
 }
 
 /** Whether a query failed because it ran past its statement_timeout (SQLSTATE 57014, query_canceled). */

@@ -234,16 +234,7 @@ export async function listItems(
   filter: ItemFilter,
   limit: number,
   cursor: Cursor | null,
-  { searchTimeoutMs }: { searchTimeoutMs?: number } = {},
 ): Promise<ItemWithTopics[]> {
-  if ((filter.q !== undefined || filter.keys) && searchTimeoutMs) {
-    // A search's statements are cut off past the limit (an error isStatementTimeout knows), so
-    // that one costly query cannot hold its connection for minutes.
-    return db.transaction().execute(async (trx) => {
-      await sql`SET LOCAL statement_timeout = ${sql.lit(Math.max(1, Math.round(searchTimeoutMs)))}`.execute(trx);
-      return listItems(trx, filter, limit, cursor);
-    });
-  }
   // A text search looks among the newest items first: PostgreSQL cannot tell how many texts hold
   // a word and takes a long word for a rare one, so the indexed query alone checks every item
   // that has a common word, newest or not (docs/benchmarks.md, "Text search").
