@@ -3,6 +3,7 @@ import type { MatchableItem } from '../rules/compile.js';
 import { searchKeys, searchQueryKeys, searchTexts } from '../rules/search-keys.js';
 import type { KeyCondition } from '../rules/search-query.js';
 import type { Db } from './database.js';
+import { feedLabels } from './feeds.repository.js';
 import { searchWalkLength } from './search-walk.js';
 import type { ItemRow, MatchedTerm, NewItem, TopicVisibility } from './schema.js';
 
@@ -454,15 +455,13 @@ export async function withTopicsAndSources(db: Db, rows: ItemRow[]): Promise<Ite
     list.push({ slug: t.slug, terms: t.matched_terms, visibility: t.visibility });
     byItem.set(t.item_id, list);
   }
-  const feeds = await db
-    .selectFrom('feeds')
-    .select(['id', 'title'])
-    .where('id', 'in', [...new Set(rows.map((r) => r.feed_id))])
-    .execute();
-  const titles = new Map(feeds.map((f) => [f.id, f.title]));
+  const feeds = await feedLabels(
+    db,
+    rows.map((r) => r.feed_id),
+  );
   return rows.map((r) => ({
     ...r,
-    feedTitle: titles.get(r.feed_id) ?? '',
+    feedTitle: feeds.get(r.feed_id)?.title ?? '',
     topics: byItem.get(r.id) ?? [],
     sources: sourcesOf(r),
   }));
