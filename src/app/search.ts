@@ -65,6 +65,7 @@ async function walk(
   limit: number,
   cursor: Cursor | null,
 ): Promise<SearchPage> {
+  const judge = new Judge(db, matcher);
   const found: ItemRow[] = [];
   let examined = 0;
   let at = cursor;
@@ -72,14 +73,9 @@ async function walk(
   while (found.length <= limit && examined < MOST_EXAMINED) {
     const rows = await listItemRows(db, scope, ROUND, at);
     examined += rows.length;
-    const feeds = await feedLabels(
-      db,
-      rows.map((r) => r.feed_id),
-    );
-    const matches = (row: ItemRow) =>
-      matchItem(matcher, matchableItem(row, feeds.get(row.feed_id)?.title ?? '')).length > 0;
-    let kept = rows.filter(matches);
-    if (stories) kept = await storyFaces(db, matcher, scope, kept, preferLang);
+    await judge.learn(rows);
+    let kept = rows.filter((row) => judge.matches(row));
+    if (stories) kept = await storyFaces(db, judge, scope, kept, preferLang);
     found.push(...kept);
     const last = rows[rows.length - 1];
     if (rows.length < ROUND || !last) {
@@ -95,26 +91,57 @@ async function walk(
 }
 
 /**
+ * The rule's verdict on stored items, each judged once a search, with their feeds' titles and
+ * preference (what `feed:` terms and story ranking read), each feed read once.
+ */
+class Judge {
+  private readonly feeds = new Map<number, { title: string; preferred: boolean }>();
+  private readonly verdicts = new Map<number, boolean>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly matcher: TopicMatcher,
+  ) {}
+
+  /** Reads the feeds of these rows not read yet. */
+  async learn(rows: ItemRow[]): Promise<void> {
+    const missing = rows.map((r) => r.feed_id).filter((id) => !this.feeds.has(id));
+    if (missing.length) for (const [id, label] of await feedLabels(this.db, missing)) this.feeds.set(id, label);
+  }
+
+  preferred(row: ItemRow): boolean {
+    return this.feeds.get(row.feed_id)?.preferred ?? false;
+  }
+
+  matches(row: ItemRow): boolean {
+    let verdict = this.verdicts.get(row.id);
+    if (verdict === undefined) {
+      const feedTitle = this.feeds.get(row.feed_id)?.title ?? '';
+      verdict = matchItem(this.matcher, matchableItem(row, feedTitle)).length > 0;
+      this.verdicts.set(row.id, verdict);
+    }
+    return verdict;
+  }
+}
+
+/**
  * Of matching items, those that stand for their story: no other item of the story that passes
  * the same filters ranks better (a preferred feed's, then one in `preferLang`, then the earliest)
  * and matches too. Items not grouped yet stand for themselves.
  */
 async function storyFaces(
   db: Db,
-  matcher: TopicMatcher,
+  judge: Judge,
   scope: ItemFilter,
   items: ItemRow[],
   preferLang: string | undefined,
 ): Promise<ItemRow[]> {
   const storyIds = [...new Set(items.map((i) => i.story_id).filter((s): s is number => s !== null))];
   const members = await storyMembers(db, storyIds, scope);
-  const feeds = await feedLabels(
-    db,
-    [...items, ...members].map((r) => r.feed_id),
-  );
+  await judge.learn(members);
   const lang = preferLang?.toLowerCase();
   const rank = (r: ItemRow) => [
-    feeds.get(r.feed_id)?.preferred ? 0 : 1,
+    judge.preferred(r) ? 0 : 1,
     lang && r.language.toLowerCase().startsWith(lang) ? 0 : 1,
     r.sort_at.getTime(),
     r.id,
@@ -123,20 +150,11 @@ async function storyFaces(
     for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! < b[k]!;
     return false;
   };
-  const matching = new Map<number, boolean>();
-  const matches = (r: ItemRow) => {
-    let m = matching.get(r.id);
-    if (m === undefined) {
-      m = matchItem(matcher, matchableItem(r, feeds.get(r.feed_id)?.title ?? '')).length > 0;
-      matching.set(r.id, m);
-    }
-    return m;
-  };
   return items.filter((item) => {
     if (item.story_id === null) return true;
     const mine = rank(item);
     return !members.some(
-      (o) => o.story_id === item.story_id && o.id !== item.id && before(rank(o), mine) && matches(o),
+      (o) => o.story_id === item.story_id && o.id !== item.id && before(rank(o), mine) && judge.matches(o),
     );
   });
 }
