@@ -16,19 +16,23 @@ const FANOUT_BATCH = 100;
 export async function fanOut(ctx: AppContext): Promise<void> {
   for (;;) {
     const taken = await drainOutbox(ctx.db, FANOUT_BATCH, async (trx, entries) => {
-      for (const entry of entries) {
-        const stories = await appendStoryEvents(trx, entry.topicId, entry.itemIds);
-        const receivers = {
-          subscriptionIds: await liveSubscriptionIds(trx, entry.topicId),
-          webhookIds: await enabledWebhookIds(trx, entry.topicId),
-        };
-        const jobs = FOLLOW_UPS.afterFanOut(
+      // A batch's entries in three statements, not three each (measured: fan-outs waiting on
+      // each other's lock while each made ~300 round trips).
+      const topicIds = entries.map((e) => e.topicId);
+      const stories = await appendStoryEvents(trx, entries);
+      const subscriptions = await liveSubscriptionIds(trx, topicIds);
+      const webhooks = await enabledWebhookIds(trx, topicIds);
+      const jobs = entries.flatMap((entry, k) =>
+        FOLLOW_UPS.afterFanOut(
           entry.id,
-          { itemIds: entry.itemIds, storyItemIds: stories.map((s) => s.itemId) },
-          receivers,
-        );
-        if (jobs.length) await ctx.jobs.enqueue(...jobs);
-      }
+          { itemIds: entry.itemIds, storyItemIds: stories[k]!.map((s) => s.itemId) },
+          {
+            subscriptionIds: subscriptions.get(entry.topicId) ?? [],
+            webhookIds: webhooks.get(entry.topicId) ?? [],
+          },
+        ),
+      );
+      if (jobs.length) await ctx.jobs.enqueue(...jobs);
     });
     if (taken < FANOUT_BATCH) return;
   }

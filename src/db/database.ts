@@ -54,3 +54,14 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     (typeof e?.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message))
   );
 }
+
+/** Rows' ids gathered by their topic, in the rows' order. */
+export function idsByTopic(rows: { id: number | string; topic_id: number | string }[]): Map<number, number[]> {
+  const byTopic = new Map<number, number[]>();
+  for (const r of rows) {
+    const list = byTopic.get(Number(r.topic_id));
+    if (list) list.push(Number(r.id));
+    else byTopic.set(Number(r.topic_id), [Number(r.id)]);
+  }
+  return byTopic;
+}

@@ -71,27 +71,41 @@ export async function outboxWaiting(db: Db): Promise<boolean> {
 }
 
 /**
- * Appends to a topic's story log those of these items that begin a story in it (no earlier item
- * of their story is in the topic; an item not grouped is a story of its own) and are still in it,
- * oldest first. Returns the new events. Call inside drainOutbox's transaction.
+ * Appends to each entry's topic's story log those of its items that begin a story in the topic
+ * (no earlier item of their story is in it; an item not grouped is a story of its own) and are
+ * still in it: entry by entry, each oldest first, in one statement for all of them. Returns each
+ * entry's new events, in the order given. Call inside drainOutbox's transaction.
  */
 export async function appendStoryEvents(
   trx: Db,
-  topicId: number,
-  itemIds: number[],
-): Promise<{ id: number; itemId: number }[]> {
-  if (itemIds.length === 0) return [];
-  const { rows } = await sql<{ id: string; item_id: string }>`
+  entries: { topicId: number; itemIds: number[] }[],
+): Promise<{ id: number; itemId: number }[][]> {
+  const n: number[] = [];
+  const topics: number[] = [];
+  const items: number[] = [];
+  entries.forEach((e, k) => {
+    for (const item of e.itemIds) (n.push(k), topics.push(e.topicId), items.push(item));
+  });
+  const events = entries.map((): { id: number; itemId: number }[] => []);
+  if (items.length === 0) return events;
+  const { rows } = await sql<{ id: string; topic_id: string; item_id: string }>`
     INSERT INTO topic_events (topic_id, item_id)
-    SELECT ${topicId}, i.id FROM items i
-    JOIN item_topics it ON it.item_id = i.id AND it.topic_id = ${topicId}
-    WHERE i.id = ANY(${itemIds}::bigint[])
-      AND (i.story_id IS NULL OR NOT EXISTS (
-        SELECT 1 FROM items o JOIN item_topics ot ON ot.item_id = o.id AND ot.topic_id = ${topicId}
-        WHERE o.story_id = i.story_id AND o.id < i.id))
-    ORDER BY i.sort_at, i.id
-    RETURNING id, item_id`.execute(trx);
-  return rows.map((r) => ({ id: Number(r.id), itemId: Number(r.item_id) })).sort((a, b) => a.id - b.id);
+    SELECT e.topic_id, i.id
+    FROM unnest(${n}::int[], ${topics}::bigint[], ${items}::bigint[]) AS e(n, topic_id, item_id)
+    JOIN items i ON i.id = e.item_id
+    JOIN item_topics it ON it.item_id = i.id AND it.topic_id = e.topic_id
+    WHERE i.story_id IS NULL OR NOT EXISTS (
+      SELECT 1 FROM items o JOIN item_topics ot ON ot.item_id = o.id AND ot.topic_id = e.topic_id
+      WHERE o.story_id = i.story_id AND o.id < i.id)
+    ORDER BY e.n, i.sort_at, i.id
+    RETURNING id, topic_id, item_id`.execute(trx);
+  // An item is new once, so a topic's item belongs to one entry.
+  const entryOf = new Map<string, number>();
+  n.forEach((k, j) => entryOf.set(`${topics[j]}:${items[j]}`, entryOf.get(`${topics[j]}:${items[j]}`) ?? k));
+  for (const r of rows)
+    events[entryOf.get(`${r.topic_id}:${r.item_id}`)!]!.push({ id: Number(r.id), itemId: Number(r.item_id) });
+  for (const list of events) list.sort((a, b) => a.id - b.id);
+  return events;
 }
 
 export interface StoryEvent {

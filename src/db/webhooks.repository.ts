@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './database.js';
+import { idsByTopic, type Db } from './database.js';
 import type { WebhookRow } from './schema.js';
 
 export async function insertWebhook(
@@ -38,14 +38,17 @@ export async function enableWebhook(db: Db, topicId: number, id: number): Promis
     .executeTakeFirst();
 }
 
-export async function enabledWebhookIds(db: Db, topicId: number): Promise<number[]> {
+/** The enabled webhooks of each of these topics, by topic. */
+export async function enabledWebhookIds(db: Db, topicIds: number[]): Promise<Map<number, number[]>> {
+  if (topicIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('webhooks')
-    .select('id')
-    .where('topic_id', '=', topicId)
+    .select(['id', 'topic_id'])
+    .where('topic_id', 'in', [...new Set(topicIds)])
     .where('enabled', '=', true)
+    .orderBy('id')
     .execute();
-  return rows.map((r) => Number(r.id));
+  return idsByTopic(rows);
 }
 
 export async function recordWebhookSuccess(db: Db, id: number, status: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './database.js';
+import { idsByTopic, type Db } from './database.js';
 import type { FeedFormatName, WebSubSubscriptionRow } from './schema.js';
 
 export interface VerifiedSubscription {
@@ -64,14 +64,17 @@ export async function liveSubscription(db: Db, id: number): Promise<WebSubSubscr
     .executeTakeFirst();
 }
 
-export async function liveSubscriptionIds(db: Db, topicId: number): Promise<number[]> {
+/** The live (unexpired) subscriptions of each of these topics, by topic. */
+export async function liveSubscriptionIds(db: Db, topicIds: number[]): Promise<Map<number, number[]>> {
+  if (topicIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('websub_subscriptions')
-    .select('id')
-    .where('topic_id', '=', topicId)
+    .select(['id', 'topic_id'])
+    .where('topic_id', 'in', [...new Set(topicIds)])
     .where('expires_at', '>', sql<Date>`now()`)
+    .orderBy('id')
     .execute();
-  return rows.map((r) => r.id);
+  return idsByTopic(rows);
 }
 
 /** Removes subscriptions whose lease ran out without a renewal; returns how many. */
