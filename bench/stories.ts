@@ -6,7 +6,7 @@ import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { BLOCK_BITS, BLOCK_COUNT } from '../src/stories/simhash.js';
-import { groupFeedStories } from '../src/app/stories.js';
+import { groupStories } from '../src/app/stories.js';
 import { quantile } from './quantile.js';
 
 const FEEDS = 1000;
@@ -18,7 +18,7 @@ const START = Date.parse('2025-01-01T00:00:00Z');
  * Cost of grouping a poll's new items into stories, with 10k, 100k and 1M items already stored
  * (grouped, with SimHash bands): it must not grow with what is stored. Each round stores a batch
  * of new items in a new feed (~250-word texts; one in ten a copy, by URL, of a stored item) and
- * times groupFeedStories over them. Own database, dropped afterwards.
+ * times groupStories over them. Own database, dropped afterwards.
  */
 export async function benchStoryGrouping(
   sizes = [10_000, 100_000, 1_000_000],
@@ -48,7 +48,7 @@ export async function benchStoryGrouping(
       for (let round = 0; round < rounds; round++) {
         await storeNewBatch(db, FEEDS + 1, batch, size, round);
         const started = performance.now();
-        const grouped = await groupFeedStories(FEEDS + 1, { db, config, log: createLogger('silent') });
+        const grouped = await groupStories({ db, config, log: createLogger('silent') });
         perItem.push((performance.now() - started) / grouped);
         await db
           .deleteFrom('items')

@@ -16,7 +16,7 @@ import { hostOf } from '../queue/host-limiter.js';
 import { FOLLOW_UPS, jobRequest } from '../queue/job-graph.js';
 import { searchKeys, searchTexts } from '../rules/search-keys.js';
 import type { AppContext } from './context.js';
-import { groupFeedStories } from './stories.js';
+import { groupStories } from './stories.js';
 
 // Long enough for a queued poll to run and retry; a lost job only delays its feed by this much
 // (or not at all when the loss of Redis is noticed: recoverLostJobs).
@@ -94,8 +94,7 @@ export async function pruneItems(ctx: AppContext): Promise<void> {
 
 /** Groups every feed's left-over items here and now, and queues the re-tags not finished. */
 async function requeueLeftOvers(ctx: AppContext): Promise<void> {
-  let grouped = 0;
-  for (const feedId of await feedsWithUngroupedItems(ctx.db)) grouped += await groupFeedStories(feedId, ctx);
+  const grouped = await groupStories(ctx);
   const unfinished = (await listTopics(ctx.db)).filter((t) => t.retag_status !== 'done');
   await ctx.jobs.enqueue(...unfinished.flatMap((t) => FOLLOW_UPS.afterTopicChange(t)));
   if (grouped || unfinished.length) {

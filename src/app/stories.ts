@@ -6,7 +6,8 @@ import { groupItem, headline } from '../stories/group-item.js';
 import { simhash } from '../stories/simhash.js';
 import type { AppContext } from './context.js';
 
-const BATCH = 200;
+// Items grouped in one transaction: 500 items make ~34,000 index probes, ~50 ms.
+const BATCH = 500;
 // A feed's boilerplate is what recurs among this many of its newest items.
 const BOILERPLATE_SAMPLE = 30;
 
@@ -28,36 +29,39 @@ export async function fingerprints(db: Db, feedId: number, texts: string[]): Pro
 }
 
 /**
- * Puts a feed's ungrouped items into stories (the group-stories job, queued after each poll that
- * inserted items), in batches of one short transaction each under the grouping lock. It takes
- * every ungrouped item of the feed, so items whose job was lost are grouped by the next one (or
- * by the daily sweep). Returns how many.
+ * Puts every ungrouped item into stories, oldest first (the group-stories job, queued after each
+ * poll that inserted items), in batches of one short transaction each under the grouping lock.
+ * A batch holds items of many feeds: one job takes what several polls stored, and the ones queued
+ * after it find nothing left. Items whose job was lost are grouped by the next one (or by the
+ * daily sweep). Returns how many.
  */
-export async function groupFeedStories(
-  feedId: number,
-  { db, config, log }: Pick<AppContext, 'db' | 'config' | 'log'>,
-): Promise<number> {
+export async function groupStories({ db, config, log }: Pick<AppContext, 'db' | 'config' | 'log'>): Promise<number> {
   const windowMs = config.STORY_WINDOW_HOURS * 3600_000;
   let grouped = 0;
   for (;;) {
     const done = await db.transaction().execute(async (trx) => {
       await lockStories(trx);
-      const items = await ungroupedItems(trx, feedId, BATCH);
+      const items = await ungroupedItems(trx, BATCH);
       if (items.length === 0) return 0;
       // Items stored before fingerprints were taken while storing have none yet (nor have short
-      // texts, which stay without one).
+      // texts, which stay without one): taken here, with their own feed's boilerplate.
       const missing = items.filter((i) => i.simhash === null);
-      const computed = missing.length
-        ? await fingerprints(
-            trx,
-            feedId,
-            missing.map((i) => i.contentText),
-          )
-        : [];
-      missing.forEach((item, k) => (item.simhash = computed[k]!));
+      const fingerprinted: number[] = [];
+      for (const feedId of new Set(missing.map((i) => i.feedId))) {
+        const ofFeed = missing.filter((i) => i.feedId === feedId);
+        const computed = await fingerprints(
+          trx,
+          feedId,
+          ofFeed.map((i) => i.contentText),
+        );
+        ofFeed.forEach((item, k) => {
+          item.simhash = computed[k]!;
+          if (item.simhash !== null) fingerprinted.push(item.id);
+        });
+      }
       const batch = items.map((item) => ({
         id: item.id,
-        feedId,
+        feedId: item.feedId,
         sortAt: item.sortAt,
         headline: headline(item.title, item.contentText),
         url: storyUrl(item.canonicalUrl),
@@ -70,10 +74,13 @@ export async function groupFeedStories(
       for (const item of batch) {
         const result = await groupItem(store, item, windowMs);
         if (result.storyId !== item.id) {
-          log.debug({ feedId, itemId: item.id, storyId: result.storyId, merged: result.merged }, 'item joined a story');
+          log.debug(
+            { feedId: item.feedId, itemId: item.id, storyId: result.storyId, merged: result.merged },
+            'item joined a story',
+          );
         }
       }
-      await store.flush(missing.filter((i) => i.simhash !== null).map((i) => i.id));
+      await store.flush(fingerprinted);
       return items.length;
     });
     grouped += done;

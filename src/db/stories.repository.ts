@@ -30,23 +30,22 @@ export interface UngroupedItem {
   simhash: bigint | null;
 }
 
-/** Items of a feed not yet in a story, oldest first. */
-export async function ungroupedItems(db: Db, feedId: number, limit: number): Promise<UngroupedItem[]> {
+/** Items not yet in a story, oldest first. */
+export async function ungroupedItems(db: Db, limit: number): Promise<UngroupedItem[]> {
   const rows = await db
     .selectFrom('ungrouped_items as u')
     .innerJoin('items as i', 'i.id', 'u.item_id')
-    .select(['i.id', 'i.sort_at', 'i.title', 'i.canonical_url', 'i.credited_urls'])
+    .select(['i.id', 'i.feed_id', 'i.sort_at', 'i.title', 'i.canonical_url', 'i.credited_urls'])
     // The text is read (out of TOAST, decompressed) only where it is used: a headline for an
     // untitled item, or a fingerprint not taken while storing.
     .select(sql<string>`CASE WHEN i.simhash IS NULL OR i.title = '' THEN i.content_text ELSE '' END`.as('content_text'))
     .select(sql<string | null>`i.simhash::text`.as('simhash'))
-    .where('u.feed_id', '=', feedId)
     .orderBy('u.item_id')
     .limit(limit)
     .execute();
   return rows.map((r) => ({
     id: r.id,
-    feedId,
+    feedId: r.feed_id,
     sortAt: r.sort_at,
     title: r.title,
     canonicalUrl: r.canonical_url,
@@ -100,9 +99,9 @@ function toCandidate(r: CandidateRow): StoryCandidate {
 }
 
 /**
- * A StoryStore for grouping a batch of one feed's items in few statements: the candidates of the
- * whole batch are read at once (every other-feed item sharing a URL, a credit, or a SimHash block
- * within one bit, in the batch's window), and so are their stories' feeds; groupItem then runs in memory,
+ * A StoryStore for grouping a batch of items in few statements: the candidates of the whole batch
+ * are read at once (every grouped item sharing a URL, a credit, or a SimHash block within one bit,
+ * in the batch's window), and so are their stories' feeds; groupItem then runs in memory,
  * and `flush` writes what it decided (assignments, bands, merges) in a few statements. The
  * candidates one item gets are those an item-by-item lookup would return (a superset is read,
  * then filtered by the same keys: every near-duplicate has a block within one bit, simhash.ts).
@@ -118,7 +117,6 @@ export async function batchStoryStore(
   const times = items.map((i) => i.sortAt.getTime());
   const from = new Date(Math.min(...times) - windowMs);
   const to = new Date(Math.max(...times) + windowMs);
-  const feedIds = [...new Set(items.map((i) => i.feedId))];
   // Near-duplicates: each probe carries its item's fingerprint, and the covering index drops the
   // block matches more than MAX_DISTANCE bits away before any item is read.
   const probes = items.flatMap((i) =>
@@ -132,9 +130,17 @@ export async function batchStoryStore(
                i.canonical_url, i.credited_urls, i.simhash::text AS simhash
         FROM items i
         WHERE i.id = ANY(ARRAY(
-            SELECT id FROM items WHERE canonical_url = ANY(${urls}::text[])
-            UNION SELECT id FROM items WHERE canonical_url = ANY(${credits}::text[]) AND canonical_url <> ''
-            UNION SELECT id FROM items WHERE credited_urls && ${urls}::text[]
+            -- Each key is one index probe (LATERAL behind OFFSET 0): for a batch's hundreds of
+            -- URLs PostgreSQL's estimates led it to read all of items instead. (canonical_url's
+            -- index holds non-empty URLs only: the condition says so, for the index to serve.)
+            SELECT same.id FROM unnest(${urls}::text[]) AS u(url)
+              CROSS JOIN LATERAL (
+                SELECT id FROM items WHERE canonical_url = u.url AND canonical_url <> '' OFFSET 0) same
+            UNION SELECT credited.id FROM unnest(${credits}::text[]) AS c(url)
+              CROSS JOIN LATERAL (
+                SELECT id FROM items WHERE canonical_url = c.url AND canonical_url <> '' OFFSET 0) credited
+            UNION SELECT crediting.id FROM unnest(${urls}::text[]) AS u(url)
+              CROSS JOIN LATERAL (SELECT id FROM items WHERE credited_urls @> ARRAY[u.url] OFFSET 0) crediting
             UNION SELECT near.item_id
               FROM unnest(${probes.map(([k]) => k)}::int[], ${probes.map(([, h]) => h)}::bigint[]) AS p(key, hash)
               -- One index probe per key: as a plain join, PostgreSQL hashes every band row of the
@@ -145,7 +151,7 @@ export async function batchStoryStore(
                 WHERE b.band_key = p.key AND b.sort_at BETWEEN ${from} AND ${to}
                   AND bit_count((b.simhash # p.hash)::bit(64)) <= ${MAX_DISTANCE}
                 OFFSET 0) near))
-          AND i.feed_id <> ALL(${feedIds}::bigint[]) AND NOT i.story_pinned
+          AND NOT i.story_pinned
           AND NOT EXISTS (SELECT 1 FROM ungrouped_items u WHERE u.item_id = i.id)`.execute(trx)
       ).rows
     : [];
@@ -208,6 +214,13 @@ export async function batchStoryStore(
     async assign(item, storyId) {
       assigned.push({ item, storyId });
       feedsOf.set(storyId, (feedsOf.get(storyId) ?? new Set()).add(item.feedId));
+      // The batch holds items of several feeds: a grouped item is a candidate for those after it,
+      // as it would be for a later batch.
+      const c: StoryCandidate = { ...item, storyId };
+      known.push(c);
+      if (c.url) file(byUrl, c.url, c);
+      for (const credit of c.credits) file(byCredit, credit, c);
+      if (c.simhash !== null) for (const key of blockKeys(c.simhash)) file(byBlock, key, c);
     },
     async flush(fingerprinted: number[] = []) {
       const ids = items.map((i) => i.id);

@@ -11,7 +11,7 @@ import {
   vacuumBusyTables,
   vacuumBusyTablesEvery,
 } from '../app/maintenance.js';
-import { groupFeedStories } from '../app/stories.js';
+import { groupStories } from '../app/stories.js';
 import { retagTopic } from '../app/topics.js';
 import { fanOut } from '../app/fan-out.js';
 import { FinalDeliveryError } from '../app/push-call.js';
@@ -34,7 +34,7 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     'poll-due-feeds': async () => void (await pollDueFeeds(ctx)),
     'refresh-feed': async ({ feedId }) => void (await pollFeed(ctx, feedId, hosts)),
     'group-stories': async ({ feedId }) => {
-      await followUp(ctx, FOLLOW_UPS.afterGrouping(await groupFeedStories(feedId, ctx)), { feedId });
+      await followUp(ctx, FOLLOW_UPS.afterGrouping(await groupStories(ctx)), { feedId });
       await vacuumIfDue();
     },
     'retag-topic': async (data) => void (await retagTopic(ctx, data)),

@@ -7,7 +7,7 @@ import { listItems, listItemsQuery, upsertItems, type Cursor, type ItemFilter } 
 import { createTopic, replaceItemTags } from '../../src/db/topics.repository.js';
 import type { ItemRow } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
-import { groupFeedStories } from '../../src/app/stories.js';
+import { groupStories } from '../../src/app/stories.js';
 import { itemRow } from '../helpers/item-rows.js';
 import { createTestDb } from '../helpers/test-db.js';
 
@@ -153,7 +153,7 @@ describe('repositories against Postgres', () => {
           content_text: `story ${n} of round ${round}`,
         })),
       );
-      const grouping = groupFeedStories(feed.id, deps);
+      const grouping = groupStories(deps);
       await new Promise((resolve) => setTimeout(resolve, round % 5));
       expect(await deleteFeed(db, feed.id)).toBe(true);
       await grouping;

@@ -6,7 +6,7 @@ import { upsertItems } from '../../src/db/items.repository.js';
 import type { NewItem } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { pruneItems, queueLeftOverGrouping } from '../../src/app/maintenance.js';
-import { groupFeedStories } from '../../src/app/stories.js';
+import { groupStories } from '../../src/app/stories.js';
 import { appContext } from '../helpers/app-context.js';
 import { createTestDb } from '../helpers/test-db.js';
 
@@ -72,15 +72,15 @@ describe('story grouping against Postgres', () => {
   beforeAll(async () => ({ db, drop } = await createTestDb()));
   afterAll(async () => drop?.());
 
-  it('when items were stored but a crash came before grouping, then the next run groups them, and a second run changes nothing', async () => {
+  it('when items of two feeds were stored but a crash came before grouping, then the next run groups them together in one batch, and a second run changes nothing', async () => {
     const [a, b] = [await feed('crash-a'), await feed('crash-b')];
     await upsertItems(db, [row(a, 'x')]);
     await upsertItems(db, [row(b, 'y')]);
     expect(await waiting(a)).toBe(1);
-    expect(await groupFeedStories(a, deps())).toBe(1);
-    expect(await groupFeedStories(b, deps())).toBe(1);
+    // One run takes every waiting item, of any feed.
+    expect(await groupStories(deps())).toBe(2);
     expect(await storyOf(b, 'y')).toBe(await storyOf(a, 'x'));
-    expect(await groupFeedStories(b, deps())).toBe(0);
+    expect(await groupStories(deps())).toBe(0);
     expect(await waiting(a)).toBe(0);
     const bands = await db
       .selectFrom('item_bands')
@@ -95,13 +95,13 @@ describe('story grouping against Postgres', () => {
     await upsertItems(db, [row(a, 'w1', { content_text: text, sort_at: new Date('2024-11-01T00:00:00Z') })]);
     await upsertItems(db, [row(b, 'w2', { content_text: text, sort_at: new Date('2024-11-03T23:00:00Z') })]);
     await upsertItems(db, [row(c, 'w3', { content_text: text, sort_at: new Date('2024-11-04T01:00:00Z') })]);
-    for (const f of [a, b, c]) await groupFeedStories(f, deps());
+    await groupStories(deps());
     expect(await storyOf(b, 'w2')).toBe(await storyOf(a, 'w1'));
     // 73 h after w1, but 2 h after w2, which is in w1's story: it joins through w2.
     expect(await storyOf(c, 'w3')).toBe(await storyOf(a, 'w1'));
     const [d] = [await feed('win-d')];
     await upsertItems(db, [row(d, 'w4', { content_text: text, sort_at: new Date('2024-11-07T03:00:00Z') })]);
-    await groupFeedStories(d, deps());
+    await groupStories(deps());
     expect(await storyOf(d, 'w4')).not.toBe(await storyOf(a, 'w1'));
   });
 
@@ -109,7 +109,7 @@ describe('story grouping against Postgres', () => {
     const feeds = await Promise.all(['race-a', 'race-b', 'race-c', 'race-d'].map(feed));
     const text = ARTICLE.replaceAll('capital', 'port city');
     for (const f of feeds) await upsertItems(db, [row(f, `r${f}`, { content_text: text })]);
-    await Promise.all(feeds.map((f) => groupFeedStories(f, deps())));
+    await Promise.all(feeds.map(() => groupStories(deps())));
     const stories = await Promise.all(feeds.map((f) => storyOf(f, `r${f}`)));
     expect(new Set(stories).size).toBe(1);
   });
@@ -120,8 +120,7 @@ describe('story grouping against Postgres', () => {
       row(feedId, n, { url, canonical_url: url, content_text: text, sort_at: new Date('2024-11-12T01:00:00Z') });
     await upsertItems(db, [own(a, 'first', 'https://wire.example/first', 'Erste Meldung.')]);
     await upsertItems(db, [own(b, 'second', 'https://wire.example/second', 'Deuxième dépêche.')]);
-    await groupFeedStories(a, deps());
-    await groupFeedStories(b, deps());
+    await groupStories(deps());
     const [storyA, storyB] = [await storyOf(a, 'first'), await storyOf(b, 'second')];
     expect(storyA).not.toBe(storyB);
     // Stories of one item are not written: only joining a story of several writes the item.
@@ -135,7 +134,7 @@ describe('story grouping against Postgres', () => {
       }),
       row(c, 'later', { content_text: 'दूसरा', credited_urls: ['https://wire.example/second'] }),
     ]);
-    expect(await groupFeedStories(c, deps())).toBe(2);
+    expect(await groupStories(deps())).toBe(2);
     const older = Math.min(storyA!, storyB!);
     expect(await storyOf(a, 'first')).toBe(older);
     expect(await storyOf(b, 'second')).toBe(older);
@@ -149,7 +148,7 @@ describe('story grouping against Postgres', () => {
     await upsertItems(db, [
       row(copyFeed, 'copy', { content_text: 'अनुवाद', credited_urls: ['https://wire.example/original'] }),
     ]);
-    await groupFeedStories(copyFeed, deps());
+    await groupStories(deps());
     await upsertItems(db, [
       row(origFeed, 'orig', {
         url: 'https://wire.example/original',
@@ -157,7 +156,7 @@ describe('story grouping against Postgres', () => {
         content_text: 'English',
       }),
     ]);
-    await groupFeedStories(origFeed, deps());
+    await groupStories(deps());
     expect(await storyOf(origFeed, 'orig')).toBe(await storyOf(copyFeed, 'copy'));
   });
 
@@ -173,9 +172,9 @@ describe('story grouping against Postgres', () => {
 
   it('when a feed has items whose grouping job was lost, then the left-overs schedule queues one grouping for that feed', async () => {
     const [lost, done] = [await feed('lost-job'), await feed('grouped-already')];
-    await upsertItems(db, [row(lost, 'l1'), row(lost, 'l2')]);
     await upsertItems(db, [row(done, 'g1')]);
-    await groupFeedStories(done, deps());
+    await groupStories(deps());
+    await upsertItems(db, [row(lost, 'l1'), row(lost, 'l2')]);
     const ctx = appContext(deps().db, deps().config);
     await queueLeftOverGrouping(ctx);
     const queuedFor = ctx.queued.filter((j) => j.name === 'group-stories').map((j) => j.data);
