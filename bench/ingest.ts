@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { createDb, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -22,6 +22,8 @@ export interface IngestOptions {
   feeds: number;
   workers: number;
   feedsPerHost: number;
+  /** Items already stored (in one disabled feed of their own) before the farm is ingested: the store's size. */
+  stored: number;
   /** Settings for the service's processes beyond the defaults (none by default: the issue's runs use the defaults). */
   env: Record<string, string>;
   timeoutSeconds: number;
@@ -67,6 +69,9 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
   server.on('request', (_req, res) => res.on('finish', () => void (res.statusCode === 304 && answered304++)));
   try {
     await migrateToLatest(db);
+    const filler = options.stored > 0 ? await fillStore(db, options.stored, say) : null;
+    // The farm's own rows: every count and score below leaves the filler out.
+    const farmItems = filler === null ? sql`TRUE` : sql`feed_id <> ${filler}`;
     const apiPort = 20000 + Math.floor(Math.random() * 20000);
     const env = {
       ...process.env,
@@ -133,9 +138,11 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
       Number(
         (await sql<{ n: string }>`SELECT n_tup_ins AS n FROM pg_stat_user_tables WHERE relname = 'items'`.execute(db))
           .rows[0]?.n ?? 0,
-      );
+      ) - options.stored;
     const storedCount = async () =>
-      Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM items`.execute(db)).rows[0]!.n);
+      Number(
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items WHERE ${farmItems}`.execute(db)).rows[0]!.n,
+      );
     let lastExact = Date.now();
     const done = await waitFor(async () => {
       const n = await inserted();
@@ -148,7 +155,7 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
       if (n < farm.itemCount && Date.now() - lastExact < 5000) return null;
       lastExact = Date.now();
       if ((await storedCount()) < farm.itemCount) return null;
-      const last = await sql<{ at: Date }>`SELECT max(fetched_at) AS at FROM items`.execute(db);
+      const last = await sql<{ at: Date }>`SELECT max(fetched_at) AS at FROM items WHERE ${farmItems}`.execute(db);
       return last.rows[0]!.at.getTime();
     }, options.timeoutSeconds * 1000).catch(() => null);
     const stored = await storedCount();
@@ -184,7 +191,7 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
     say(
       `peak memory (MiB): ${roles.map((r) => `${r.kind} ${peakMemoryMiB(r.child.pid!)?.toFixed(0) ?? '?'}`).join(', ')}`,
     );
-    const flat = await flatness(db, t0);
+    const flat = await flatness(db, t0, farmItems);
     say(
       `storing: over the first 10% of feeds ${flat.first.toFixed(0)} items/s, the last 10% ${flat.last.toFixed(0)} items/s: flatness ${flat.ratio.toFixed(2)}`,
     );
@@ -192,13 +199,13 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
       `API during the ingest: reads p50 ${quantile(latencies.read, 0.5).toFixed(0)} ms, p99 ${quantile(latencies.read, 0.99).toFixed(0)} ms; ` +
         `writes p50 ${quantile(latencies.write, 0.5).toFixed(0)} ms, p99 ${quantile(latencies.write, 0.99).toFixed(0)} ms (${latencies.read.length} + ${latencies.write.length} requests)`,
     );
-    say(await storyScore(db, farm));
+    say(await storyScore(db, farm, farmItems));
     say(
       `politeness seen by the farm: at most ${politeness.maxConcurrent} request(s) at once to one host` +
         (options.feedsPerHost > 1 ? `, at least ${politeness.minGapMs.toFixed(0)} ms between two to one host` : ''),
     );
 
-    const raw = await rawInsertRate(dbUrl.href);
+    const raw = await rawInsertRate(dbUrl.href, filler);
     const q = rate / raw;
     say(
       `raw batched INSERT of the same rows into a copy of items (same indexes): ${raw.toFixed(0)} rows/s; ours ${(q * 100).toFixed(0)}% of it`,
@@ -208,12 +215,12 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
       const changed = fraction ? farm.change(fraction) : { feeds: 0, items: 0 };
       const before = answered304;
       const itemsBefore = Number(
-        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items`.execute(db)).rows[0]!.n,
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items WHERE ${farmItems}`.execute(db)).rows[0]!.n,
       );
       const p0 = postgresCpuSeconds();
       const c0 = cpuByKind(roles);
       const from = new Date();
-      await sql`UPDATE feeds SET next_poll_at = now()`.execute(db);
+      await sql`UPDATE feeds SET next_poll_at = now() WHERE status <> 'disabled'`.execute(db);
       const passed = await waitFor(async () => {
         const { n } = (
           await sql<{ n: number }>`SELECT count(*)::int AS n FROM feeds WHERE last_polled_at >= ${from}`.execute(db)
@@ -223,7 +230,7 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
       const c1 = cpuByKind(roles);
       const nodeCpu = Object.keys(c1).reduce((n, k) => n + (c1[k]! - (c0[k] ?? 0)), 0);
       const itemsAfter = Number(
-        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items`.execute(db)).rows[0]!.n,
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM items WHERE ${farmItems}`.execute(db)).rows[0]!.n,
       );
       say(
         `re-poll of ${farm.feeds.length} feeds (${changed.feeds} changed, ${changed.items} new items): ` +
@@ -252,6 +259,36 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
     await deleteKeysUnder(redis, prefix);
     redis.disconnect();
   }
+}
+
+/**
+ * Fills the store with `count` items of one disabled feed before the ingest (--stored N), written
+ * by PostgreSQL itself (~1.5 KB of text each, dated before the farm's, search keys empty, no
+ * fingerprint: they take part in no search, story or topic), so that the ingest and the re-polls
+ * run against a large store. Returns the feed's id.
+ */
+async function fillStore(db: Db, count: number, say: (line: string) => void): Promise<number> {
+  const started = performance.now();
+  const feed = await sql<{ id: number }>`
+    INSERT INTO feeds (url, status, disabled_reason, interval_seconds, next_poll_at)
+    VALUES ('http://filler.invalid/feed', 'disabled', 'benchmark filler', 86400, 'infinity')
+    RETURNING id`.execute(db);
+  const id = Number(feed.rows[0]!.id);
+  for (let lo = 1; lo <= count; lo += 100_000) {
+    const hi = Math.min(count, lo + 99_999);
+    await sql`
+      INSERT INTO items (feed_id, identity_hash, guid, url, canonical_url, title, summary, content_html,
+                         content_text, author, categories, language, enclosures, published_at, sort_at,
+                         fetched_at, content_hash, search_keys)
+      SELECT ${id}, md5('filler' || g), 'filler-' || g, 'http://filler.invalid/' || g, 'http://filler.invalid/' || g,
+             'Filler ' || g, '', '<p>' || t || '</p>', t, '', '{}', 'en', '[]', ts, ts, ts, md5(g::text), '{}'
+      FROM generate_series(${lo}::int, ${hi}::int) AS g,
+           LATERAL (SELECT repeat(md5(g::text) || ' ' || md5((g + 1)::text) || ' ', 23) AS t,
+                           timestamptz '2026-09-01' + g * interval '5 seconds' AS ts) AS x`.execute(db);
+  }
+  await sql`VACUUM ANALYZE items`.execute(db);
+  say(`store filled with ${count} items beforehand in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  return id;
 }
 
 function cpuByKind(roles: Role[]): Record<string, number> {
@@ -305,11 +342,17 @@ async function topicRule(api: (method: string, route: string) => Promise<Respons
 }
 
 /** Items per second over the first and the last tenth of the feeds, by when each feed's first poll was stored. */
-async function flatness(db: Db, t0: number): Promise<{ first: number; last: number; ratio: number }> {
+async function flatness(
+  db: Db,
+  t0: number,
+  farmItems: RawBuilder<unknown>,
+): Promise<{ first: number; last: number; ratio: number }> {
   // When each feed's first poll was stored (its oldest items' fetch time): a feed's last success
   // moves on with its later polls, which begin within minutes (POLL_MIN_SECONDS) of a long run.
   const { rows } = await sql<{ done: Date; items: number }>`
-    SELECT min(fetched_at) AS done, count(*)::int AS items FROM items GROUP BY feed_id ORDER BY 1`.execute(db);
+    SELECT min(fetched_at) AS done, count(*)::int AS items FROM items WHERE ${farmItems} GROUP BY feed_id ORDER BY 1`.execute(
+    db,
+  );
   const tenth = Math.max(1, Math.floor(rows.length / 10));
   const first = rows.slice(0, tenth);
   const last = rows.slice(rows.length - tenth);
@@ -321,11 +364,14 @@ async function flatness(db: Db, t0: number): Promise<{ first: number; last: numb
 }
 
 /** Precision and recall of the merges against the stories the farm planted. */
-async function storyScore(db: Db, farm: Farm): Promise<string> {
+async function storyScore(db: Db, farm: Farm, farmItems: RawBuilder<unknown>): Promise<string> {
   const planted = new Map<string, number>();
   for (const f of farm.feeds) for (const i of f.items) if (i.story !== null) planted.set(i.guid, i.story);
   const rows = (
-    await sql<{ guid: string; story: number }>`SELECT guid, coalesce(story_id, id)::int AS story FROM items`.execute(db)
+    await sql<{
+      guid: string;
+      story: number;
+    }>`SELECT guid, coalesce(story_id, id)::int AS story FROM items WHERE ${farmItems}`.execute(db)
   ).rows;
   const storyOf = new Map(rows.map((r) => [r.guid, r.story]));
   const merged = pairsAgreeing(storyOf, planted);
@@ -359,7 +405,7 @@ function pairsAgreeing(by: Map<string, number>, other: Map<string, number>): { p
 }
 
 /** The stored rows, inserted again in batches of 500 into a copy of items with the same indexes. */
-async function rawInsertRate(url: string): Promise<number> {
+async function rawInsertRate(url: string, filler: number | null): Promise<number> {
   const columns = [
     'feed_id',
     'identity_hash',
@@ -392,9 +438,10 @@ async function rawInsertRate(url: string): Promise<number> {
     let count = 0;
     for (let afterId = 0; ;) {
       const rows = (
-        await client.query(`SELECT id, ${columns.join(', ')} FROM items WHERE id > $1 ORDER BY id LIMIT 5000`, [
-          afterId,
-        ])
+        await client.query(
+          `SELECT id, ${columns.join(', ')} FROM items WHERE id > $1 AND feed_id <> $2 ORDER BY id LIMIT 5000`,
+          [afterId, filler ?? 0],
+        )
       ).rows as Record<string, unknown>[];
       if (rows.length === 0) break;
       afterId = Number(rows[rows.length - 1]!.id);

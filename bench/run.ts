@@ -67,6 +67,7 @@ if (only === 'ingest') {
     feeds: flag('feeds', 1000),
     workers: flag('workers', 1),
     feedsPerHost: flag('feeds-per-host', 1),
+    stored: flag('stored', 0),
     env: {},
     timeoutSeconds: flag('timeout', 3600),
   });
