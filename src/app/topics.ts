@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { feedLabels } from '../db/feeds.repository.js';
 import {
   itemsAfter,
-  itemsSince,
+  firstItemStoredSince,
+  itemsFrom,
   listItemRows,
   matchableItem,
   withTopicsAndSources,
@@ -148,11 +149,14 @@ export async function retagTopic(
   if (!topic || topic.version !== version) return 0;
   const matcher = compileTopics([topic]);
   const since = new Date(Date.now() - config.RETAG_WINDOW_DAYS * 86400_000);
-  let afterId = 0;
+  // The window's items from the first stored in it on (older ones are not read at all), each
+  // still checked against `since`.
+  const first = await firstItemStoredSince(db, since);
+  let afterId = first - 1;
   let done = 0;
   // How many there are to go through, for progress shown as done of total (an estimate: items
   // stored meanwhile are taken too).
-  await topics.setRetagProgress(db, topicId, version, 'running', 0, await itemsSince(db, since));
+  await topics.setRetagProgress(db, topicId, version, 'running', 0, await itemsFrom(db, first));
   for (;;) {
     const batch = await itemsAfter(db, afterId, since, RETAG_BATCH);
     if (batch.length === 0) break;

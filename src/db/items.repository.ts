@@ -509,12 +509,46 @@ async function storySources(db: Db, rows: ItemRow[]): Promise<(row: ItemRow) => 
   return (row) => (byStory.get(row.story_id!) ?? []).filter((s) => s.id !== row.id).slice(0, MAX_SOURCES);
 }
 
-/** How many items were stored since `since` (a re-tag's work). */
-export async function itemsSince(db: Db, since: Date): Promise<number> {
+/**
+ * The lowest id of the items stored since `since` (one past the highest id when there is none),
+ * found by bisecting ids: ids are handed out as items are stored, so the store time grows with the
+ * id (up to the seconds by which concurrent polls overlap). ~20 index lookups at 1,000,000 items,
+ * where a filter on the store time read every older item (there is no index on it).
+ */
+export async function firstItemStoredSince(db: Db, since: Date): Promise<number> {
+  const bounds = await db
+    .selectFrom('items')
+    .select((eb) => [eb.fn.min('id').as('lo'), eb.fn.max('id').as('hi')])
+    .executeTakeFirst();
+  if (bounds?.lo == null || bounds.hi == null) return 1;
+  let lo = Number(bounds.lo);
+  let hi = Number(bounds.hi);
+  let first = hi + 1;
+  while (lo <= hi) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    const row = await db
+      .selectFrom('items')
+      .select(['id', 'fetched_at'])
+      .where('id', '>=', mid)
+      .where('id', '<=', hi)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) hi = mid - 1;
+    else if (row.fetched_at >= since) {
+      first = row.id;
+      hi = mid - 1;
+    } else lo = row.id + 1;
+  }
+  return first;
+}
+
+/** How many items have ids from `firstId` on (a re-tag's work). */
+export async function itemsFrom(db: Db, firstId: number): Promise<number> {
   const row = await db
     .selectFrom('items')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('fetched_at', '>=', since)
+    .where('id', '>=', firstId)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

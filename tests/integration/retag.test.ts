@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import { insertFeed } from '../../src/db/feeds.repository.js';
-import { upsertItems } from '../../src/db/items.repository.js';
+import { firstItemStoredSince, upsertItems } from '../../src/db/items.repository.js';
 import { createTopic, deleteTopic, updateTopic } from '../../src/db/topics.repository.js';
 import { createLogger } from '../../src/logger.js';
 import { retagTopic } from '../../src/app/topics.js';
@@ -71,5 +71,54 @@ describe('re-tagging a topic while it changes', () => {
     });
     expect(batches).toBe(1);
     expect(await tagsOf(topic.id)).toBe(500);
+  });
+});
+
+describe("a re-tag's window in a large store", () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  beforeAll(async () => ({ db, drop } = await createTestDb()));
+  afterAll(async () => drop?.());
+  const config = loadConfig({ DATABASE_URL: 'postgres://unused/db', RETAG_WINDOW_DAYS: '30' });
+  const daysAgo = (d: number) => new Date(Date.now() - d * 86400_000);
+
+  it('when most stored items are older than the window, then the re-tag starts at the first item in it and counts only the window', async () => {
+    expect(await firstItemStoredSince(db, daysAgo(30))).toBe(1); // nothing stored
+    const { feed } = await insertFeed(db, 'https://window.example/feed', 900);
+    // Ids grow with the store time: 300 items of 40 down to 31 days ago, then 25 of the last days.
+    const old = await upsertItems(
+      db,
+      Array.from({ length: 300 }, (_, n) =>
+        itemRow(feed.id, n, { title: `Alpha ${n}`, fetched_at: daysAgo(40 - (n * 9) / 300) }),
+      ),
+    );
+    const maxOld = Math.max(...old.map((o) => o.id));
+    expect(await firstItemStoredSince(db, daysAgo(30))).toBe(maxOld + 1); // none in the window
+    const recent = await upsertItems(
+      db,
+      Array.from({ length: 25 }, (_, n) =>
+        itemRow(feed.id, 1000 + n, { title: `Alpha ${n}`, fetched_at: daysAgo(3 - n / 10) }),
+      ),
+    );
+    const firstRecent = Math.min(...recent.map((r) => r.id));
+    expect(await firstItemStoredSince(db, daysAgo(30))).toBe(firstRecent);
+    // Inside the old items too: the first of those stored 35 days ago or later.
+    const from35 = old.filter((_, n) => 40 - (n * 9) / 300 <= 35).map((o) => o.id);
+    expect(await firstItemStoredSince(db, daysAgo(35))).toBe(Math.min(...from35));
+    const topic = (await createTopic(db, {
+      slug: 'window',
+      name: 'Window',
+      rule: 'alpha',
+      visibility: 'public',
+      feed_key: 'kw',
+    }))!;
+    const deps = { db, config, log: createLogger('silent') };
+    expect(await retagTopic(deps, { topicId: topic.id, version: topic.version })).toBe(25);
+    const progress = await db
+      .selectFrom('topics')
+      .select(['retag_total'])
+      .where('id', '=', topic.id)
+      .executeTakeFirstOrThrow();
+    expect(progress.retag_total).toBe(25);
   });
 });
