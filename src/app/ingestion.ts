@@ -83,9 +83,13 @@ export const readOptions = (fetched: Fetched) => ({ contentType: fetched.content
 /** A 304: the feed's validators hold; only when to poll next changes. */
 async function storeNotModified(ctx: AppContext, feed: FeedRow, fetched: NotModified, started: number) {
   const hints = { ttlMinutes: feed.ttl_minutes, syndicationSeconds: feed.syndication_seconds };
+  // Nothing new: the gap between its items is as the last poll that stored some found it (read
+  // once for a feed that has none recorded).
+  const gap = feed.item_gap_seconds ?? (await itemGapSeconds(ctx.db, feed.id));
   await markFeedPolled(ctx.db, feed.id, {
-    nextPollAt: await nextPollAt(ctx, ctx.db, feed, fetched.maxAgeSeconds, hints),
+    nextPollAt: nextPollAt(ctx, feed, fetched.maxAgeSeconds, hints, gap),
     url: fetched.movedTo ?? undefined,
+    itemGapSeconds: feed.item_gap_seconds === null ? gap : undefined,
   });
   feedPolls.inc({ result: 'not_modified' });
   ctx.log.debug({ feedId: feed.id, durationMs: Date.now() - started }, 'feed not modified');
@@ -166,8 +170,10 @@ export async function storePoll(
       if (inserted.has(tag.itemId)) newByTopic.set(tag.topicId, [...(newByTopic.get(tag.topicId) ?? []), tag.itemId]);
     }
     pushes = await addToOutbox(trx, newByTopic);
+    const gap = await itemGapSeconds(trx, feed.id);
     await markFeedPolled(trx, feed.id, {
-      nextPollAt: await nextPollAt(ctx, trx, feed, fetched.maxAgeSeconds, parsed.hints),
+      nextPollAt: nextPollAt(ctx, feed, fetched.maxAgeSeconds, parsed.hints, gap),
+      itemGapSeconds: gap,
       etag: fetched.etag,
       lastModified: fetched.lastModified,
       title: parsed.feed.title,
@@ -196,19 +202,24 @@ export async function storePoll(
 }
 
 /** When to poll next after a success: the feed's rhythm and its server's hints, within the bounds. */
-async function nextPollAt(
-  ctx: AppContext,
-  db: AppContext['db'],
+function nextPollAt(
+  { config }: AppContext,
   feed: FeedRow,
   maxAgeSeconds: number | null,
   hints: FeedHints,
-): Promise<Date> {
-  const { config } = ctx;
+  itemGap: number | null,
+): Date {
   return nextPollAfterSuccess(
     new Date(),
-    { ...hints, maxAgeSeconds, observedGapSeconds: medianGapSeconds(await recentItemTimes(db, feed.id)) },
+    { ...hints, maxAgeSeconds, observedGapSeconds: itemGap },
     { defaultSeconds: feed.interval_seconds, minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS },
   );
+}
+
+/** The median gap between the feed's newest stored items, whole seconds as stored (null with fewer than two). */
+async function itemGapSeconds(db: AppContext['db'], feedId: number): Promise<number | null> {
+  const gap = medianGapSeconds(await recentItemTimes(db, feedId));
+  return gap === null ? null : Math.min(Math.round(gap), 2 ** 31 - 1);
 }
 
 /** Records a feed's failure on it: counted, explained, the next attempt scheduled, or the feed disabled with why. */

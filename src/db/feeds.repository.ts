@@ -161,6 +161,8 @@ export async function markFeedPolled(
     language?: string;
     url?: string;
     hints?: FeedHints;
+    /** The median gap between its newest items, when they were read for this poll. */
+    itemGapSeconds?: number | null;
     nextPollAt: Date;
   },
 ): Promise<void> {
@@ -187,6 +189,7 @@ export async function markFeedPolled(
     changes.url =
       sql<string>`CASE WHEN EXISTS (SELECT 1 FROM feeds f WHERE f.url = ${state.url}) THEN url ELSE ${state.url} END` as unknown as string;
   }
+  if (state.itemGapSeconds !== undefined) changes.item_gap_seconds = state.itemGapSeconds;
   if (state.hints) {
     changes.ttl_minutes = state.hints.ttlMinutes;
     changes.syndication_seconds = state.hints.syndicationSeconds;

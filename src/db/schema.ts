@@ -140,6 +140,8 @@ export interface FeedTable {
   disabled_reason: string | null;
   ttl_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   syndication_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The median gap between the feed's newest items when it last stored some (null: unknown, fewer than two). */
+  item_gap_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   tags: ColumnType<string[], string[] | undefined, string[]>;
   preferred: Generated<boolean>;
   created_at: Timestamp;
