@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
  *   refresh  ─ refresh-feed (feed:<id>)                   ─► group-stories when items were inserted,
  *                                                            websub-fanout when topics got new items
  *   stories  ─ group-stories (stories:<feedId>)             ─► websub-fanout when items were grouped
+ *              (each takes every feed's waiting items, so the ones queued behind it find none left)
  *            └ vacuum-busy-tables (every 30 s)               keeps grouping's tables vacuumed, autovacuum or not
  *   retag    ─ retag-topic (retag:<topic>:<version>)        queued when a topic's rule changes
  *            └ index-search (index-search)                   queued by the tick while older items lack search keys
