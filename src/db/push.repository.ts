@@ -84,7 +84,11 @@ export async function appendStoryEvents(
   const topics: number[] = [];
   const items: number[] = [];
   entries.forEach((e, k) => {
-    for (const item of e.itemIds) (n.push(k), topics.push(e.topicId), items.push(item));
+    for (const item of e.itemIds) {
+      n.push(k);
+      topics.push(e.topicId);
+      items.push(item);
+    }
   });
   const events = entries.map((): { id: number; itemId: number }[] => []);
   if (items.length === 0) return events;
@@ -99,11 +103,12 @@ export async function appendStoryEvents(
       WHERE o.story_id = i.story_id AND o.id < i.id)
     ORDER BY e.n, i.sort_at, i.id
     RETURNING id, topic_id, item_id`.execute(trx);
-  // An item is new once, so a topic's item belongs to one entry.
+  // An item is new once, so a topic's item belongs to one entry (the first, were it in two).
   const entryOf = new Map<string, number>();
-  n.forEach((k, j) => entryOf.set(`${topics[j]}:${items[j]}`, entryOf.get(`${topics[j]}:${items[j]}`) ?? k));
-  for (const r of rows)
+  for (let j = n.length - 1; j >= 0; j--) entryOf.set(`${topics[j]}:${items[j]}`, n[j]!);
+  for (const r of rows) {
     events[entryOf.get(`${r.topic_id}:${r.item_id}`)!]!.push({ id: Number(r.id), itemId: Number(r.item_id) });
+  }
   for (const list of events) list.sort((a, b) => a.id - b.id);
   return events;
 }
