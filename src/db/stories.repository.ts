@@ -131,14 +131,12 @@ export async function batchStoryStore(
         FROM items i
         WHERE i.id = ANY(ARRAY(
             -- Each key is one index probe (LATERAL behind OFFSET 0): for a batch's hundreds of
-            -- URLs PostgreSQL's estimates led it to read all of items instead. (canonical_url's
-            -- index holds non-empty URLs only: the condition says so, for the index to serve.)
-            SELECT same.id FROM unnest(${urls}::text[]) AS u(url)
+            -- URLs PostgreSQL's estimates led it to read all of items instead. Items at the
+            -- batch's URLs or at the URLs it credits (canonical_url's index holds non-empty URLs
+            -- only: the condition says so, for the index to serve).
+            SELECT same.id FROM unnest(${[...new Set([...urls, ...credits])]}::text[]) AS u(url)
               CROSS JOIN LATERAL (
                 SELECT id FROM items WHERE canonical_url = u.url AND canonical_url <> '' OFFSET 0) same
-            UNION SELECT credited.id FROM unnest(${credits}::text[]) AS c(url)
-              CROSS JOIN LATERAL (
-                SELECT id FROM items WHERE canonical_url = c.url AND canonical_url <> '' OFFSET 0) credited
             UNION SELECT crediting.id FROM unnest(${urls}::text[]) AS u(url)
               CROSS JOIN LATERAL (SELECT id FROM items WHERE credited_urls @> ARRAY[u.url] OFFSET 0) crediting
             UNION SELECT near.item_id
@@ -165,11 +163,12 @@ export async function batchStoryStore(
     if (list) list.push(c);
     else map.set(key, [c]);
   };
-  for (const c of known) {
+  const index = (c: StoryCandidate) => {
     if (c.url) file(byUrl, c.url, c);
     for (const credit of c.credits) file(byCredit, credit, c);
     if (c.simhash !== null) for (const key of blockKeys(c.simhash)) file(byBlock, key, c);
-  }
+  };
+  known.forEach(index);
   const feedsOf = new Map<number, Set<number>>();
   const storyIds = [...new Set(known.map((c) => c.storyId))];
   if (storyIds.length) {
@@ -218,9 +217,7 @@ export async function batchStoryStore(
       // as it would be for a later batch.
       const c: StoryCandidate = { ...item, storyId };
       known.push(c);
-      if (c.url) file(byUrl, c.url, c);
-      for (const credit of c.credits) file(byCredit, credit, c);
-      if (c.simhash !== null) for (const key of blockKeys(c.simhash)) file(byBlock, key, c);
+      index(c);
     },
     async flush(fingerprinted: number[] = []) {
       const ids = items.map((i) => i.id);
