@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import fresh from 'fresh';
 import { DataVersion } from '../app/data-version.js';
 import type { ApiDeps } from './deps.js';
+import { SECURITY_HEADER_NAMES } from './security-headers.js';
 
 /** A response ready to send again: its bytes and the headers that describe them. */
 export interface ReadyResponse {
@@ -90,9 +91,21 @@ export function etagOf(body: Buffer | string): string {
  * conditional request (Express's req.fresh would say stale).
  */
 export function sendReady(req: Request, res: Response, response: ReadyResponse): void {
-  res.set(response.headers);
   const { 'cache-control': _ignored, ...conditional } = req.headers;
   const validators = { etag: response.headers.ETag, 'last-modified': response.headers['Last-Modified'] };
-  if (fresh(conditional, validators)) res.status(304).end();
-  else res.send(response.body);
+  if (fresh(conditional, validators)) {
+    // RFC 9110 §15.4.5: a 304 carries the validators and caching headers, not the ones describing
+    // a body (its client keeps those of the response it stored): a tenth of the bytes.
+    for (const name of SECURITY_HEADER_NAMES) res.removeHeader(name);
+    for (const name of NOT_MODIFIED_HEADERS) {
+      const value = response.headers[name];
+      if (value !== undefined) res.setHeader(name, value);
+    }
+    res.status(304).end();
+  } else {
+    res.set(response.headers);
+    res.send(response.body);
+  }
 }
+
+const NOT_MODIFIED_HEADERS = ['ETag', 'Last-Modified', 'Cache-Control', 'Vary', 'Expires', 'Content-Location'];

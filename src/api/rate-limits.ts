@@ -48,7 +48,8 @@ export class RateLimits {
   spend(deps: ApiDeps, kind: LimitKind | ((req: Request) => LimitKind | null)): RequestHandler {
     return async (req, _res, next) => {
       const which = typeof kind === 'function' ? kind(req) : kind;
-      if (which) await this.consume(which, await clientKey(deps, req));
+      // A budget turned off costs nothing: not even finding out who is asking.
+      if (which && this.limiters.has(which)) await this.consume(which, await clientKey(deps, req));
       next();
     };
   }

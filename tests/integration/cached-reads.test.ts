@@ -100,6 +100,30 @@ describe('the read API with its cache', () => {
     }
   });
 
+  it('when a read is answered 304, then it carries its validators and caching headers, and the security headers only come with a body', async () => {
+    const full = await fetch(`${h.baseUrl}/topics/dogs/feed.atom`);
+    expect(full.status).toBe(200);
+    expect(full.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(full.headers.get('x-content-type-options')).toBe('nosniff');
+    const etag = full.headers.get('etag')!;
+    const again = await fetch(`${h.baseUrl}/topics/dogs/feed.atom`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(again.headers.get('last-modified')).toBe(full.headers.get('last-modified'));
+    expect(again.headers.get('cache-control')).toBe(full.headers.get('cache-control'));
+    expect(again.headers.get('vary')).toBe(full.headers.get('vary'));
+    expect(again.headers.get('x-request-id')).toBeTruthy();
+    for (const name of [
+      'content-security-policy',
+      'x-content-type-options',
+      'x-frame-options',
+      'content-type',
+      'link',
+    ]) {
+      expect([name, again.headers.get(name)]).toEqual([name, null]);
+    }
+  });
+
   it('when the same feed is asked for through another host name, then its links name that host, not the cached one', async () => {
     const atom = (host: string) =>
       new Promise<string>((resolve, reject) => {
