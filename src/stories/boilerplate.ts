@@ -61,11 +61,31 @@ const FURNITURE = new RegExp(
 
 /** A line as compared across items: case-folded, spaces folded, edge punctuation removed. */
 export function lineKey(line: string): string {
-  return line
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '');
+  return trimEdges(line.normalize('NFKC').toLowerCase().replace(/\s+/g, ' '));
+}
+
+const EDGE_CHAR = /^[\s\p{P}\p{S}]$/u;
+
+/**
+ * The text without the spaces, punctuation and symbols at its ends. Read character by character
+ * from each end: a regex for the trailing run (`[…]+$`) is tried from every position of the line,
+ * which made it most of lineKey's cost.
+ */
+function trimEdges(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end) {
+    const width = text.codePointAt(start)! > 0xffff ? 2 : 1;
+    if (!EDGE_CHAR.test(text.slice(start, start + width))) break;
+    start += width;
+  }
+  while (end > start) {
+    const low = text.charCodeAt(end - 1);
+    const width = low >= 0xdc00 && low <= 0xdfff && end - 2 >= start && text.codePointAt(end - 2)! > 0xffff ? 2 : 1;
+    if (!EDGE_CHAR.test(text.slice(end - width, end))) break;
+    end -= width;
+  }
+  return text.slice(start, end);
 }
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readFeed } from '../../src/pipeline/read-feed.js';
-import { articleText, recurringLines } from '../../src/stories/boilerplate.js';
+import { articleText, lineKey, recurringLines } from '../../src/stories/boilerplate.js';
 import { creditedLinks, storyCredits } from '../../src/stories/credits.js';
 import { groupItem, storyReason, titlesAgree, type StoryItem } from '../../src/stories/group-item.js';
 import { blockKeys, hammingDistance, MAX_DISTANCE, probeKeys, simhash, tokens } from '../../src/stories/simhash.js';
@@ -139,6 +139,43 @@ describe('boilerplate', () => {
     expect(articleText('Russia ratified the treaty.\nThe source said so.')).toBe(
       'Russia ratified the treaty.\nThe source said so.',
     );
+  });
+  it('compares lines by the same key as the plain definition: folded, spaces folded, edge punctuation and symbols trimmed', () => {
+    const plain = (line: string) =>
+      line
+        .normalize('NFKC')
+        .toLowerCase()
+        .replace(/\s+/g, ' ')
+        .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '');
+    const piece = fc.oneof(
+      fc.constantFrom(
+        ' ',
+        '\t',
+        '—',
+        '*',
+        '…',
+        '!',
+        '😀',
+        '𝔸',
+        '北',
+        'रूस',
+        'Corée',
+        '\u00a0',
+        '\ud83d',
+        '\ude00',
+        '«»',
+        '$',
+      ),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const line = pieces.join('');
+        expect(lineKey(line)).toBe(plain(line));
+      }),
+      { numRuns: runs(2000) },
+    );
+    expect(lineKey('  — Follow us on 𝕏! 😀 ')).toBe('follow us on x');
   });
 });
 
