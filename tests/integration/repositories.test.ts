@@ -5,6 +5,7 @@ import type { Db } from '../../src/db/database.js';
 import { claimDueFeeds, deleteFeed, getFeed, insertFeed } from '../../src/db/feeds.repository.js';
 import { listItems, listItemsQuery, upsertItems, type Cursor, type ItemFilter } from '../../src/db/items.repository.js';
 import { createTopic, replaceItemTags } from '../../src/db/topics.repository.js';
+import { searchKeys, searchTexts } from '../../src/rules/search-keys.js';
 import type { ItemRow } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { groupStories } from '../../src/app/stories.js';
@@ -46,6 +47,37 @@ describe('repositories against Postgres', () => {
     expect(claimed.length).toBeGreaterThanOrEqual(30);
     expect(await claimDueFeeds(db, 100, 600)).toHaveLength(41 - claimed.length);
     expect(await claimDueFeeds(db, 100, 600)).toEqual([]);
+  });
+
+  it('when items are stored, then each carries exactly the search keys of its texts, none for a text without words', async () => {
+    const { feed } = await insertFeed(db, 'https://keys.example/feed', 900);
+    const rows = [
+      itemRow(feed.id, 1, { title: '', content_text: '… — !' }),
+      itemRow(feed.id, 2, {
+        title: 'Corée du Nord',
+        summary: 'ロシアと北朝鮮',
+        content_text: 'रूस 2026',
+        categories: ['World'],
+      }),
+    ];
+    const stored = await upsertItems(db, rows);
+    const keys = await db
+      .selectFrom('items')
+      .select(['identity_hash', 'search_keys'])
+      .where(
+        'id',
+        'in',
+        stored.map((s) => s.id),
+      )
+      .orderBy('identity_hash')
+      .execute();
+    expect(keys).toEqual(
+      rows.map((r) => ({ identity_hash: r.identity_hash, search_keys: searchKeys(searchTexts(r)) })),
+    );
+    expect(keys[0]!.search_keys).toEqual([]);
+    expect(keys[1]!.search_keys!.length).toBeGreaterThan(10);
+    // Negative keys (half of them) survive the binary form.
+    expect(keys[1]!.search_keys!.some((k) => k < 0)).toBe(true);
   });
 
   it('when items are searched by text, then the search index finds them by their folded words without reading every stored text', async () => {

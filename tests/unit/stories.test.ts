@@ -71,6 +71,51 @@ describe('SimHash of an item text', () => {
     ).toBeLessThanOrEqual(MAX_DISTANCE);
   });
 
+  it('reads the words of the regex definition: letter, mark and number runs, spaceless scripts as character pairs', () => {
+    const spaceless =
+      /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+    const plainTokens = (text: string) =>
+      [
+        ...text
+          .normalize('NFKC')
+          .toLowerCase()
+          .matchAll(/[\p{L}\p{M}\p{N}]+/gu),
+      ].flatMap(([word]) => {
+        if (!spaceless.test(word)) return [word];
+        const chars = [...word];
+        return chars.length === 1 ? [word] : chars.slice(1).map((c, i) => chars[i]! + c);
+      });
+    const piece = fc.oneof(
+      fc.constantFrom(
+        ' ',
+        '.',
+        'Corée',
+        'रूस',
+        'ロシア',
+        '北朝鮮',
+        '𠀋𠀌',
+        'ภาษาไทย',
+        '๏',
+        'ﾛｼｱ',
+        '①',
+        'Ⅻ',
+        '𝔸b',
+        '\ud83d',
+        '\ude00x',
+        'ΣΑΣ',
+      ),
+      fc.string({ maxLength: 5 }),
+      fc.string({ unit: 'grapheme', maxLength: 5 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), (pieces) => {
+        const text = pieces.join('');
+        expect(tokens(text)).toEqual(plainTokens(text));
+      }),
+      { numRuns: runs(2000) },
+    );
+  });
+
   it('gives the fingerprints of the plain definition (weights per bit over every shingle), which stored items carry', () => {
     // The definition, written plainly: +1 for each shingle hash with the bit set, -1 without.
     const fnv = (text: string, seed: number) => {
