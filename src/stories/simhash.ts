@@ -29,22 +29,46 @@ export const BLOCK_BITS = 16;
 /**
  * The text's words (runs of letters, marks and numbers), case-folded and NFKC-normalized; a word
  * with characters of a script written without spaces (Han, kana, Thai…) as its overlapping
- * character pairs. Read with lookup tables in one pass: matching a Unicode-property regex word by
- * word was ~40% of a fingerprint's cost (a unit test holds it to the regex definition).
+ * character pairs. A unit test holds it to the regex definition.
  */
 export function tokens(text: string): string[] {
+  const { folded, bounds, count } = tokenBounds(text);
+  return Array.from({ length: count }, (_, t) => folded.slice(bounds[2 * t], bounds[2 * t + 1]));
+}
+
+/**
+ * tokens() as [start, end) offsets into the folded text: every token is a run of it (a pair of
+ * neighbouring characters of a word is too), so none is cut out as a string of its own. Read with
+ * lookup tables in one pass: a Unicode-property regex matched word by word, and a string a token,
+ * were most of a fingerprint's cost.
+ */
+function tokenBounds(text: string): { folded: string; bounds: Int32Array; count: number } {
   const folded = text.normalize('NFKC').toLowerCase();
-  const out: string[] = [];
+  // At most one token a code unit (pairs: one fewer than the word's characters).
+  const bounds = new Int32Array(2 * folded.length + 2);
+  let count = 0;
+  const push = (from: number, to: number) => {
+    bounds[2 * count] = from;
+    bounds[2 * count + 1] = to;
+    count++;
+  };
   let start = -1; // where the current word began
   let spaceless = false; // whether it holds a character of a spaceless script
   const endWord = (end: number) => {
     if (start < 0) return;
-    const word = folded.slice(start, end);
-    if (!spaceless) out.push(word);
+    if (!spaceless) push(start, end);
     else {
-      const chars = [...word];
-      if (chars.length === 1) out.push(word);
-      for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+      // Each character with the next one; a word of one character as itself.
+      const width = (at: number) => (folded.codePointAt(at)! > 0xffff ? 2 : 1);
+      let at = start;
+      let next = at + width(at);
+      if (next >= end) push(start, end);
+      while (next < end) {
+        const after = next + width(next);
+        push(at, after);
+        at = next;
+        next = after;
+      }
     }
     start = -1;
     spaceless = false;
@@ -74,13 +98,13 @@ export function tokens(text: string): string[] {
     i += width;
   }
   endWord(folded.length);
-  return out;
+  return { folded, bounds, count };
 }
 
 /** The 64-bit SimHash of the text's shingles, or null when the text is too short to say anything. */
 export function simhash(text: string): bigint | null {
-  const words = tokens(text);
-  if (words.length < MIN_TOKENS) return null;
+  const { folded, bounds, count } = tokenBounds(text);
+  if (count < MIN_TOKENS) return null;
   // Each bit of the fingerprint is set when more than half of the shingles' hashes have it set
   // (the weight +1 per set bit, -1 per clear bit, is 2 × set − shingles). Set bits are counted
   // four positions at a time: (h >>> k) & 0x11111111 puts bits k, k+4, … in separate nibbles, so
@@ -99,9 +123,9 @@ export function simhash(text: string): bigint | null {
     }
     pending = 0;
   };
-  const shingles = words.length - SHINGLE + 1;
+  const shingles = count - SHINGLE + 1;
   for (let i = 0; i < shingles; i++) {
-    shingleHashes(words, i);
+    shingleHashes(folded, bounds, i);
     const lo = shingleLo;
     const hi = shingleHi;
     for (let k = 0; k < 4; k++) {
@@ -134,15 +158,24 @@ export function hammingDistance(a: bigint, b: bigint): number {
 /** The fingerprint's blocks as stored index keys, each tagged with its block number (block << 16 | value). */
 export function blockKeys(hash: bigint): number[] {
   const u = BigInt.asUintN(64, hash);
-  return Array.from(
-    { length: BLOCK_COUNT },
-    (_, i) => (i << BLOCK_BITS) | Number((u >> BigInt(i * BLOCK_BITS)) & 0xffffn),
-  );
+  const lo = Number(u & 0xffffffffn);
+  const hi = Number(u >> 32n);
+  return [
+    lo & 0xffff,
+    (1 << BLOCK_BITS) | (lo >>> 16),
+    (2 << BLOCK_BITS) | (hi & 0xffff),
+    (3 << BLOCK_BITS) | (hi >>> 16),
+  ];
 }
 
 /** The keys to look up for a fingerprint's near-duplicates: each block key and its one-bit neighbours. */
 export function probeKeys(hash: bigint): number[] {
-  return blockKeys(hash).flatMap((key) => [key, ...Array.from({ length: BLOCK_BITS }, (_, b) => key ^ (1 << b))]);
+  const out: number[] = [];
+  for (const key of blockKeys(hash)) {
+    out.push(key);
+    for (let b = 0; b < BLOCK_BITS; b++) out.push(key ^ (1 << b));
+  }
+  return out;
 }
 
 // shingleHashes' answer (two numbers without allocating a pair for each shingle).
@@ -150,21 +183,20 @@ let shingleLo = 0;
 let shingleHi = 0;
 
 /**
- * FNV-1a over the UTF-16 code units of the shingle starting at word `at` (its words joined by one
- * space, without building that string), from the two seeds of the fingerprint's halves in one
+ * FNV-1a over the UTF-16 code units of the shingle starting at token `at` (its tokens joined by
+ * one space, without building that string), from the two seeds of the fingerprint's halves in one
  * pass, each with a final avalanche so nearby strings spread over all bits.
  */
-function shingleHashes(words: string[], at: number): void {
+function shingleHashes(folded: string, bounds: Int32Array, at: number): void {
   let lo = 0x811c9dc5;
   let hi = 0x01000193 ^ 0x5bd1e995;
-  for (let w = at; w < at + SHINGLE; w++) {
-    if (w > at) {
+  for (let t = at; t < at + SHINGLE; t++) {
+    if (t > at) {
       lo = Math.imul(lo ^ 32, 0x01000193);
       hi = Math.imul(hi ^ 32, 0x01000193);
     }
-    const word = words[w]!;
-    for (let i = 0; i < word.length; i++) {
-      const c = word.charCodeAt(i);
+    for (let i = bounds[2 * t]!, end = bounds[2 * t + 1]!; i < end; i++) {
+      const c = folded.charCodeAt(i);
       lo = Math.imul(lo ^ c, 0x01000193);
       hi = Math.imul(hi ^ c, 0x01000193);
     }

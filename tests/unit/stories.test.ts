@@ -151,6 +151,21 @@ describe('SimHash of an item text', () => {
     for (const text of [ENGLISH, OTHER_ENGLISH]) expect(simhash(text)).toBe(plain(text));
   });
 
+  it('keys each 16-bit block of a fingerprint by its number and value, as stored items are keyed', () => {
+    const i64 = fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
+    fc.assert(
+      fc.property(i64, (hash) => {
+        const u = BigInt.asUintN(64, hash);
+        const blocks = [0, 1, 2, 3].map((i) => (i << 16) | Number((u >> BigInt(16 * i)) & 0xffffn));
+        expect(blockKeys(hash)).toEqual(blocks);
+        expect(probeKeys(hash)).toEqual(
+          blocks.flatMap((k) => [k, ...Array.from({ length: 16 }, (_, b) => k ^ (1 << b))]),
+        );
+      }),
+      { numRuns: runs(1000) },
+    );
+  });
+
   it('finds every fingerprint within MAX_DISTANCE by its probe keys (the index cannot miss one), and few others', () => {
     const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((v) => BigInt.asIntN(64, v));
     fc.assert(
