@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { benchApi } from './api.js';
+import { benchStages } from './stages.js';
 import { compareBuilds } from './compare.js';
 import { benchIngest } from './ingest.js';
 import { feedToTopicLatency } from './latency.js';
@@ -71,6 +72,10 @@ if (only === 'ingest') {
     env: {},
     timeoutSeconds: flag('timeout', 3600),
   });
+}
+if (!only || only === 'stages') {
+  console.log("the worker's pure stages over the ingest farm's feeds, in one process without I/O:");
+  for (const line of await benchStages(flag('feeds', 200))) console.log('  ' + line);
 }
 if (!only || only === 'stories') {
   console.log('story grouping, a poll of 500 new items in one feed, with items already stored:');
