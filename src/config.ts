@@ -96,7 +96,9 @@ const schema = z.object({
       v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
     ),
   WORKER_CONCURRENCY: int(1).default(8),
-  SCHEDULER_EVERY_MS: int(200).default(1000),
+  // How often the scheduler asks which feeds are due: a due feed waits at most this long for its
+  // poll to be queued (three short statements a tick).
+  SCHEDULER_EVERY_MS: int(200).default(500),
   POLL_INTERVAL_SECONDS: int(10).default(900),
   POLL_MIN_SECONDS: int(10).default(300),
   POLL_MAX_SECONDS: int(10).default(86400),

@@ -84,18 +84,12 @@ export function createApp(deps: ApiDeps): express.Express {
   const limits = new RateLimits(deps.redis, deps.config);
   deps = { ...deps, limits };
   app.use(limits.spend(deps, budgetOf));
-  app.get('/api/v1/openapi.json', (_req, res) => {
-    res.type('application/json').send(openApiJson());
-  });
-  // Counts by route, queue depths and feed health are the operator's: a read token (Prometheus's
-  // `authorization` setting sends it).
-  app.get('/metrics', requireScope(deps, 'read'), async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
-
   const reads = new CachedReads(deps, deps.config.API_CACHE_MB * 2 ** 20);
-  app.use(healthRouter(deps));
-  // One layer for the JSON API, so that other paths (the feeds readers poll) pass it in one test.
+  // Routes in order of traffic: what feed readers poll first, each layer a request passes costs
+  // a path test (the routes' paths do not overlap, so the order decides nothing else).
+  app.use('/topics', topicFeedsRouter(deps, reads));
+  app.use('/topics', topicStreamRouter(deps, deps.stories ?? new StoryStream(deps)));
+  // One layer for the JSON API, so that other paths pass it in one test.
   const api = express.Router();
   api.use('/feeds', feedsRouter(deps));
   api.use('/topics', topicsRouter(deps));
@@ -104,8 +98,15 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/tokens', tokensRouter(deps));
   api.use('/session', sessionRouter(deps));
   app.use('/api/v1', api);
-  app.use('/topics', topicFeedsRouter(deps, reads));
-  app.use('/topics', topicStreamRouter(deps, deps.stories ?? new StoryStream(deps)));
+  app.use(healthRouter(deps));
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApiJson());
+  });
+  // Counts by route, queue depths and feed health are the operator's: a read token (Prometheus's
+  // `authorization` setting sends it).
+  app.get('/metrics', requireScope(deps, 'read'), async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
   app.use('/websub', websubRouter(deps));
   if (deps.queues) app.use(queueBoardRouter(deps, deps.queues));
   app.use(webApp());
