@@ -35,9 +35,9 @@ const UPSERT_BATCH = 1000;
 /**
  * work_mem for the rest of an upsert's transaction. The search index takes new entries into its
  * pending list, which the insert that overflows it merges into the index, sorting them in
- * work_mem: at PostgreSQL's default 4 MB the merge runs in many passes and cost twice as much
- * (storing 50,000 farm items: 0.43 against 0.21 ms of CPU an item, docs/benchmarks.md). It is
- * the memory of one sort at a time, for one statement of this transaction.
+ * work_mem: at PostgreSQL's default 4 MB the merge runs in many passes and costs twice as much
+ * (the index's upkeep for 50,000 farm items: 0.43 against 0.21 ms of CPU an item,
+ * docs/benchmarks.md). It bounds one sort at a time of one statement of this transaction.
  */
 export const INSERT_WORK_MEM = '64MB';
 
