@@ -61,7 +61,7 @@ export async function benchSearchRules(size = 1_000_000, runs = 20): Promise<str
       db,
       config,
       log: createLogger('silent'),
-      jobs: { enqueue: async () => {} },
+      jobs: { enqueue: async () => {}, pending: async () => false },
       topics: new TopicMatcherCache(),
     };
     const common = vocab.en[3]!;

@@ -12,9 +12,10 @@ import { followUp, type AppContext } from './context.js';
 import { acceptUrl, AppError, refusedFeed } from './errors.js';
 import { readOptions, recordPollFailure, storePoll, type Fetched, type PollOutcome } from './ingestion.js';
 import { parseInput, rowId } from './input.js';
+import { LEASE_SECONDS } from './maintenance.js';
 
 // The first poll is made by the add itself: the scheduler keeps off the new feed meanwhile.
-const FIRST_POLL_CLAIM_SECONDS = 600;
+const FIRST_POLL_CLAIM_SECONDS = LEASE_SECONDS;
 
 // What a person pastes is a feed or a site's page: ask for either.
 const PAGE_OR_FEED =

@@ -222,6 +222,28 @@ export async function recordFeedError(
 }
 
 /**
+ * Feeds whose claim (of `leaseSeconds`) was taken more than `ageSeconds` ago and still holds:
+ * their poll should have been queued, or made, long since. Oldest first, at most `limit`.
+ */
+export async function claimsOlderThan(
+  db: Db,
+  ageSeconds: number,
+  leaseSeconds: number,
+  limit: number,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom('feeds')
+    .select('id')
+    .where('claimed_until', 'is not', null)
+    .where('claimed_until', '>', sql<Date>`now()`)
+    .where('claimed_until', '<', sql<Date>`now() + make_interval(secs => ${leaseSeconds - ageSeconds})`)
+    .orderBy('claimed_until')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/**
  * Makes every claimed feed (or the one given) due now: their poll jobs vanished with Redis
  * (restarted empty or flushed) or gave up, so waiting for the leases to run out would only delay
  * them. A poll still running somewhere stores idempotently, so a feed polled twice is harmless.

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
  *
  *   schedule ─ poll-due-feeds (every SCHEDULER_EVERY_MS) ─► refresh-feed, one per due feed
  *            ├ group-left-overs (every 30 s)             ─► group-stories, one per feed with ungrouped items
+ *            ├ release-lost-claims (every 30 s)           feeds claimed with no poll queued made due again
  *            └ prune-items (daily 03:17 UTC)             ─► group-stories for left-over items
  *   refresh  ─ refresh-feed (feed:<id>)                   ─► group-stories when items were inserted,
  *                                                            websub-fanout when topics got new items
@@ -87,6 +88,7 @@ export const JOBS = {
   'poll-due-feeds': job({ queue: 'schedule', payload: nothing }),
   'prune-items': job({ queue: 'schedule', payload: nothing }),
   'group-left-overs': job({ queue: 'schedule', payload: nothing }),
+  'release-lost-claims': job({ queue: 'schedule', payload: nothing }),
   'refresh-feed': job({
     queue: 'refresh',
     payload: z.object({ feedId: id }),
@@ -185,6 +187,9 @@ const VACUUM_EVERY_MS = 30_000;
 // Items whose grouping job was lost (Redis away when it was queued, retries spent while the
 // database was) wait at most this long, not until the daily sweep.
 const LEFT_OVERS_EVERY_MS = 30_000;
+// A feed claimed for a poll that was never queued (the claim committed, its answer lost) waits at
+// most this long after the claim's grace period, not until its lease runs out.
+const LOST_CLAIMS_EVERY_MS = 30_000;
 
 /** A recurring job: BullMQ job schedulers, upserted at start and again whenever Redis lost them. */
 export interface Schedule {
@@ -201,6 +206,7 @@ export function schedules(config: Config): Schedule[] {
       repeat: { every: config.SCHEDULER_EVERY_MS },
     },
     { id: 'group-left-overs', job: jobRequest('group-left-overs', {}), repeat: { every: LEFT_OVERS_EVERY_MS } },
+    { id: 'release-lost-claims', job: jobRequest('release-lost-claims', {}), repeat: { every: LOST_CLAIMS_EVERY_MS } },
     { id: 'prune-items', job: jobRequest('prune-items', {}), repeat: { pattern: '17 3 * * *', tz: 'UTC' } },
     { id: 'vacuum-busy-tables', job: jobRequest('vacuum-busy-tables', {}), repeat: { every: VACUUM_EVERY_MS } },
     // Pushes are queued right after each poll; this picks up what a crash left in the outbox.

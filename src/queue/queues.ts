@@ -55,6 +55,8 @@ export function createQueues(connection: ConnectionOptions, prefix: string, log:
 /** Where use cases send the jobs they ask for: the queues of the job graph, each payload checked first. */
 export interface JobSink {
   enqueue(...requests: JobRequest[]): Promise<void>;
+  /** Whether a job of this request (by its deduplication id) is waiting, delayed or running. */
+  pending(request: JobRequest): Promise<boolean>;
 }
 
 export function queueSink(queues: Queues, config: Config): JobSink {
@@ -64,6 +66,12 @@ export function queueSink(queues: Queues, config: Config): JobSink {
         const data = checkedPayload(request.name, request.data);
         await queues[JOBS[request.name].queue].add(request.name, data, jobOptions(request, config));
       }
+    },
+    async pending(request) {
+      const spec = JOBS[request.name] as { queue: QueueName; dedupId?: (data: unknown) => string };
+      if (!spec.dedupId) throw new Error(`${request.name} jobs have no deduplication id to look up`);
+      // BullMQ holds a job's deduplication key from when it is queued until it completes or fails.
+      return (await queues[spec.queue].getDeduplicationJobId(spec.dedupId(request.data))) !== null;
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   pruneItems,
   queueLeftOverGrouping,
   releaseGivenUpPoll,
+  releaseLostClaims,
   vacuumBusyTables,
   vacuumBusyTablesEvery,
 } from '../app/maintenance.js';
@@ -40,6 +41,7 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     'retag-topic': async (data) => void (await retagTopic(ctx, data)),
     'prune-items': () => pruneItems(ctx),
     'group-left-overs': async () => void (await queueLeftOverGrouping(ctx)),
+    'release-lost-claims': async () => void (await releaseLostClaims(ctx)),
     'index-search': async () => void (await indexSearchBacklog(ctx)),
     'vacuum-busy-tables': async () => void (await vacuumBusyTables(ctx)),
     'websub-verify': (intent) => final(verifyIntent(ctx, intent)),

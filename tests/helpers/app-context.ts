@@ -17,7 +17,10 @@ export function appContext(db: Db, config: Config): AppContext & { queued: JobRe
     config,
     log: createLogger('silent'),
     topics: new TopicMatcherCache(),
-    jobs: { enqueue: async (...requests) => void queued.push(...requests) },
+    jobs: {
+      enqueue: async (...requests) => void queued.push(...requests),
+      pending: async (r) => queued.some((q) => q.name === r.name && JSON.stringify(q.data) === JSON.stringify(r.data)),
+    },
     queued,
   };
 }

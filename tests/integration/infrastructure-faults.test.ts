@@ -4,15 +4,18 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS_LOCK } from '../../src/db/topics.repository.js';
 import { FeedServer } from '../helpers/feed-server.js';
-import { eventually, startHarness, type Harness } from '../helpers/harness.js';
+import { dropRedisPrefix, eventually, startHarness, type Harness } from '../helpers/harness.js';
 import { OwnRedis } from '../helpers/services.js';
 import { appContext } from '../helpers/app-context.js';
 import { afterGivingUp } from '../../src/workers/handlers.js';
-import { pollDueFeeds } from '../../src/app/maintenance.js';
+import { LEASE_SECONDS, pollDueFeeds, releaseLostClaims } from '../../src/app/maintenance.js';
 import { loadConfig } from '../../src/config.js';
 import { insertFeed } from '../../src/db/feeds.repository.js';
 import { createTestDb } from '../helpers/test-db.js';
-import type { JobRequest } from '../../src/queue/job-graph.js';
+import { jobRequest, type JobRequest } from '../../src/queue/job-graph.js';
+import { createQueues, queueSink } from '../../src/queue/queues.js';
+import { createLogger } from '../../src/logger.js';
+import { Redis } from 'ioredis';
 
 const rss = (guids: string[]) => `<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Steady</title><link>http://steady.test/</link>
@@ -190,6 +193,7 @@ describe('the scheduler tick when Redis refuses', () => {
       const refusing = {
         ...appContext(db, config),
         jobs: {
+          pending: async () => false,
           // Redis goes away between the claim and the polls' jobs.
           enqueue: async (...jobs: JobRequest[]) => {
             if (jobs.some((j) => j.name === 'refresh-feed')) throw new Error('Redis refused');
@@ -204,6 +208,59 @@ describe('the scheduler tick when Redis refuses', () => {
       expect(ctx.queued.map((j) => j.name)).toContain('refresh-feed');
       expect((await claimOf())!.getTime()).toBeGreaterThan(Date.now());
     } finally {
+      await drop();
+    }
+  });
+});
+
+describe('claims whose poll was never queued', () => {
+  it('when a feed stays claimed past the grace period with no poll job in the queue, then it is due again; claims with a job, or young, are kept', async () => {
+    const { db, drop } = await createTestDb();
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const prefix = `test-lost-claims-${process.pid}`;
+    const queues = createQueues(redis, prefix, createLogger('silent'));
+    try {
+      const config = loadConfig({ LOG_LEVEL: 'silent' });
+      const ctx = { ...appContext(db, config), jobs: queueSink(queues, config) };
+      const feed = async (name: string, claimedSecondsAgo: number) => {
+        const { feed } = await insertFeed(db, `https://${name}.example/feed`, 900);
+        await db
+          .updateTable('feeds')
+          .set({
+            claimed_until: sql<Date>`now() + make_interval(secs => ${LEASE_SECONDS - claimedSecondsAgo})`,
+            next_poll_at: sql<Date>`now() + make_interval(secs => ${LEASE_SECONDS - claimedSecondsAgo})`,
+          })
+          .where('id', '=', feed.id)
+          .execute();
+        return feed.id;
+      };
+      // The claim committed, its tick's answer lost: no job was queued for it.
+      const lost = await feed('lost', 300);
+      // Claimed as long ago, its poll waiting in the queue (a host's spacing, a retry's backoff).
+      const queued = await feed('queued', 300);
+      await ctx.jobs.enqueue({ ...jobRequest('refresh-feed', { feedId: queued }), delayMs: 600_000 });
+      // Claimed a moment ago: its job may be on its way, or it is a first poll being made.
+      const young = await feed('young', 10);
+
+      expect(await releaseLostClaims(ctx)).toBe(1);
+      const rows = await db
+        .selectFrom('feeds')
+        .select(['id', 'claimed_until', sql<boolean>`next_poll_at <= now()`.as('due')])
+        .where('id', 'in', [lost, queued, young])
+        .orderBy('id')
+        .execute();
+      expect(rows.map((r) => [r.id, r.claimed_until === null, r.due])).toEqual([
+        [lost, true, true],
+        [queued, false, false],
+        [young, false, false],
+      ]);
+      // Nothing more to hand back on the next run.
+      expect(await releaseLostClaims(ctx)).toBe(0);
+    } finally {
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      await dropRedisPrefix(redisUrl, prefix);
+      redis.disconnect();
       await drop();
     }
   });

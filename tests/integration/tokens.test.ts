@@ -133,7 +133,7 @@ describe('API tokens', () => {
       db: h.db,
       config: h.config,
       log: createLogger('silent'),
-      jobs: { enqueue: async () => {} },
+      jobs: { enqueue: async () => {}, pending: async () => false },
       topics: new TopicMatcherCache(),
       out: (l) => void lines.push(l),
     };

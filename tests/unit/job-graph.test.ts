@@ -72,6 +72,7 @@ describe('the job graph', () => {
     expect(schedules(config).map((s) => [s.id, s.job.name, s.repeat])).toEqual([
       ['poll-due-feeds', 'poll-due-feeds', { every: 5000 }],
       ['group-left-overs', 'group-left-overs', { every: 30000 }],
+      ['release-lost-claims', 'release-lost-claims', { every: 30000 }],
       ['prune-items', 'prune-items', { pattern: '17 3 * * *', tz: 'UTC' }],
       ['vacuum-busy-tables', 'vacuum-busy-tables', { every: 30000 }],
       ['websub-fanout', 'websub-fanout', { every: 30000 }],
