@@ -5,9 +5,8 @@ import { normalizeFeed } from '../src/pipeline/normalize/normalize-feed.js';
 import type { NormalizedItem } from '../src/pipeline/types.js';
 import { compileTopics, matchItem } from '../src/rules/compile.js';
 import { searchKeys, searchTexts } from '../src/rules/search-keys.js';
-import { articleText, lineKeyMemo, recurringLines } from '../src/stories/boilerplate.js';
+import { articleFingerprints } from '../src/stories/boilerplate.js';
 import { storyCredits } from '../src/stories/credits.js';
-import { simhash } from '../src/stories/simhash.js';
 import { Farm } from './farm.js';
 import { makeRules, prng } from './rules.js';
 
@@ -57,12 +56,9 @@ export async function benchStages(feeds: number, rounds = 3): Promise<string[]> 
           credits: storyCredits(item),
         })),
       );
-      time('fingerprint', () => {
-        const keyOf = lineKeyMemo();
-        const texts = unique.map((u) => u.item.contentText);
-        const recurring = recurringLines(texts.slice(0, 30), keyOf);
-        return texts.map((t) => simhash(articleText(t, recurring, keyOf)));
-      });
+      // A first poll's sample: the feed's newest texts, each once (src/app/stories.ts).
+      const texts = unique.map((u) => u.item.contentText);
+      time('fingerprint', () => articleFingerprints(texts, [...new Set(texts.slice(0, 30))]));
       time('search keys', () =>
         unique.map(({ item }) =>
           searchKeys(

@@ -11,6 +11,8 @@ const HELMET_OPTIONS = {
   contentSecurityPolicy: { directives: { imgSrc: ["'self'", 'data:', 'https:'], upgradeInsecureRequests: null } },
 } satisfies Parameters<typeof helmet>[0];
 
+const HEADERS = helmetHeaders();
+
 /**
  * Security headers (helmet's defaults: no sniffing, no framing, a strict CSP: scripts of our own
  * origin only, none inline). They depend on nothing in the request, so helmet is asked for them
@@ -18,15 +20,14 @@ const HELMET_OPTIONS = {
  * cached read's CPU.
  */
 export function securityHeaders(): RequestHandler {
-  const headers = helmetHeaders();
   return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
+    for (const [name, value] of HEADERS) res.setHeader(name, value);
     next();
   };
 }
 
 /** The names of the security headers, which a 304 leaves out (its client keeps the stored response's). */
-export const SECURITY_HEADER_NAMES: readonly string[] = helmetHeaders().map(([name]) => name);
+export const SECURITY_HEADER_NAMES: readonly string[] = HEADERS.map(([name]) => name);
 
 /** What helmet sets on a response, read off a stand-in response (none of them depends on the request). */
 function helmetHeaders(): [string, string][] {

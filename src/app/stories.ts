@@ -1,9 +1,8 @@
 import type { Db } from '../db/database.js';
 import { batchStoryStore, lockStories, recentFeedTexts, ungroupedItems } from '../db/stories.repository.js';
 import { storyUrl } from '../pipeline/dedupe/identity.js';
-import { articleText, lineKeyMemo, recurringLines } from '../stories/boilerplate.js';
+import { articleFingerprints } from '../stories/boilerplate.js';
 import { groupItem, headline } from '../stories/group-item.js';
-import { simhash } from '../stories/simhash.js';
 import type { AppContext } from './context.js';
 
 // Items grouped in one transaction: 500 items make ~34,000 index probes, ~50 ms.
@@ -23,9 +22,7 @@ export async function fingerprints(db: Db, feedId: number, texts: string[]): Pro
   if (newest.size < BOILERPLATE_SAMPLE) {
     for (const text of await recentFeedTexts(db, feedId, BOILERPLATE_SAMPLE)) newest.add(text);
   }
-  const keyOf = lineKeyMemo();
-  const recurring = recurringLines([...newest].slice(0, BOILERPLATE_SAMPLE), keyOf);
-  return texts.map((text) => simhash(articleText(text, recurring, keyOf)));
+  return articleFingerprints(texts, [...newest].slice(0, BOILERPLATE_SAMPLE));
 }
 
 /**

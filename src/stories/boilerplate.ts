@@ -1,3 +1,5 @@
+import { simhash } from './simhash.js';
+
 /**
  * What is left of an item's text when the site's furniture is taken out: lines that recur across
  * a feed's items (share buttons, newsletter footers, "Leave a Reply"), and lines that are such
@@ -125,4 +127,14 @@ export function articleText(
       return key !== '' && !recurring.has(key) && !FURNITURE.test(key);
     })
     .join('\n');
+}
+
+/**
+ * The SimHash fingerprints of a feed's texts, their furniture left out: the known lines and those
+ * recurring among `sample` (the feed's newest texts, each once).
+ */
+export function articleFingerprints(texts: readonly string[], sample: readonly string[]): (bigint | null)[] {
+  const keyOf = lineKeyMemo();
+  const recurring = recurringLines([...sample], keyOf);
+  return texts.map((text) => simhash(articleText(text, recurring, keyOf)));
 }
