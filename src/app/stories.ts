@@ -1,8 +1,16 @@
 import type { Db } from '../db/database.js';
-import { batchStoryStore, lockStories, recentFeedTexts, ungroupedItems } from '../db/stories.repository.js';
+import {
+  batchStoryStore,
+  lockStories,
+  nextStoryGeneration,
+  recentFeedTexts,
+  storedFingerprints,
+  ungroupedItems,
+} from '../db/stories.repository.js';
 import { storyUrl } from '../pipeline/dedupe/identity.js';
 import { articleFingerprints } from '../stories/boilerplate.js';
-import { groupItem, headline } from '../stories/group-item.js';
+import { groupItem, headline, type StoryItem } from '../stories/group-item.js';
+import { NearDuplicateIndex } from '../stories/near-index.js';
 import type { AppContext } from './context.js';
 
 // Items grouped in one transaction: 500 items make ~34,000 index probes, ~50 ms.
@@ -36,10 +44,14 @@ export async function groupStories({ db, config, log }: Pick<AppContext, 'db' | 
   const windowMs = config.STORY_WINDOW_HOURS * 3600_000;
   let grouped = 0;
   for (;;) {
+    // What the batch filed, for this process's index once it commits.
+    let filed: { generation: number; items: StoryItem[] } | null = null;
     const done = await db.transaction().execute(async (trx) => {
       await lockStories(trx);
       const items = await ungroupedItems(trx, BATCH);
       if (items.length === 0) return 0;
+      const generation = await nextStoryGeneration(trx);
+      const index = await nearIndexAt(trx, db, generation, windowMs, config.STORY_INDEX_ITEMS, log);
       // Items stored before fingerprints were taken while storing have none yet (nor have short
       // texts, which stay without one): taken here, with their own feed's boilerplate.
       const missing = items.filter((i) => i.simhash === null);
@@ -67,7 +79,13 @@ export async function groupStories({ db, config, log }: Pick<AppContext, 'db' | 
       }));
       // The batch's candidates read at once, its decisions written at once: a few statements a
       // batch instead of three an item.
-      const store = await batchStoryStore(trx, batch, windowMs);
+      const store = await batchStoryStore(trx, batch, windowMs, {
+        generation,
+        inMemory: (item) =>
+          index && item.simhash !== null && index.covers(item.sortAt.getTime(), windowMs)
+            ? index.near(item.simhash, item.sortAt.getTime(), windowMs)
+            : null,
+      });
       for (const item of batch) {
         const result = await groupItem(store, item, windowMs);
         if (result.storyId !== item.id) {
@@ -78,9 +96,74 @@ export async function groupStories({ db, config, log }: Pick<AppContext, 'db' | 
         }
       }
       await store.flush(fingerprinted);
+      filed = { generation, items: batch };
       return items.length;
     });
+    if (filed) fileCommitted(db, filed);
     grouped += done;
     if (done < BATCH) return grouped;
   }
+}
+
+/*
+ * Each process's near-duplicate index (src/stories/near-index.ts), by database: it holds the
+ * fingerprints of item_bands from its horizon on, as of `generation`, the last grouping batch it
+ * has read. A batch brings it up to date under the grouping lock before it looks anything up:
+ * the generations it missed (batches of other processes, or of this one whose commit it did not
+ * see) are read from the table; after its commit, the batch files its own items.
+ */
+const nearIndexes = new WeakMap<Db, { index: NearDuplicateIndex; generation: number } | { offUntil: number }>();
+// The index looks back two windows; its horizon moves on by a quarter window at a time.
+const HORIZON_WINDOWS = 2;
+// An index over its size limit is dropped, and tried again this much later.
+const RETRY_INDEX_MS = 3600_000;
+
+/** This process's index, up to date for a batch of `generation`; null when it is off. */
+async function nearIndexAt(
+  trx: Db,
+  db: Db,
+  generation: number,
+  windowMs: number,
+  maxItems: number,
+  log: AppContext['log'],
+): Promise<NearDuplicateIndex | null> {
+  if (maxItems === 0) return null;
+  let state = nearIndexes.get(db);
+  if (state && 'offUntil' in state) {
+    if (Date.now() < state.offUntil) return null;
+    state = undefined;
+  }
+  const horizon = Date.now() - HORIZON_WINDOWS * windowMs;
+  // No index yet, or the table is older than the index (restored, or recreated empty): read it all.
+  if (!state || state.generation > generation - 1) {
+    const index = new NearDuplicateIndex(horizon);
+    for (const f of await storedFingerprints(trx, new Date(horizon)))
+      index.add(f.itemId, f.sortAt.getTime(), f.simhash);
+    state = { index, generation: generation - 1 };
+  } else if (state.generation < generation - 1) {
+    for (const f of await storedFingerprints(trx, new Date(state.index.horizon), state.generation))
+      state.index.add(f.itemId, f.sortAt.getTime(), f.simhash);
+    state.generation = generation - 1;
+  }
+  if (horizon - state.index.horizon > windowMs / 4) state.index.advanceHorizon(horizon);
+  if (state.index.size > maxItems) {
+    log.warn(
+      { fingerprints: state.index.size, limit: maxItems },
+      'story grouping: near-duplicate index over STORY_INDEX_ITEMS; looking candidates up in PostgreSQL for an hour',
+    );
+    nearIndexes.set(db, { offUntil: Date.now() + RETRY_INDEX_MS });
+    return null;
+  }
+  nearIndexes.set(db, state);
+  return state.index;
+}
+
+/** Files a committed batch's fingerprints in this process's index. */
+function fileCommitted(db: Db, filed: { generation: number; items: StoryItem[] }): void {
+  const state = nearIndexes.get(db);
+  if (!state || 'offUntil' in state) return;
+  for (const item of filed.items)
+    if (item.simhash !== null) state.index.add(item.id, item.sortAt.getTime(), item.simhash);
+  // Only when every generation before it is in: else the next batch reads what is missing.
+  if (state.generation === filed.generation - 1) state.generation = filed.generation;
 }

@@ -17,6 +17,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   topic_events: TopicEventTable;
   search_rekey: { id: number; below_id: number };
+  story_index_state: { id: number; generation: ColumnType<string, never, string> };
   webhooks: WebhookTable;
 }
 
@@ -105,6 +106,8 @@ export interface ItemBandTable {
   item_id: number;
   /** The whole fingerprint, so that a lookup drops far candidates from the index alone (decimal text on write). */
   simhash: ColumnType<number, string, string>;
+  /** The grouping batch that wrote it (story_index_state): what a worker's index has not read yet. */
+  generation: Generated<string>;
 }
 
 export interface PrunedIdentityTable {

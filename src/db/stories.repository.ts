@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { blockKeys, MAX_DISTANCE, probeKeys } from '../stories/simhash.js';
+import { BLOCK_BITS, blockKeys, MAX_DISTANCE, probeKeys } from '../stories/simhash.js';
 import {
   headline,
   type CandidateQuery,
@@ -98,6 +98,42 @@ function toCandidate(r: CandidateRow): StoryCandidate {
   };
 }
 
+/** Where a batch's near-duplicate candidates come from besides the table. */
+export interface NearLookups {
+  /** The grouping generation the batch's bands are written with (nextStoryGeneration). */
+  generation: number;
+  /** The ids of an item's near-duplicates when known without the table (a worker's index), else null. */
+  inMemory(item: StoryItem): number[] | null;
+}
+
+/**
+ * The next grouping generation, taken by each grouping batch under the grouping lock: numbers
+ * follow the order batches commit in (a batch rolled back gives its number to the next one).
+ */
+export async function nextStoryGeneration(trx: Db): Promise<number> {
+  const { rows } = await sql<{ generation: string }>`
+    UPDATE story_index_state SET generation = generation + 1 WHERE id = 1 RETURNING generation`.execute(trx);
+  return Number(rows[0]!.generation);
+}
+
+export interface StoredFingerprint {
+  itemId: number;
+  sortAt: Date;
+  simhash: bigint;
+}
+
+/**
+ * The fingerprints filed in item_bands with a time from `from` on, of every generation or only of
+ * those after `after`. One row an item: its first block's key (every item has all four).
+ */
+export async function storedFingerprints(trx: Db, from: Date, after?: number): Promise<StoredFingerprint[]> {
+  const { rows } = await sql<{ item_id: number; sort_at: Date; simhash: string }>`
+    SELECT item_id, sort_at, simhash::text AS simhash FROM item_bands
+    WHERE band_key < ${1 << BLOCK_BITS} AND sort_at >= ${from}
+      ${after === undefined ? sql`` : sql`AND generation > ${after}`}`.execute(trx);
+  return rows.map((r) => ({ itemId: Number(r.item_id), sortAt: r.sort_at, simhash: BigInt(r.simhash) }));
+}
+
 /**
  * A StoryStore for grouping a batch of items in few statements: the candidates of the whole batch
  * are read at once (every grouped item sharing a URL, a credit, or a SimHash block within one bit,
@@ -111,6 +147,7 @@ export async function batchStoryStore(
   trx: Db,
   items: StoryItem[],
   windowMs: number,
+  near: NearLookups,
 ): Promise<StoryStore & { flush(fingerprinted?: number[]): Promise<void> }> {
   const urls = [...new Set(items.map((i) => i.url).filter(Boolean))];
   const credits = [...new Set(items.flatMap((i) => i.credits).filter(Boolean))];
@@ -119,9 +156,14 @@ export async function batchStoryStore(
   const to = new Date(Math.max(...times) + windowMs);
   // Near-duplicates: each probe carries its item's fingerprint, and the covering index drops the
   // block matches more than MAX_DISTANCE bits away before any item is read.
-  const probes = items.flatMap((i) =>
-    i.simhash === null ? [] : probeKeys(i.simhash).map((k) => [k, i.simhash!.toString()] as const),
-  );
+  const probes: (readonly [number, string])[] = [];
+  const nearIds: number[] = [];
+  for (const i of items) {
+    if (i.simhash === null) continue;
+    const known = near.inMemory(i);
+    if (known) nearIds.push(...known);
+    else for (const k of probeKeys(i.simhash)) probes.push([k, i.simhash.toString()]);
+  }
   const rows = items.length
     ? (
         await sql<CandidateRow>`
@@ -148,7 +190,8 @@ export async function batchStoryStore(
                 SELECT b.item_id FROM item_bands b
                 WHERE b.band_key = p.key AND b.sort_at BETWEEN ${from} AND ${to}
                   AND bit_count((b.simhash # p.hash)::bit(64)) <= ${MAX_DISTANCE}
-                OFFSET 0) near))
+                OFFSET 0) near
+            UNION SELECT unnest(${nearIds}::bigint[])))
           AND NOT i.story_pinned
           AND NOT EXISTS (SELECT 1 FROM ungrouped_items u WHERE u.item_id = i.id)`.execute(trx)
       ).rows
@@ -255,8 +298,8 @@ export async function batchStoryStore(
       const bands = items.flatMap((i) => (i.simhash === null ? [] : blockKeys(i.simhash).map((key) => ({ key, i }))));
       if (bands.length) {
         await sql`
-          INSERT INTO item_bands (band_key, sort_at, item_id, simhash)
-          SELECT b.band, b.sort_at, b.item_id, b.simhash
+          INSERT INTO item_bands (band_key, sort_at, item_id, simhash, generation)
+          SELECT b.band, b.sort_at, b.item_id, b.simhash, ${near.generation}
           FROM unnest(${bands.map((b) => b.key)}::int[],
                       ${bands.map((b) => b.i.sortAt)}::timestamptz[],
                       ${bands.map((b) => b.i.id)}::bigint[],

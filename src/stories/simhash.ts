@@ -158,8 +158,11 @@ export function hammingDistance(a: bigint, b: bigint): number {
 /** The fingerprint's blocks as stored index keys, each tagged with its block number (block << 16 | value). */
 export function blockKeys(hash: bigint): number[] {
   const u = BigInt.asUintN(64, hash);
-  const lo = Number(u & 0xffffffffn);
-  const hi = Number(u >> 32n);
+  return blockKeysOfHalves(Number(u >> 32n), Number(u & 0xffffffffn));
+}
+
+/** blockKeys() of a fingerprint given as its high and low 32 bits (unsigned). */
+export function blockKeysOfHalves(hi: number, lo: number): number[] {
   return [
     lo & 0xffff,
     (1 << BLOCK_BITS) | (lo >>> 16),

@@ -9,6 +9,7 @@ import { pruneItems, queueLeftOverGrouping } from '../../src/app/maintenance.js'
 import { groupStories } from '../../src/app/stories.js';
 import { appContext } from '../helpers/app-context.js';
 import { createTestDb } from '../helpers/test-db.js';
+import { createDb } from '../../src/db/database.js';
 
 // ~120 words: long enough for a fingerprint.
 const ARTICLE = Array.from(
@@ -39,12 +40,23 @@ const row = (feedId: number, n: string, over: Partial<NewItem> = {}): NewItem =>
   ...over,
 });
 
-describe('story grouping against Postgres', () => {
+// Every case twice: near-duplicates looked up in PostgreSQL (the index off; items of 2024, older
+// than any index's horizon), and in the worker's index (items of now).
+const MODES = [
+  { label: 'lookups in PostgreSQL', indexItems: 0, t0: Date.parse('2024-11-12T00:00:00Z') },
+  { label: "lookups in the worker's index", indexItems: 1_000_000, t0: Date.now() - 3600_000 },
+];
+
+describe.each(MODES)('story grouping against Postgres, $label', ({ indexItems, t0 }) => {
   let db: Db;
   let drop: () => Promise<void>;
   const deps = () => ({
     db,
-    config: loadConfig({ DATABASE_URL: 'postgres://unused/db', STORY_WINDOW_HOURS: '72' }),
+    config: loadConfig({
+      DATABASE_URL: 'postgres://unused/db',
+      STORY_WINDOW_HOURS: '72',
+      STORY_INDEX_ITEMS: String(indexItems),
+    }),
     log: createLogger('silent'),
   });
   // The story as the API names it: a story of one item keeps story_id NULL and is its item's id.
@@ -67,6 +79,8 @@ describe('story grouping against Postgres', () => {
           .executeTakeFirstOrThrow()
       ).n,
     );
+  const at = (hours: number) => new Date(t0 + hours * 3600_000);
+  const item = (feedId: number, n: string, over: Partial<NewItem> = {}) => row(feedId, n, { sort_at: at(0), ...over });
   const feed = async (name: string) => (await insertFeed(db, `https://${name}.example/feed`, 900)).feed.id;
 
   beforeAll(async () => ({ db, drop } = await createTestDb()));
@@ -74,8 +88,8 @@ describe('story grouping against Postgres', () => {
 
   it('when items of two feeds were stored but a crash came before grouping, then the next run groups them together in one batch, and a second run changes nothing', async () => {
     const [a, b] = [await feed('crash-a'), await feed('crash-b')];
-    await upsertItems(db, [row(a, 'x')]);
-    await upsertItems(db, [row(b, 'y')]);
+    await upsertItems(db, [item(a, 'x')]);
+    await upsertItems(db, [item(b, 'y')]);
     expect(await waiting(a)).toBe(1);
     // One run takes every waiting item, of any feed.
     expect(await groupStories(deps())).toBe(2);
@@ -92,15 +106,15 @@ describe('story grouping against Postgres', () => {
   it('when copies are 71 hours apart they join; 73 hours apart they do not', async () => {
     const [a, b, c] = [await feed('win-a'), await feed('win-b'), await feed('win-c')];
     const text = ARTICLE.replaceAll('treaty', 'pact');
-    await upsertItems(db, [row(a, 'w1', { content_text: text, sort_at: new Date('2024-11-01T00:00:00Z') })]);
-    await upsertItems(db, [row(b, 'w2', { content_text: text, sort_at: new Date('2024-11-03T23:00:00Z') })]);
-    await upsertItems(db, [row(c, 'w3', { content_text: text, sort_at: new Date('2024-11-04T01:00:00Z') })]);
+    await upsertItems(db, [item(a, 'w1', { content_text: text, sort_at: at(0) })]);
+    await upsertItems(db, [item(b, 'w2', { content_text: text, sort_at: at(71) })]);
+    await upsertItems(db, [item(c, 'w3', { content_text: text, sort_at: at(73) })]);
     await groupStories(deps());
     expect(await storyOf(b, 'w2')).toBe(await storyOf(a, 'w1'));
     // 73 h after w1, but 2 h after w2, which is in w1's story: it joins through w2.
     expect(await storyOf(c, 'w3')).toBe(await storyOf(a, 'w1'));
     const [d] = [await feed('win-d')];
-    await upsertItems(db, [row(d, 'w4', { content_text: text, sort_at: new Date('2024-11-07T03:00:00Z') })]);
+    await upsertItems(db, [item(d, 'w4', { content_text: text, sort_at: at(147) })]);
     await groupStories(deps());
     expect(await storyOf(d, 'w4')).not.toBe(await storyOf(a, 'w1'));
   });
@@ -108,7 +122,7 @@ describe('story grouping against Postgres', () => {
   it('when two feeds with copies of one article are grouped at the same moment, then they still make one story', async () => {
     const feeds = await Promise.all(['race-a', 'race-b', 'race-c', 'race-d'].map(feed));
     const text = ARTICLE.replaceAll('capital', 'port city');
-    for (const f of feeds) await upsertItems(db, [row(f, `r${f}`, { content_text: text })]);
+    for (const f of feeds) await upsertItems(db, [item(f, `r${f}`, { content_text: text })]);
     await Promise.all(feeds.map(() => groupStories(deps())));
     const stories = await Promise.all(feeds.map((f) => storyOf(f, `r${f}`)));
     expect(new Set(stories).size).toBe(1);
@@ -117,7 +131,7 @@ describe('story grouping against Postgres', () => {
   it('when an item credits two stories of other feeds, then the two are merged into the older one, its later batch-mates following', async () => {
     const [a, b, c] = [await feed('merge-a'), await feed('merge-b'), await feed('merge-c')];
     const own = (feedId: number, n: string, url: string, text: string) =>
-      row(feedId, n, { url, canonical_url: url, content_text: text, sort_at: new Date('2024-11-12T01:00:00Z') });
+      item(feedId, n, { url, canonical_url: url, content_text: text, sort_at: at(1) });
     await upsertItems(db, [own(a, 'first', 'https://wire.example/first', 'Erste Meldung.')]);
     await upsertItems(db, [own(b, 'second', 'https://wire.example/second', 'Deuxième dépêche.')]);
     await groupStories(deps());
@@ -128,11 +142,11 @@ describe('story grouping against Postgres', () => {
     expect(written.map((w) => w.story_id)).toEqual([null, null]);
     // One batch of feed c: an item crediting both reports, then one crediting only the second.
     await upsertItems(db, [
-      row(c, 'both', {
+      item(c, 'both', {
         content_text: 'सारांश',
         credited_urls: ['https://wire.example/first', 'https://wire.example/second'],
       }),
-      row(c, 'later', { content_text: 'दूसरा', credited_urls: ['https://wire.example/second'] }),
+      item(c, 'later', { content_text: 'दूसरा', credited_urls: ['https://wire.example/second'] }),
     ]);
     expect(await groupStories(deps())).toBe(2);
     const older = Math.min(storyA!, storyB!);
@@ -146,11 +160,11 @@ describe('story grouping against Postgres', () => {
   it('when an original arrives after the copy that credits it, then the two meet', async () => {
     const [copyFeed, origFeed] = [await feed('credit-copy'), await feed('credit-orig')];
     await upsertItems(db, [
-      row(copyFeed, 'copy', { content_text: 'अनुवाद', credited_urls: ['https://wire.example/original'] }),
+      item(copyFeed, 'copy', { content_text: 'अनुवाद', credited_urls: ['https://wire.example/original'] }),
     ]);
     await groupStories(deps());
     await upsertItems(db, [
-      row(origFeed, 'orig', {
+      item(origFeed, 'orig', {
         url: 'https://wire.example/original',
         canonical_url: 'https://wire.example/original',
         content_text: 'English',
@@ -163,8 +177,8 @@ describe('story grouping against Postgres', () => {
   it('when items of a feed that is no longer polled were never grouped, then the daily clean-up groups them', async () => {
     const [a, b] = [await feed('daily-a'), await feed('daily-b')];
     const text = ARTICLE.replaceAll('ratification', 'approval');
-    await upsertItems(db, [row(a, 'd1', { content_text: text })]);
-    await upsertItems(db, [row(b, 'd2', { content_text: text })]);
+    await upsertItems(db, [item(a, 'd1', { content_text: text })]);
+    await upsertItems(db, [item(b, 'd2', { content_text: text })]);
     await pruneItems(appContext(deps().db, { ...deps().config, RETENTION_DAYS: 0 }));
     expect([await waiting(a), await waiting(b)]).toEqual([0, 0]);
     expect(await storyOf(b, 'd2')).toBe(await storyOf(a, 'd1'));
@@ -172,14 +186,88 @@ describe('story grouping against Postgres', () => {
 
   it('when a feed has items whose grouping job was lost, then the left-overs schedule queues one grouping for that feed', async () => {
     const [lost, done] = [await feed('lost-job'), await feed('grouped-already')];
-    await upsertItems(db, [row(done, 'g1')]);
+    await upsertItems(db, [item(done, 'g1')]);
     await groupStories(deps());
-    await upsertItems(db, [row(lost, 'l1'), row(lost, 'l2')]);
+    await upsertItems(db, [item(lost, 'l1'), item(lost, 'l2')]);
     const ctx = appContext(deps().db, deps().config);
     await queueLeftOverGrouping(ctx);
     const queuedFor = ctx.queued.filter((j) => j.name === 'group-stories').map((j) => j.data);
     expect(queuedFor).toContainEqual({ feedId: lost });
     expect(queuedFor).not.toContainEqual({ feedId: done });
     expect(new Set(queuedFor.map((d) => JSON.stringify(d))).size).toBe(queuedFor.length);
+  });
+});
+
+describe("the worker's near-duplicate index", () => {
+  let db: Db;
+  let other: Db;
+  let drop: () => Promise<void>;
+  const config = loadConfig({ DATABASE_URL: 'postgres://unused/db', STORY_WINDOW_HOURS: '72' });
+  // Two workers: each database handle has an index of its own.
+  const worker = (handle: Db) => ({ db: handle, config, log: createLogger('silent') });
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+  const text = (topic: string) => ARTICLE.replaceAll('treaty', topic);
+  const storyOf = async (feedId: number) => {
+    const i = await db
+      .selectFrom('items')
+      .select(['id', 'story_id'])
+      .where('feed_id', '=', feedId)
+      .executeTakeFirstOrThrow();
+    return i.story_id ?? i.id;
+  };
+  const feedWith = async (name: string, content: string, sortAt: Date) => {
+    const id = (await insertFeed(db, `https://${name}.example/feed`, 900)).feed.id;
+    await upsertItems(db, [row(id, name, { content_text: content, sort_at: sortAt })]);
+    return id;
+  };
+
+  beforeAll(async () => {
+    let url: string;
+    ({ db, url, drop } = await createTestDb());
+    other = createDb(url, 2);
+  });
+  afterAll(async () => {
+    await other?.destroy();
+    await drop?.();
+  });
+
+  it('when another worker grouped a copy since this one last looked, then this one reads it before its lookups', async () => {
+    // Worker A builds its index.
+    await feedWith('idx-first', text('first accord'), hoursAgo(2));
+    expect(await groupStories(worker(db))).toBe(1);
+    // Worker B groups an original; A's index has not seen it.
+    const original = await feedWith('idx-original', text('second accord'), hoursAgo(2));
+    expect(await groupStories(worker(other))).toBe(1);
+    // A groups its copy: found only if A read B's generation first.
+    const copy = await feedWith('idx-copy', text('second accord'), hoursAgo(1));
+    expect(await groupStories(worker(db))).toBe(1);
+    expect(await storyOf(copy)).toBe(await storyOf(original));
+    const { generation } = await db.selectFrom('story_index_state').select('generation').executeTakeFirstOrThrow();
+    const bands = await db.selectFrom('item_bands').select(['generation']).distinct().orderBy('generation').execute();
+    expect(bands.map((b) => Number(b.generation))).toEqual([1, 2, 3]);
+    expect(Number(generation)).toBe(3);
+  });
+
+  it("when an item's window reaches before the index's horizon, then its copy is found in PostgreSQL, in a batch with recent items", async () => {
+    const old = await feedWith('idx-old', text('archive accord'), hoursAgo(24 * 400));
+    await groupStories(worker(db));
+    const oldCopy = await feedWith('idx-old-copy', text('archive accord'), hoursAgo(24 * 400 - 1));
+    const recent = await feedWith('idx-recent', text('fresh accord'), hoursAgo(3));
+    const recentCopy = await feedWith('idx-recent-copy', text('fresh accord'), hoursAgo(2));
+    expect(await groupStories(worker(db))).toBe(3);
+    expect(await storyOf(oldCopy)).toBe(await storyOf(old));
+    expect(await storyOf(recentCopy)).toBe(await storyOf(recent));
+  });
+
+  it('when the table is older than the index (a database restored), then the index is read again from the table', async () => {
+    await feedWith('idx-before-restore', text('earlier accord'), hoursAgo(2));
+    await groupStories(worker(db));
+    // A restore from a backup: generation numbers start over below what worker A has read.
+    await db.updateTable('story_index_state').set({ generation: '0' }).execute();
+    const original = await feedWith('idx-restored', text('restored accord'), hoursAgo(2));
+    await groupStories(worker(other)); // generation 1, which A believes it has read
+    const copy = await feedWith('idx-restored-copy', text('restored accord'), hoursAgo(1));
+    expect(await groupStories(worker(db))).toBe(1);
+    expect(await storyOf(copy)).toBe(await storyOf(original));
   });
 });
