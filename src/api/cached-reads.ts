@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import fresh from 'fresh';
 import { DataVersion } from '../app/data-version.js';
 import type { ApiDeps } from './deps.js';
-import { SECURITY_HEADER_NAMES } from './security-headers.js';
 
 /** A response ready to send again: its bytes and the headers that describe them. */
 export interface ReadyResponse {
@@ -96,7 +95,6 @@ export function sendReady(req: Request, res: Response, response: ReadyResponse):
   if (fresh(conditional, validators)) {
     // RFC 9110 §15.4.5: a 304 carries the validators and caching headers, not the ones describing
     // a body (its client keeps those of the response it stored): a tenth of the bytes.
-    for (const name of SECURITY_HEADER_NAMES) res.removeHeader(name);
     for (const name of NOT_MODIFIED_HEADERS) {
       const value = response.headers[name];
       if (value !== undefined) res.setHeader(name, value);

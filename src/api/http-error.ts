@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { AppError, isDatabaseUnavailable, type AppErrorCode } from '../app/errors.js';
 import type { Logger } from '../logger.js';
 
@@ -54,16 +54,21 @@ export const notFound: RequestHandler = (req) => {
 /** A body in any other type than `types` is refused with 415 naming the type expected (an empty body passes). */
 export function requireBodyType(types: string[], expected: string): RequestHandler {
   return (req, _res, next) => {
-    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && !req.is(types)) {
-      throw new HttpError(
-        415,
-        'unsupported_media_type',
-        `send the body as ${expected}, not ${req.headers['content-type'] ?? 'without a Content-Type'}`,
-      );
-    }
+    checkBodyType(req, types, expected);
     next();
   };
+}
+
+/** requireBodyType's check, for a middleware that does more than it. */
+export function checkBodyType(req: Request, types: string[], expected: string): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is(types)) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `send the body as ${expected}, not ${req.headers['content-type'] ?? 'without a Content-Type'}`,
+    );
+  }
 }
 
 /** The one place errors become responses: `{ "error": { "code", "message" } }`, 500s logged, never leaked. */

@@ -122,6 +122,16 @@ describe('the read API with its cache', () => {
     ]) {
       expect([name, again.headers.get(name)]).toEqual([name, null]);
     }
+    // Every other answer with a body carries them: an error, a conditional request that is not
+    // answered 304, a page of the web app.
+    const missing = await fetch(`${h.baseUrl}/topics/no-such-topic/feed.atom`, { headers: { 'if-none-match': etag } });
+    const stale = await fetch(`${h.baseUrl}/topics/dogs/feed.rss`, { headers: { 'if-none-match': etag } });
+    const page = await fetch(`${h.baseUrl}/`);
+    for (const res of [missing, stale, page]) {
+      expect(res.status).not.toBe(304);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    }
   });
 
   it('when the same feed is asked for through another host name, then its links name that host, not the cached one', async () => {
