@@ -115,7 +115,7 @@ export async function groupStories({ db, config, log }: Pick<AppContext, 'db' | 
 const nearIndexes = new WeakMap<Db, { index: NearDuplicateIndex; generation: number } | { offUntil: number }>();
 // The index looks back two windows; its horizon moves on by a quarter window at a time.
 const HORIZON_WINDOWS = 2;
-// An index over its size limit is dropped, and tried again this much later.
+// An index that cannot hold one window within its size limit is dropped, and tried again this much later.
 const RETRY_INDEX_MS = 3600_000;
 
 /** This process's index, up to date for a batch of `generation`; null when it is off. */
@@ -147,12 +147,21 @@ async function nearIndexAt(
   }
   if (horizon - state.index.horizon > windowMs / 4) state.index.advanceHorizon(horizon);
   if (state.index.size > maxItems) {
-    log.warn(
-      { fingerprints: state.index.size, limit: maxItems },
-      'story grouping: near-duplicate index over STORY_INDEX_ITEMS; looking candidates up in PostgreSQL for an hour',
+    // The newest fingerprints stay (a tenth below the limit, so that this is not done every batch);
+    // the look-ups of items older than the new horizon go to the table.
+    state.index.shrinkTo(Math.floor(maxItems * 0.9));
+    log.info(
+      { fingerprints: state.index.size, horizon: new Date(state.index.horizon), limit: maxItems },
+      'story grouping: near-duplicate index at STORY_INDEX_ITEMS; older fingerprints dropped',
     );
-    nearIndexes.set(db, { offUntil: Date.now() + RETRY_INDEX_MS });
-    return null;
+    if (!state.index.covers(Date.now(), windowMs)) {
+      log.warn(
+        { limit: maxItems, windowHours: windowMs / 3600_000 },
+        'story grouping: STORY_INDEX_ITEMS holds less than one story window; looking candidates up in PostgreSQL for an hour',
+      );
+      nearIndexes.set(db, { offUntil: Date.now() + RETRY_INDEX_MS });
+      return null;
+    }
   }
   nearIndexes.set(db, state);
   return state.index;

@@ -55,4 +55,19 @@ describe('near-duplicate index in memory', () => {
     expect(index.covers(T0 + 50 * HOUR + WINDOW, WINDOW)).toBe(true);
     expect(index.covers(T0 + 50 * HOUR + WINDOW - 1, WINDOW)).toBe(false);
   });
+
+  it('when over its limit, keeps the newest fingerprints and moves its horizon past the others', () => {
+    // Fingerprints far apart from each other.
+    const print = (id: number) => BigInt.asUintN(64, BigInt(id + 1) * 0x9e3779b97f4a7c15n);
+    const index = new NearDuplicateIndex(T0);
+    for (let id = 0; id < 10; id++) index.add(id, T0 + id * HOUR, print(id));
+    index.add(10, T0 + 9 * HOUR, print(10)); // two at the newest time
+    index.shrinkTo(4);
+    expect(index.size).toBe(4);
+    expect(index.horizon).toBe(T0 + 6 * HOUR + 1);
+    expect(index.near(print(7), T0 + 7 * HOUR, WINDOW)).toEqual([7]);
+    expect(index.near(print(6), T0 + 6 * HOUR, WINDOW)).toEqual([]);
+    index.shrinkTo(4); // within the limit: nothing changes
+    expect(index.size).toBe(4);
+  });
 });
