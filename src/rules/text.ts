@@ -71,7 +71,9 @@ export function words(folded: string): string[] {
     } else {
       if (start >= 0) out.push(folded.slice(start, i));
       start = -1;
-      i += folded.charCodeAt(i) >= 0xd800 && folded.charCodeAt(i) <= 0xdbff ? 2 : 1;
+      // A surrogate pair is one character; a lone high surrogate (a feed's broken text) is one unit.
+      const c = folded.charCodeAt(i);
+      i += c >= 0xd800 && c <= 0xdbff && (folded.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
     }
   }
   if (start >= 0) out.push(folded.slice(start));

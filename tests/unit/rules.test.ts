@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileTopics, matchItem, type MatchableItem } from '../../src/rules/compile.js';
 import { parseRule, RuleSyntaxError } from '../../src/rules/parse.js';
-import { foldText } from '../../src/rules/text.js';
+import { foldText, words } from '../../src/rules/text.js';
 
 const item = (fields: Partial<MatchableItem>): MatchableItem => ({
   title: '',
@@ -116,5 +116,13 @@ describe('topic rules', () => {
     expect(foldText('Ｃａｆé ZÜRICH')).toBe('cafe zurich');
     expect(foldText('रूसी')).toBe('रूसी');
     expect(foldText('Й')).toBe('й');
+  });
+
+  it('cuts words around broken surrogates without losing the character after one', () => {
+    // A lone high surrogate (a JSON feed's "\ud800") is a non-word unit of its own; a pair is one character.
+    expect(words('\ud800abc def')).toEqual(['abc', 'def']);
+    expect(words('abc\ud800def')).toEqual(['abc', 'def']);
+    expect(words('x \ud83d\ude00 y')).toEqual(['x', 'y']);
+    expect(words('\udc00z')).toEqual(['z']);
   });
 });
