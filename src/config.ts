@@ -56,7 +56,7 @@ const schema = z.object({
   RETENTION_DAYS: int(0).default(0),
   RETAG_WINDOW_DAYS: z.coerce.number().positive().default(30),
   STORY_WINDOW_HOURS: z.coerce.number().positive().default(72),
-  // Fingerprints a worker keeps for near-duplicate lookups (~220 bytes each); 0: look them up in PostgreSQL.
+  // Fingerprints a worker keeps for near-duplicate lookups (~70 bytes each); 0: look them up in PostgreSQL.
   STORY_INDEX_ITEMS: int(0).default(500_000),
   WEBSUB_RETRY_MS: int(100).default(30_000),
   WEBHOOK_RETRY_MS: int(100).default(30_000),
