@@ -10,7 +10,7 @@ const GIVEN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * id, which the response also sends back as X-Request-Id so that a person can find the line.
  * `count` is called at the same moment (the request counters): one listener a request, not two.
  */
-export function accessLog(log: Logger, count: (req: Request, res: Response) => void = () => {}): RequestHandler {
+export function accessLog(log: Logger, count: (req: Request, res: Response) => void): RequestHandler {
   return (req, res, next) => {
     const given = req.get('x-request-id');
     const id = given && GIVEN_ID.test(given) ? given : randomUUID();

@@ -112,7 +112,8 @@ export async function groupStories({ db, config, log }: Pick<AppContext, 'db' | 
  * the generations it missed (batches of other processes, or of this one whose commit it did not
  * see) are read from the table; after its commit, the batch files its own items.
  */
-const nearIndexes = new WeakMap<Db, { index: NearDuplicateIndex; generation: number } | { offUntil: number }>();
+// `generation` undefined: none read yet.
+const nearIndexes = new WeakMap<Db, { index: NearDuplicateIndex; generation?: number } | { offUntil: number }>();
 // The index looks back two windows; its horizon moves on by a quarter window at a time.
 const HORIZON_WINDOWS = 2;
 // An index that cannot hold one window within its size limit is dropped, and tried again this much later.
@@ -134,13 +135,10 @@ async function nearIndexAt(
     state = undefined;
   }
   const horizon = Date.now() - HORIZON_WINDOWS * windowMs;
-  // No index yet, or the table is older than the index (restored, or recreated empty): read it all.
-  if (!state || state.generation > generation - 1) {
-    const index = new NearDuplicateIndex(horizon);
-    for (const f of await storedFingerprints(trx, new Date(horizon)))
-      index.add(f.itemId, f.sortAt.getTime(), f.simhash);
-    state = { index, generation: generation - 1 };
-  } else if (state.generation < generation - 1) {
+  // No index yet, or the table is older than the index (restored, or recreated empty): a new one,
+  // which has read no generation. Then what it has not read: every generation, or those it missed.
+  if (!state || (state.generation ?? 0) > generation - 1) state = { index: new NearDuplicateIndex(horizon) };
+  if (state.generation !== generation - 1) {
     for (const f of await storedFingerprints(trx, new Date(state.index.horizon), state.generation))
       state.index.add(f.itemId, f.sortAt.getTime(), f.simhash);
     state.generation = generation - 1;
