@@ -138,11 +138,12 @@ const RETAG_BATCH = 500;
  * Applies one topic's rule to the stored items of the window, in batches by id (the retag-topic
  * job, and `cli retag`). Each batch replaces that topic's tags of its items, so running it again
  * (after a crash, or twice) gives the same tags. It stops when the topic's rule changes again
- * (the newer job takes over) or the topic is deleted. Returns the items examined.
+ * (the newer job takes over) or the topic is deleted. Returns the items examined. The job reads
+ * the items stored before the rule was set; `everyItem` (the CLI's) reads the later ones too.
  */
 export async function retagTopic(
   { db, log, config }: Pick<AppContext, 'db' | 'log' | 'config'>,
-  { topicId, version }: { topicId: number; version: number },
+  { topicId, version, everyItem = false }: { topicId: number; version: number; everyItem?: boolean },
   onProgress: (itemsDone: number) => void | Promise<void> = () => {},
 ): Promise<number> {
   const topic = await topics.getTopicRule(db, topicId);
@@ -152,13 +153,15 @@ export async function retagTopic(
   // The window's items from the first stored in it on (older ones are not read at all), each
   // still checked against `since`.
   const first = await firstItemStoredSince(db, since);
+  // Items stored after the rule was set were tagged by it then: they are not read again (a topic
+  // made before an ingest has nothing to re-tag however long the ingest runs).
+  const through = everyItem ? null : topic.retag_through_id;
   let afterId = first - 1;
   let done = 0;
-  // How many there are to go through, for progress shown as done of total (an estimate: items
-  // stored meanwhile are taken too).
-  await topics.setRetagProgress(db, topicId, version, 'running', 0, await itemsFrom(db, first));
+  // How many there are to go through, for progress shown as done of total.
+  await topics.setRetagProgress(db, topicId, version, 'running', 0, await itemsFrom(db, first, through));
   for (;;) {
-    const batch = await itemsAfter(db, afterId, since, RETAG_BATCH);
+    const batch = await itemsAfter(db, afterId, through, since, RETAG_BATCH);
     if (batch.length === 0) break;
     const tags = batch.flatMap((item) =>
       matchItem(matcher, matchableItem(item, item.feed_title)).map((m) => ({

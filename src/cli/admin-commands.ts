@@ -148,7 +148,7 @@ export async function retagCommand(args: string[], ctx: CliContext): Promise<num
   const { out, config } = ctx;
   const topic = await getTopic(ctx, args[0]!, OPERATOR);
   const started = Date.now();
-  const items = await retagTopic(ctx, { topicId: topic.id, version: topic.version }, (done) =>
+  const items = await retagTopic(ctx, { topicId: topic.id, version: topic.version, everyItem: true }, (done) =>
     out(`  ${done} items examined`),
   );
   out(

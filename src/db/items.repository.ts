@@ -570,33 +570,37 @@ export async function firstItemStoredSince(db: Db, since: Date): Promise<number>
   return first;
 }
 
-/** How many items have ids from `firstId` on (a re-tag's work). */
-export async function itemsFrom(db: Db, firstId: number): Promise<number> {
-  const row = await db
+/** How many items have ids from `firstId` on, up to `throughId` when given (a re-tag's work). */
+export async function itemsFrom(db: Db, firstId: number, throughId: number | null): Promise<number> {
+  let query = db
     .selectFrom('items')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('id', '>=', firstId)
-    .executeTakeFirst();
+    .where('id', '>=', firstId);
+  if (throughId !== null) query = query.where('id', '<=', throughId);
+  const row = await query.executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
-/** A batch of stored items for re-tagging, in id order after `afterId`, stored since `since`, with their feed's title. */
+/**
+ * A batch of stored items for re-tagging, in id order after `afterId` (up to `throughId` when
+ * given), stored since `since`, with their feed's title.
+ */
 export async function itemsAfter(
   db: Db,
   afterId: number,
+  throughId: number | null,
   since: Date,
   limit: number,
 ): Promise<(ItemRow & { feed_title: string })[]> {
-  return db
+  let query = db
     .selectFrom('items')
     .innerJoin('feeds', 'feeds.id', 'items.feed_id')
     .select(ITEM_COLUMNS)
     .select('feeds.title as feed_title')
     .where('items.id', '>', afterId)
-    .where('items.fetched_at', '>=', since)
-    .orderBy('items.id')
-    .limit(limit)
-    .execute();
+    .where('items.fetched_at', '>=', since);
+  if (throughId !== null) query = query.where('items.id', '<=', throughId);
+  return query.orderBy('items.id').limit(limit).execute();
 }
 
 function escapeLike(text: string): string {

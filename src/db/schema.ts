@@ -202,6 +202,11 @@ export interface TopicTable {
   retagged_items: Generated<number>;
   /** The items the re-tag running (or last run) has to go through; null before the first. */
   retag_total: number | null;
+  /**
+   * The highest item id when the rule was set (under the topics lock): later items were tagged by
+   * this rule as they were stored, so the re-tag stops here. Null: it reads every item of the window.
+   */
+  retag_through_id: number | null;
   /** Private topics are read with a `read` token or their feed key (src/app/access.ts). */
   visibility: ColumnType<TopicVisibility, TopicVisibility | undefined, TopicVisibility>;
   /** The secret in a private topic's feed addresses, for readers that cannot send a token. */

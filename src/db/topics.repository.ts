@@ -13,6 +13,12 @@ export async function lockTopicsShared(trx: Db): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock_shared(${TOPICS_LOCK})`.execute(trx);
 }
 
+/**
+ * The highest item id stored, read under the topics lock when a rule is set: every item above it
+ * is written by an ingestion that started after the change, and tagged by the new rule then.
+ */
+const LAST_ITEM_ID = sql<number>`(SELECT coalesce(max(id), 0) FROM items)`;
+
 function withTopicsLocked<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${TOPICS_LOCK})`.execute(trx);
@@ -27,7 +33,7 @@ export async function createTopic(
   return withTopicsLocked(db, (trx) =>
     trx
       .insertInto('topics')
-      .values({ ...topic, retag_status: 'pending' })
+      .values({ ...topic, retag_status: 'pending', retag_through_id: LAST_ITEM_ID })
       .onConflict((oc) => oc.column('slug').doNothing())
       .returningAll()
       .executeTakeFirst(),
@@ -130,6 +136,9 @@ export async function updateTopic(
         retag_status: sql<RetagStatus>`CASE WHEN rule = ${changes.rule} THEN retag_status ELSE 'pending' END`,
         retagged_items: sql<number>`CASE WHEN rule = ${changes.rule} THEN retagged_items ELSE 0 END`,
         retag_total: sql<number | null>`CASE WHEN rule = ${changes.rule} THEN retag_total ELSE NULL END`,
+        retag_through_id: sql<
+          number | null
+        >`CASE WHEN rule = ${changes.rule} THEN retag_through_id ELSE ${LAST_ITEM_ID} END`,
         updated_at: sql<Date>`now()`,
       })
       .where('slug', '=', slug)
@@ -152,8 +161,12 @@ export async function listTopicRules(db: Db): Promise<{ id: number; slug: string
 export async function getTopicRule(
   db: Db,
   id: number,
-): Promise<{ id: number; slug: string; rule: string; version: number } | undefined> {
-  return db.selectFrom('topics').select(['id', 'slug', 'rule', 'version']).where('id', '=', id).executeTakeFirst();
+): Promise<{ id: number; slug: string; rule: string; version: number; retag_through_id: number | null } | undefined> {
+  return db
+    .selectFrom('topics')
+    .select(['id', 'slug', 'rule', 'version', 'retag_through_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** A cheap fingerprint of all rules: changes whenever a topic is added, changed or removed. */

@@ -122,3 +122,49 @@ describe("a re-tag's window in a large store", () => {
     expect(progress.retag_total).toBe(25);
   });
 });
+
+describe('items stored after a rule was set', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  beforeAll(async () => ({ db, drop } = await createTestDb()));
+  afterAll(async () => drop?.());
+  const deps = () => ({
+    db,
+    config: loadConfig({ DATABASE_URL: 'postgres://unused/db' }),
+    log: createLogger('silent'),
+  });
+
+  it('when items are stored after a topic is made or its rule changed, then its re-tag job reads only the items before, and the CLI every item', async () => {
+    const { feed } = await insertFeed(db, 'https://bound.example/feed', 900);
+    const store = (from: number, count: number) =>
+      upsertItems(
+        db,
+        Array.from({ length: count }, (_, n) => itemRow(feed.id, from + n, { title: `Alpha ${from + n}` })),
+      );
+    await store(0, 40);
+    const topic = (await createTopic(db, {
+      slug: 'bound',
+      name: 'Bound',
+      rule: 'alpha',
+      visibility: 'public',
+      feed_key: 'kb',
+    }))!;
+    // Stored after the topic was made: the ingestion tags these with its rule (here nobody does,
+    // so that the re-tag's reading shows).
+    await store(40, 30);
+    expect(await retagTopic(deps(), { topicId: topic.id, version: topic.version })).toBe(40);
+    const retagged = await db
+      .selectFrom('topics')
+      .select(['retag_total', 'retagged_items'])
+      .where('id', '=', topic.id)
+      .executeTakeFirstOrThrow();
+    expect(retagged).toEqual({ retag_total: 40, retagged_items: 40 });
+    // A new rule moves the bound to the items stored by then; a new name alone does not.
+    const renamed = (await updateTopic(db, 'bound', { name: 'Bound again', rule: 'alpha' }))!;
+    expect(renamed.retag_through_id).toBe(topic.retag_through_id);
+    const changed = (await updateTopic(db, 'bound', { name: 'Bound', rule: 'alpha OR beta' }))!;
+    await store(70, 5);
+    expect(await retagTopic(deps(), { topicId: changed.id, version: changed.version })).toBe(70);
+    expect(await retagTopic(deps(), { topicId: changed.id, version: changed.version, everyItem: true })).toBe(75);
+  });
+});

@@ -13,6 +13,7 @@ const topic: TopicRow = {
   retag_status: 'done',
   retagged_items: 0,
   retag_total: null,
+  retag_through_id: null,
   visibility: 'public',
   feed_key: 'key',
   created_at: new Date('2024-01-01T00:00:00Z'),
