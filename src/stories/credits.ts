@@ -1,3 +1,4 @@
+import { decodeHTML, decodeHTMLAttribute } from 'entities';
 import { Parser } from 'htmlparser2';
 import { BLOCK_TAGS } from '../pipeline/html.js';
 import { storyUrl } from '../pipeline/dedupe/identity.js';
@@ -103,9 +104,15 @@ export function creditedLinks(contentHtml: string, itemUrl: string): string[] {
     {
       onopentag(name, attribs) {
         if (BLOCK_TAGS.has(name)) endBlock();
-        else if (name === 'a' && attribs.href && !open) open = { href: attribs.href, before: block, text: '' };
+        else if (name === 'a' && attribs.href && !open) {
+          const href = attribs.href.includes('&') ? decodeHTMLAttribute(attribs.href) : attribs.href;
+          open = { href, before: block, text: '' };
+        }
       },
-      ontext(text) {
+      ontext(raw) {
+        // Entities decoded a run of text at a time, as htmlToText does: a parser that decodes them
+        // itself steps through the text one character at a time (twice the cost of this pass).
+        const text = raw.includes('&') ? decodeHTML(raw) : raw;
         block += text;
         if (open) open.text += text;
       },
@@ -116,7 +123,7 @@ export function creditedLinks(contentHtml: string, itemUrl: string): string[] {
         } else if (BLOCK_TAGS.has(name)) endBlock();
       },
     },
-    { decodeEntities: true, lowerCaseTags: true },
+    { decodeEntities: false, lowerCaseTags: true },
   );
   parser.write(contentHtml);
   parser.end();

@@ -280,6 +280,11 @@ describe('credited sources', () => {
       [],
     ],
     [
+      'entities decoded in the lead, the label and the address (as sanitized HTML writes them)',
+      '<p>Reuters &amp; AP. Read the <a href="https://w.example/a?id=1&amp;lang=en">original&#32;article</a>.</p><p>Quelle:&nbsp;<a href="https://x.example/b">X</a></p>',
+      ['https://w.example/a?id=1&lang=en', 'https://x.example/b'],
+    ],
+    [
       'not a link to the item’s own site (a tag page)',
       '<p>Source: <a href="https://www.me.example/tag/russia">Russia</a></p>',
       [],

@@ -50,14 +50,18 @@ const DEFAULT_DOCUMENT = /\/(?:index|default)\.(?:html?|shtml|php|aspx?|jsp)$/i;
  * a trailing dot from the host. "" for anything that is not an http(s) URL.
  */
 export function canonicalUrl(url: string): string {
+  return canonicalForm(url)?.href ?? '';
+}
+
+function canonicalForm(url: string): URL | null {
   const u = parseHttpUrl(url);
-  if (!u) return '';
+  if (!u) return null;
   u.hash = '';
   u.search = keptQuery(u);
   u.hostname = u.hostname.replace(/\.$/, '');
   // /news/story/ and /news/story are one page on nearly every site (one redirects to the other).
   u.pathname = u.pathname.replace(DEFAULT_DOCUMENT, '/').replace(/(.)\/+$/, '$1');
-  return u.href;
+  return u;
 }
 
 /**
@@ -65,13 +69,14 @@ export function canonicalUrl(url: string): string {
  * shared by everything on the site, so it never puts two items in one story.
  */
 export function storyUrl(url: string): string {
-  const canonical = canonicalUrl(url);
-  if (!canonical) return '';
-  const u = new URL(canonical);
-  return u.pathname === '/' && !u.search ? '' : canonical;
+  const u = canonicalForm(url);
+  return !u || (u.pathname === '/' && !u.search) ? '' : u.href;
 }
 
 function parseHttpUrl(url: string): URL | null {
+  // No scheme, no absolute URL: answered without the exception the parser would throw (most items
+  // have no source URL, and "" was most of the calls).
+  if (!url.includes(':')) return null;
   try {
     const u = new URL(url.trim());
     return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
