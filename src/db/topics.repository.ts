@@ -174,8 +174,8 @@ export async function getTopicRule(
  * rule, and only then. Ids only grow, so a topic removed and another added change the sum of ids;
  * a new rule bumps its topic's version. A new name or visibility changes no tag and leaves it as
  * it was: with the time of the last change in it, every rename made each worker compile every
- * topic again (3% of the ingest benchmark's worker, whose API probe renames a topic five times a
- * second).
+ * topic again (3% of the ingest benchmark's worker, whose API probe renames a topic every few
+ * hundred milliseconds).
  */
 export async function topicsFingerprint(db: Db): Promise<string> {
   const row = await sql<{
