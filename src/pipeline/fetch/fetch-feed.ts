@@ -1,4 +1,6 @@
-import { Agent, fetch, type Response } from 'undici';
+import { constants, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import { Readable, type Transform } from 'node:stream';
+import { Agent, request, type Dispatcher, type Response } from 'undici';
 import { checkUrlAllowed, guardedLookup, type AddressPolicy } from './address-guard.js';
 import { splitCredentials } from './url-secrets.js';
 import { FeedError } from '../feed-error.js';
@@ -71,39 +73,42 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
       // user:password@ in a feed URL is HTTP Basic, sent to that URL's origin only (see redirects).
       const { url: bare, authorization } = splitCredentials(target);
       if (authorization) headers.authorization = authorization;
-      const res = await fetch(bare, { headers, redirect: 'manual', signal, dispatcher: agentFor(opts) });
+      // undici's request, not fetch: the WHATWG layers cost a third of an unchanged poll's
+      // exchange (measured: ~1.0 against ~1.3 CPU-ms a 304 over a new connection).
+      const res = await request(bare, { headers, signal, dispatcher: agentFor(opts) });
+      const status = res.statusCode;
+      const header = (name: string) => headerValue(res.headers, name);
 
-      if (res.status >= 300 && res.status < 400 && res.status !== 304) {
-        await res.body?.cancel();
-        const location = res.headers.get('location');
-        if (!location)
-          throw new FeedError('bad_redirect', `HTTP ${res.status} without a Location header`, { status: res.status });
+      if (status >= 300 && status < 400 && status !== 304) {
+        await res.body.dump();
+        const location = header('location');
+        if (!location) throw new FeedError('bad_redirect', `HTTP ${status} without a Location header`, { status });
         if (hop >= opts.maxRedirects)
           throw new FeedError('too_many_redirects', `more than ${opts.maxRedirects} redirects`);
         current = redirectTarget(location, target);
-        permanentSoFar &&= res.status === 301 || res.status === 308;
+        permanentSoFar &&= status === 301 || status === 308;
         if (permanentSoFar) movedTo = current;
         continue;
       }
-      if (res.status === 304) {
-        await res.body?.cancel();
-        return { kind: 'not-modified', finalUrl: current, movedTo, maxAgeSeconds: cacheLifetime(res.headers) };
+      if (status === 304) {
+        await res.body.dump();
+        return { kind: 'not-modified', finalUrl: current, movedTo, maxAgeSeconds: cacheLifetime({ get: header }) };
       }
-      if (res.status >= 200 && res.status < 300) {
-        const body = await readLimited(res, opts.maxBytes);
+      if (status >= 200 && status < 300) {
+        const body = await readDecoded(res, opts.maxBytes);
         return {
           kind: 'ok',
           body,
-          contentType: res.headers.get('content-type') ?? '',
-          etag: res.headers.get('etag'),
-          lastModified: res.headers.get('last-modified'),
+          contentType: header('content-type') ?? '',
+          etag: header('etag'),
+          lastModified: header('last-modified'),
           finalUrl: current,
           movedTo,
-          maxAgeSeconds: cacheLifetime(res.headers),
+          maxAgeSeconds: cacheLifetime({ get: header }),
         };
       }
-      await res.body?.cancel();
-      throw statusError(res);
+      await res.body.dump();
+      throw statusError(status, header('retry-after'));
     }
   } catch (err) {
     throw toFeedError(err, opts);
@@ -128,32 +133,122 @@ function parseUrl(url: string): URL {
   }
 }
 
+/** A WHATWG response's body (fetch decoded it), read to at most maxBytes. */
 export async function readLimited(res: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes && !res.headers.get('content-encoding')) {
-    await res.body?.cancel();
+  refuseDeclaredSize(Number(res.headers.get('content-length')), res.headers.get('content-encoding'), maxBytes);
+  return res.body ? collect(res.body, maxBytes) : new Uint8Array();
+}
+
+/**
+ * A body as its content codings say (gzip, deflate, br, in the order applied; an unknown coding
+ * leaves the bytes as sent, as fetch does), read to at most maxBytes after decoding: a small
+ * compressed body that inflates without end is stopped while inflating. Decoding is lenient about
+ * a stream cut short (what browsers and fetch accept).
+ */
+async function readDecoded(res: Dispatcher.ResponseData, maxBytes: number): Promise<Uint8Array> {
+  const encoding = headerValue(res.headers, 'content-encoding');
+  refuseDeclaredSize(Number(headerValue(res.headers, 'content-length')), encoding, maxBytes);
+  const codings = (encoding ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c && c !== 'identity');
+  if (codings.length > MAX_CODINGS)
+    throw new FeedError('too_large', `${codings.length} content codings, at most ${MAX_CODINGS} are read`);
+  const decoders = codings.reverse().map(decoderFor);
+  if (decoders.length === 0 || decoders.includes(null)) return collect(res.body, maxBytes);
+  let stream: Readable = res.body;
+  for (const decoder of decoders as Decoder[]) stream = decoder(stream);
+  try {
+    return await collect(stream, maxBytes);
+  } finally {
+    res.body.destroy();
+  }
+}
+
+// Codings stacked by a server beyond this are a resource attack, not compression (undici's bound).
+const MAX_CODINGS = 5;
+
+type Decoder = (input: Readable) => Readable;
+
+const LENIENT = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
+
+function decoderFor(coding: string): Decoder | null {
+  switch (coding) {
+    case 'gzip':
+    case 'x-gzip':
+      return (input) => pipe(input, createGunzip(LENIENT));
+    case 'br':
+      return (input) =>
+        pipe(
+          input,
+          createBrotliDecompress({
+            flush: constants.BROTLI_OPERATION_FLUSH,
+            finishFlush: constants.BROTLI_OPERATION_FLUSH,
+          }),
+        );
+    case 'deflate':
+      return inflateEither;
+    default:
+      return null;
+  }
+}
+
+/** "deflate" is zlib-wrapped by the standard and raw from some servers: told apart by its first byte. */
+function inflateEither(input: Readable): Readable {
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return Readable.from(
+    (async function* () {
+      const first = await chunks.next();
+      if (first.done) return;
+      const inflater = (first.value[0]! & 0x0f) === 0x08 ? createInflate(LENIENT) : createInflateRaw(LENIENT);
+      const rest = async function* () {
+        yield first.value;
+        for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+      };
+      yield* pipe(Readable.from(rest(), { objectMode: false }), inflater);
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** A decoder fed by `input`: an error of either ends the output with it. */
+function pipe(input: Readable, decoder: Transform): Readable {
+  input.on('error', (err) => decoder.destroy(err));
+  return input.pipe(decoder);
+}
+
+function refuseDeclaredSize(declared: number, encoding: string | null, maxBytes: number): void {
+  if (Number.isFinite(declared) && declared > maxBytes && !encoding) {
     throw new FeedError('too_large', `response of ${declared} bytes is over the limit of ${maxBytes}`);
   }
+}
+
+/** The chunks of a body, at most maxBytes of them; over that the body is abandoned. */
+async function collect(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  if (res.body) {
-    for await (const chunk of res.body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) {
-        await res.body.cancel().catch(() => {});
-        throw new FeedError('too_large', `response is over the limit of ${maxBytes} bytes (after decompression)`);
-      }
-      chunks.push(chunk);
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      throw new FeedError('too_large', `response is over the limit of ${maxBytes} bytes (after decompression)`);
     }
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
 }
 
-function statusError(res: Response): FeedError {
-  const status = res.status;
+/** One header of undici's plain header object (a repeated header is joined, as fetch joins it). */
+function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | null {
+  const value = headers[name];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function statusError(status: number, retryAfterHeader: string | null): FeedError {
   if (status === 410) return new FeedError('gone', 'HTTP 410 Gone: the feed was removed', { status });
   if (status === 429 || status === 503) {
-    const wait = retryAfter(res.headers.get('retry-after'));
+    const wait = retryAfter(retryAfterHeader);
     return new FeedError('rate_limited', `HTTP ${status}: the server asks us to wait`, {
       status,
       retryAfterSeconds: wait,
