@@ -53,7 +53,14 @@ export function agentFor(opts: FetchOptions): Agent {
  * maxBytes after decompression (so a compressed bomb is stopped too).
  */
 export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchResult> {
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  // One deadline for every hop and the body; cleared when done (AbortSignal.timeout's timer would
+  // live on for the whole timeout after each poll, and costs ~20× as much to make).
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException(`no complete response within ${opts.timeoutMs} ms`, 'TimeoutError')),
+    opts.timeoutMs,
+  );
+  const signal = deadline.signal;
   let current = url;
   let movedTo: string | null = null;
   let permanentSoFar = true;
@@ -112,6 +119,8 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
     }
   } catch (err) {
     throw toFeedError(err, opts);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
