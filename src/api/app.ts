@@ -4,6 +4,7 @@ import { httpRequests, registry } from '../metrics.js';
 import { CachedReads } from './cached-reads.js';
 import type { ApiDeps } from './deps.js';
 import { accessLog } from './access-log.js';
+import { rememberTrust, type TrustProxy } from './trust-proxy.js';
 import { securityHeaders } from './security-headers.js';
 import { requireScope } from './auth.js';
 import { openApiJson } from './openapi.js';
@@ -71,6 +72,7 @@ export function createApp(deps: ApiDeps): express.Express {
     );
   }
   app.set('trust proxy', deps.config.TRUST_PROXY);
+  app.set('trust proxy fn', rememberTrust(app.get('trust proxy fn') as TrustProxy));
   app.use(
     accessLog(deps.log, (req, res) =>
       httpRequests.inc({ method: req.method, route: routeLabel(req), status: res.statusCode }),

@@ -90,7 +90,10 @@ export function etagOf(body: Buffer | string): string {
  * conditional request (Express's req.fresh would say stale).
  */
 export function sendReady(req: Request, res: Response, response: ReadyResponse): void {
-  const { 'cache-control': _ignored, ...conditional } = req.headers;
+  const conditional = {
+    'if-none-match': req.headers['if-none-match'],
+    'if-modified-since': req.headers['if-modified-since'],
+  };
   const validators = { etag: response.headers.ETag, 'last-modified': response.headers['Last-Modified'] };
   if (fresh(conditional, validators)) {
     // RFC 9110 §15.4.5: a 304 carries the validators and caching headers, not the ones describing

@@ -31,14 +31,15 @@ export const rowId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTE
  * path ("" for the value itself), or null. PostgreSQL text cannot hold one, so such input would
  * otherwise fail in the database as a 500.
  */
-export function nulPath(value: unknown, path = '', depth = 0): string | null {
-  if (typeof value === 'string') return value.includes('\0') ? path : null;
+export function nulPath(value: unknown, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? '' : null;
   if (typeof value !== 'object' || value === null || depth > 32) return null;
-  for (const [key, v] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    if (key.includes('\0')) return at;
-    const found = nulPath(v, at, depth + 1);
-    if (found !== null) return found;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.includes('\0')) return key;
+    // The path is spelled out on the way back from a NUL only: every request's input passes here.
+    const found = nulPath((value as Record<string, unknown>)[key], depth + 1);
+    if (found !== null) return found ? `${key}.${found}` : key;
   }
   return null;
 }
