@@ -4,6 +4,7 @@ import { httpRequests, registry } from '../metrics.js';
 import { CachedReads } from './cached-reads.js';
 import type { ApiDeps } from './deps.js';
 import { accessLog } from './access-log.js';
+import { oneLayer } from './one-layer.js';
 import { rememberTrust, type TrustProxy } from './trust-proxy.js';
 import { securityHeaders } from './security-headers.js';
 import { requireScope } from './auth.js';
@@ -60,37 +61,39 @@ function budgetOf(req: express.Request): LimitKind | null {
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(securityHeaders());
-  // CORS only for the origins the operator names (CORS_ORIGINS: "*" or a list); none by default.
-  if (deps.config.CORS_ORIGINS.length) {
-    app.use(
-      cors({
-        origin: deps.config.CORS_ORIGINS.includes('*') ? '*' : deps.config.CORS_ORIGINS,
-        exposedHeaders: ['ETag', 'Link', 'Location', 'Retry-After', 'X-Request-Id'],
-        maxAge: 600,
-      }),
-    );
-  }
   app.set('trust proxy', deps.config.TRUST_PROXY);
   app.set('trust proxy fn', rememberTrust(app.get('trust proxy fn') as TrustProxy));
-  app.use(
-    accessLog(deps.log, (req, res) =>
-      httpRequests.inc({ method: req.method, route: routeLabel(req), status: res.statusCode }),
-    ),
-  );
   // The JSON API takes JSON bodies only: anything else is a 415 that says so, not a field missing.
   const json = express.json({ limit: '1mb' });
-  // One layer for bodies (each layer a request passes costs ~1% of a cached read's CPU). No route
-  // reads the body of a GET or HEAD: the parser is not asked (~2%).
-  app.use((req, res, next) => {
-    if (JSON_API.test(req.path)) checkBodyType(req, JSON_TYPES, 'JSON (Content-Type: application/json)');
-    if (req.method === 'GET' || req.method === 'HEAD') next();
-    else json(req, res, next);
-  });
-  // Every request but health checks spends from a budget (src/api/rate-limits.ts).
   const limits = new RateLimits(deps.redis, deps.config);
   deps = { ...deps, limits };
-  app.use(limits.spend(deps, budgetOf));
+  // What every request passes, as one layer (src/api/one-layer.ts).
+  app.use(
+    oneLayer(
+      securityHeaders(),
+      // CORS only for the origins the operator names (CORS_ORIGINS: "*" or a list); none by default.
+      ...(deps.config.CORS_ORIGINS.length
+        ? [
+            cors({
+              origin: deps.config.CORS_ORIGINS.includes('*') ? '*' : deps.config.CORS_ORIGINS,
+              exposedHeaders: ['ETag', 'Link', 'Location', 'Retry-After', 'X-Request-Id'],
+              maxAge: 600,
+            }),
+          ]
+        : []),
+      accessLog(deps.log, (req, res) =>
+        httpRequests.inc({ method: req.method, route: routeLabel(req), status: res.statusCode }),
+      ),
+      // No route reads the body of a GET or HEAD: the parser is not asked (~2%).
+      (req, res, next) => {
+        if (JSON_API.test(req.path)) checkBodyType(req, JSON_TYPES, 'JSON (Content-Type: application/json)');
+        if (req.method === 'GET' || req.method === 'HEAD') next();
+        else json(req, res, next);
+      },
+      // Every request but health checks spends from a budget (src/api/rate-limits.ts).
+      limits.spend(deps, budgetOf),
+    ),
+  );
   const reads = new CachedReads(deps, deps.config.API_CACHE_MB * 2 ** 20);
   // Routes in order of traffic: what feed readers poll first, each layer a request passes costs
   // a path test (the routes' paths do not overlap, so the order decides nothing else).
