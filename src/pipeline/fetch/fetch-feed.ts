@@ -144,8 +144,14 @@ function parseUrl(url: string): URL {
 
 /** A WHATWG response's body (fetch decoded it), read to at most maxBytes. */
 export async function readLimited(res: Response, maxBytes: number): Promise<Uint8Array> {
-  refuseDeclaredSize(Number(res.headers.get('content-length')), res.headers.get('content-encoding'), maxBytes);
-  return res.body ? collect(res.body, maxBytes) : new Uint8Array();
+  try {
+    refuseDeclaredSize(Number(res.headers.get('content-length')), res.headers.get('content-encoding'), maxBytes);
+    return res.body ? await collect(res.body, maxBytes) : new Uint8Array();
+  } catch (err) {
+    // A body left unread would hold its connection.
+    await res.body?.cancel().catch(() => {});
+    throw err;
+  }
 }
 
 /**
@@ -155,23 +161,24 @@ export async function readLimited(res: Response, maxBytes: number): Promise<Uint
  * a stream cut short (what browsers and fetch accept).
  */
 async function readDecoded(res: Dispatcher.ResponseData, maxBytes: number): Promise<Uint8Array> {
-  const encoding = headerValue(res.headers, 'content-encoding');
-  refuseDeclaredSize(Number(headerValue(res.headers, 'content-length')), encoding, maxBytes);
-  const codings = (encoding ?? '')
-    .toLowerCase()
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c && c !== 'identity');
-  if (codings.length > MAX_CODINGS)
-    throw new FeedError('too_large', `${codings.length} content codings, at most ${MAX_CODINGS} are read`);
-  const decoders = codings.reverse().map(decoderFor);
-  if (decoders.length === 0 || decoders.includes(null)) return collect(res.body, maxBytes);
-  let stream: Readable = res.body;
-  for (const decoder of decoders as Decoder[]) stream = decoder(stream);
   try {
+    const encoding = headerValue(res.headers, 'content-encoding');
+    refuseDeclaredSize(Number(headerValue(res.headers, 'content-length')), encoding, maxBytes);
+    const codings = (encoding ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c) => c && c !== 'identity');
+    if (codings.length > MAX_CODINGS)
+      throw new FeedError('too_large', `${codings.length} content codings, at most ${MAX_CODINGS} are read`);
+    const decoders = codings.reverse().map(decoderFor);
+    let stream: Readable = res.body;
+    if (!decoders.includes(null)) for (const decoder of decoders as Decoder[]) stream = decoder(stream);
     return await collect(stream, maxBytes);
-  } finally {
+  } catch (err) {
+    // Not read to its end (refused, over the limit, undecodable): its connection is closed.
     res.body.destroy();
+    throw err;
   }
 }
 
