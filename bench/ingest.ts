@@ -218,7 +218,7 @@ export async function benchIngest(options: IngestOptions): Promise<string[]> {
     for (const fraction of [0, 0, 0, 0.05]) {
       const changed = fraction ? farm.change(fraction) : { feeds: 0, items: 0 };
       // A feed is polled again minutes later, on a new connection: none left open by the last pass
-      // (the farm keeps idle ones for 30 s, and a pass reusing them costs the worker half as much).
+      // (the farm keeps idle ones for 30 s, which a pass seconds later would reuse).
       server.closeIdleConnections();
       const before = answered304;
       const itemsBefore = Number(
