@@ -176,7 +176,9 @@ async function readDecoded(res: Dispatcher.ResponseData, maxBytes: number): Prom
     if (!decoders.includes(null)) for (const decoder of decoders as Decoder[]) stream = decoder(stream);
     return await collect(stream, maxBytes);
   } catch (err) {
-    // Not read to its end (refused, over the limit, undecodable): its connection is closed.
+    // Not read to its end (refused, over the limit, undecodable): its connection is closed. The
+    // body then reports the abort as an error of its own, which must not go unheard (a crash).
+    res.body.on('error', () => {});
     res.body.destroy();
     throw err;
   }
