@@ -8,7 +8,8 @@ import { fetchFeed, type FetchOptions } from '../../src/pipeline/fetch/fetch-fee
  * Content codings as servers send them, read by fetchFeed from a local server: each coding
  * decoded, stacked codings undone in reverse order, a stream cut short read as far as it goes
  * (as browsers read it), an unknown coding left as sent, and the size limit counted after
- * decoding whatever the coding.
+ * decoding whatever the coding. And the bodies that are not read (a redirect's, an error's) are
+ * dropped at once, however slowly they come.
  */
 const TEXT = '<rss version="2.0"><channel><title>Coded</title></channel></rss>'.repeat(20);
 const bodies = new Map<string, { body: Buffer; encoding: string }>();
@@ -18,6 +19,14 @@ let base: string;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
+    // A body that trickles a byte every 100 ms and never ends, after a redirect or a 404.
+    const trickle = (status: number, headers: http.OutgoingHttpHeaders) => {
+      res.writeHead(status, { 'content-type': 'text/html', ...headers });
+      const timer = setInterval(() => res.write('.'), 100);
+      res.on('close', () => clearInterval(timer));
+    };
+    if (req.url === '/slow-redirect') return trickle(301, { location: '/moved' });
+    if (req.url === '/slow-missing') return trickle(404, {});
     const entry = bodies.get(req.url ?? '');
     if (!entry) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': entry.encoding });
@@ -91,5 +100,14 @@ describe('content codings', () => {
     await expect(read('/deep', body, 'gzip, gzip, gzip, gzip, gzip, gzip')).rejects.toMatchObject({
       code: 'too_large',
     });
+  });
+});
+
+describe('bodies that are not read', () => {
+  it('when a redirect or an error trickles its body, then the redirect is followed and the error named, without waiting for the body', async () => {
+    bodies.set('/moved', { body: Buffer.from(TEXT), encoding: 'identity' });
+    const moved = await fetchFeed(`${base}/slow-redirect`, options());
+    expect(moved).toMatchObject({ kind: 'ok', movedTo: `${base}/moved` });
+    await expect(fetchFeed(`${base}/slow-missing`, options())).rejects.toMatchObject({ code: 'http_not_found' });
   });
 });

@@ -87,7 +87,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
       const header = (name: string) => headerValue(res.headers, name);
 
       if (status >= 300 && status < 400 && status !== 304) {
-        await res.body.dump();
+        discard(res.body);
         const location = header('location');
         if (!location) throw new FeedError('bad_redirect', `HTTP ${status} without a Location header`, { status });
         if (hop >= opts.maxRedirects)
@@ -114,7 +114,7 @@ export async function fetchFeed(url: string, opts: FetchOptions): Promise<FetchR
           maxAgeSeconds: cacheLifetime({ get: header }),
         };
       }
-      await res.body.dump();
+      discard(res.body);
       throw statusError(status, header('retry-after'));
     }
   } catch (err) {
@@ -176,12 +176,20 @@ async function readDecoded(res: Dispatcher.ResponseData, maxBytes: number): Prom
     if (!decoders.includes(null)) for (const decoder of decoders as Decoder[]) stream = decoder(stream);
     return await collect(stream, maxBytes);
   } catch (err) {
-    // Not read to its end (refused, over the limit, undecodable): its connection is closed. The
-    // body then reports the abort as an error of its own, which must not go unheard (a crash).
-    res.body.on('error', () => {});
-    res.body.destroy();
+    // Not read to its end (refused, over the limit, undecodable).
+    discard(res.body);
     throw err;
   }
+}
+
+/**
+ * A body we will not read (a redirect's, an error's, one refused) dropped now, its connection
+ * closed: read to its end, a body that trickles would hold the poll until its deadline. The body
+ * then reports the abort as an error of its own, which must not go unheard (a crash).
+ */
+function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 // Codings stacked by a server beyond this are a resource attack, not compression (undici's bound).
