@@ -22,8 +22,7 @@ import {
 } from '../pipeline/schedule/next-poll.js';
 import { readFeed, type ReadFeed } from '../pipeline/read-feed.js';
 import type { FeedHints, NormalizedItem } from '../pipeline/types.js';
-import { hostOf } from '../pipeline/fetch/host-of.js';
-import { HostBusyError, type HostLimiter } from '../queue/host-limiter.js';
+import { HostBusyError, hostOf, type HostLimiter } from '../queue/host-limiter.js';
 import { FOLLOW_UPS } from '../queue/job-graph.js';
 import { matchItem } from '../rules/compile.js';
 import { storyCredits } from '../stories/credits.js';
@@ -47,19 +46,13 @@ export type PollOutcome =
  * anything else (the database away, a bug) is ours: thrown for the job to be retried, never
  * counted against the feed.
  */
-export async function pollFeed(
-  ctx: AppContext,
-  { feedId, hostFeeds }: { feedId: number; hostFeeds?: number },
-  hosts: HostLimiter,
-): Promise<PollOutcome> {
+export async function pollFeed(ctx: AppContext, feedId: number, hosts: HostLimiter): Promise<PollOutcome> {
   const feed = await getFeed(ctx.db, feedId);
   if (!feed) return { kind: 'skipped', reason: 'no such feed' };
   if (feed.disabled_reason) return { kind: 'skipped', reason: 'disabled' };
   const host = hostOf(feed.url);
-  // Two round trips to Redis saved on most polls: most feeds are alone on their host.
-  const leased = hosts.needsLease(hostFeeds);
-  const lease = leased ? await hosts.tryAcquire(host) : null;
-  if (leased && !lease) throw new HostBusyError(host, 1000 + Math.floor(Math.random() * 2000));
+  const lease = await hosts.tryAcquire(host);
+  if (!lease) throw new HostBusyError(host, 1000 + Math.floor(Math.random() * 2000));
   const started = Date.now();
   try {
     const fetched = await fetchFeed(feed.url, {
@@ -80,7 +73,7 @@ export async function pollFeed(
     }
     return await recordPollFailure(ctx, feed, err, started);
   } finally {
-    if (lease) await hosts.release(host, lease).catch(() => {});
+    await hosts.release(host, lease).catch(() => {});
   }
 }
 

@@ -12,7 +12,7 @@ import { feedsWithUngroupedItems } from '../db/stories.repository.js';
 import { listTopics, pendingRetags } from '../db/topics.repository.js';
 import { analyzeTable, tableChurn, vacuumTable } from '../db/vacuum.repository.js';
 import { deleteExpiredSubscriptions } from '../db/websub.repository.js';
-import { hostOf } from '../pipeline/fetch/host-of.js';
+import { hostOf } from '../queue/host-limiter.js';
 import { FOLLOW_UPS, jobRequest } from '../queue/job-graph.js';
 import { searchKeys, searchTexts } from '../rules/search-keys.js';
 import type { AppContext } from './context.js';
@@ -38,7 +38,7 @@ export async function pollDueFeeds(ctx: AppContext): Promise<number> {
   for (;;) {
     const due = await claimDueFeeds(db, config.POLL_BATCH, LEASE_SECONDS);
     const jobs = FOLLOW_UPS.afterPollDue(
-      due.map((f) => ({ id: f.id, host: f.host ?? hostOf(f.url), hostFeeds: f.hostFeeds })),
+      due.map((f) => ({ id: f.id, host: hostOf(f.url) })),
       config.HOST_SPACING_MS,
     );
     await ctx.jobs.enqueue(...jobs).catch(async (err: unknown) => {

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { lockStories } from './stories.repository.js';
 import type { FeedErrorCode } from '../pipeline/feed-error.js';
-import { hostOf } from '../pipeline/fetch/host-of.js';
 import type { FeedHints } from '../pipeline/types.js';
 import type { FeedRow, FeedUpdate, NewFeed } from './schema.js';
 
@@ -14,7 +13,6 @@ function newFeedRow(
 ): NewFeed {
   return {
     url,
-    host: hostOf(url),
     interval_seconds: intervalSeconds,
     etag: null,
     last_modified: null,
@@ -136,8 +134,8 @@ export async function claimDueFeeds(
   db: Db,
   limit: number,
   leaseSeconds: number,
-): Promise<{ id: number; url: string; host: string | null; hostFeeds: number | null }[]> {
-  const rows = await sql<{ id: number; url: string; host: string | null; host_feeds: string | null }>`
+): Promise<{ id: number; url: string }[]> {
+  const rows = await sql<{ id: number; url: string }>`
     UPDATE feeds SET next_poll_at = now() + make_interval(secs => ${leaseSeconds}),
       claimed_until = now() + make_interval(secs => ${leaseSeconds})
     WHERE id IN (
@@ -146,15 +144,8 @@ export async function claimDueFeeds(
       ORDER BY next_poll_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)
-    RETURNING id, url, host,
-      (SELECT count(*) FROM feeds h WHERE h.host = feeds.host AND h.disabled_reason IS NULL) AS host_feeds`.execute(db);
-  return rows.rows.map((r) => ({
-    id: Number(r.id),
-    url: r.url,
-    host: r.host,
-    // Unknown while a feed of an older version has no host: it is leased.
-    hostFeeds: r.host === null ? null : Number(r.host_feeds),
-  }));
+    RETURNING id, url`.execute(db);
+  return rows.rows.map((r) => ({ id: Number(r.id), url: r.url }));
 }
 
 /** A poll that worked: the feed's metadata, validators, and when to poll next. */
@@ -195,9 +186,8 @@ export async function markFeedPolled(
   // A feed that moved to the address of another subscription keeps its own (two rows cannot
   // share a URL; the user may remove one of the two).
   if (state.url) {
-    const taken = sql<boolean>`EXISTS (SELECT 1 FROM feeds f WHERE f.url = ${state.url})`;
-    changes.url = sql<string>`CASE WHEN ${taken} THEN url ELSE ${state.url} END` as unknown as string;
-    changes.host = sql<string>`CASE WHEN ${taken} THEN host ELSE ${hostOf(state.url)} END` as unknown as string;
+    changes.url =
+      sql<string>`CASE WHEN EXISTS (SELECT 1 FROM feeds f WHERE f.url = ${state.url}) THEN url ELSE ${state.url} END` as unknown as string;
   }
   if (state.itemGapSeconds !== undefined) changes.item_gap_seconds = state.itemGapSeconds;
   if (state.hints) {

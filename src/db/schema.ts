@@ -124,8 +124,6 @@ export type FeedStatus = 'new' | 'ok' | 'failing' | 'disabled';
 export interface FeedTable {
   id: Generated<number>;
   url: string;
-  /** The URL's host as host leases count it (hostOf); null for a feed stored by an older version. */
-  host: ColumnType<string | null, string | null | undefined, string | null>;
   site_url: Generated<string>;
   title: Generated<string>;
   description: Generated<string>;

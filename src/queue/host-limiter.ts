@@ -40,16 +40,6 @@ export class HostLimiter {
     return got === 1 ? token : null;
   }
 
-  /**
-   * Whether a poll needs a lease: not when its host had no more enabled feeds than the limit when
-   * the feed was claimed (a feed is polled once at a time, so its host's polls stay within it);
-   * yes when that count is unknown. A feed added to the host meanwhile is polled beside them once
-   * at most: its own claim counts it.
-   */
-  needsLease(hostFeeds: number | undefined): boolean {
-    return hostFeeds === undefined || hostFeeds > this.limit;
-  }
-
   async release(host: string, token: string): Promise<void> {
     await this.redis.zrem(this.key(host), token);
   }
@@ -67,5 +57,14 @@ export class HostBusyError extends Error {
   ) {
     super(`${host} is at its concurrent request limit`);
     this.name = 'HostBusyError';
+  }
+}
+
+/** The host (with port) a feed URL is fetched from: what politeness counts by. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }

@@ -91,8 +91,7 @@ export const JOBS = {
   'release-lost-claims': job({ queue: 'schedule', payload: nothing }),
   'refresh-feed': job({
     queue: 'refresh',
-    // hostFeeds: the enabled feeds of its host when it was claimed (none: unknown, leased).
-    payload: z.object({ feedId: id, hostFeeds: z.number().int().nonnegative().optional() }),
+    payload: z.object({ feedId: id }),
     dedupId: (d) => `feed:${d.feedId}`,
     options: RETRIED,
   }),
@@ -173,16 +172,13 @@ export const FOLLOW_UPS = {
   /** Feeds have items that no grouping job took: one each (deduplicated with any already queued). */
   afterLeftOversFound: (feedIds: number[]): JobRequest[] =>
     feedIds.map((feedId) => jobRequest('group-stories', { feedId })),
-  /**
-   * The scheduler tick found due feeds: one poll each, those of one host `spacingMs` apart, each
-   * told how many enabled feeds its host has (whether it needs a host lease).
-   */
-  afterPollDue: (due: { id: number; host: string; hostFeeds: number | null }[], spacingMs: number): JobRequest[] => {
+  /** The scheduler tick found due feeds: one poll each, those of one host `spacingMs` apart. */
+  afterPollDue: (due: { id: number; host: string }[], spacingMs: number): JobRequest[] => {
     const perHost = new Map<string, number>();
-    return due.map(({ id: feedId, host, hostFeeds }) => {
+    return due.map(({ id: feedId, host }) => {
       const nth = perHost.get(host) ?? 0;
       perHost.set(host, nth + 1);
-      return jobRequest('refresh-feed', hostFeeds === null ? { feedId } : { feedId, hostFeeds }, nth * spacingMs);
+      return jobRequest('refresh-feed', { feedId }, nth * spacingMs);
     });
   },
 };

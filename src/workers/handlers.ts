@@ -33,7 +33,7 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
   const vacuumIfDue = vacuumBusyTablesEvery(ctx, VACUUM_BETWEEN_GROUPINGS_MS);
   return {
     'poll-due-feeds': async () => void (await pollDueFeeds(ctx)),
-    'refresh-feed': async (poll) => void (await pollFeed(ctx, poll, hosts)),
+    'refresh-feed': async ({ feedId }) => void (await pollFeed(ctx, feedId, hosts)),
     'group-stories': async ({ feedId }) => {
       await followUp(ctx, FOLLOW_UPS.afterGrouping(await groupStories(ctx)), { feedId });
       await vacuumIfDue();

@@ -36,7 +36,7 @@ export async function startPollRig(prefix: string): Promise<PollRig> {
       server.set(path, { body, contentType });
       try {
         const { feed } = await insertFeed(db, server.url(path), 900);
-        return { feedId: feed.id, outcome: await pollFeed(ctx, { feedId: feed.id }, hosts) };
+        return { feedId: feed.id, outcome: await pollFeed(ctx, feed.id, hosts) };
       } finally {
         // The server lets go of the document (a fuzzing run serves hundreds, some of 16 MB).
         server.set(path, { status: 410 });

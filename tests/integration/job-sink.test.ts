@@ -32,7 +32,7 @@ describe('the job sink', () => {
 
   it('when a batch spans queues, repeats a feed and delays some, then each queue holds its jobs once, delayed as asked', async () => {
     const sink = queueSink(queues, config);
-    const due = Array.from({ length: 300 }, (_, k) => ({ id: k + 1, host: `h${k % 100}`, hostFeeds: 3 }));
+    const due = Array.from({ length: 300 }, (_, k) => ({ id: k + 1, host: `h${k % 100}` }));
     await sink.enqueue(
       ...FOLLOW_UPS.afterPollDue(due, 5_000),
       jobRequest('refresh-feed', { feedId: 7 }),

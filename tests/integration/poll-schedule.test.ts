@@ -51,7 +51,7 @@ describe('scheduling the next poll', () => {
     const { feed } = await insertFeed(db, server.url('/hourly.rss'), 900);
     const secondsAhead = async () => ((await getFeed(db, feed.id))!.next_poll_at.getTime() - Date.now()) / 1000;
 
-    expect((await pollFeed(ctx, { feedId: feed.id }, hosts)).kind).toBe('stored');
+    expect((await pollFeed(ctx, feed.id, hosts)).kind).toBe('stored');
     expect((await getFeed(db, feed.id))!.item_gap_seconds).toBe(7200);
     const afterStore = await secondsAhead();
     expect(afterStore).toBeGreaterThan(3600 * 0.85);
@@ -59,14 +59,14 @@ describe('scheduling the next poll', () => {
 
     // The gap recorded on the feed is what a 304 schedules by (the items would say 7,200 s).
     await db.updateTable('feeds').set({ item_gap_seconds: 1200 }).where('id', '=', feed.id).execute();
-    expect((await pollFeed(ctx, { feedId: feed.id }, hosts)).kind).toBe('not-modified');
+    expect((await pollFeed(ctx, feed.id, hosts)).kind).toBe('not-modified');
     const after304 = await secondsAhead();
     expect(after304).toBeGreaterThan(600 * 0.85);
     expect(after304).toBeLessThan(600 * 1.15);
 
     // A feed with no gap recorded (stored before there was one) reads its items once, and keeps it.
     await db.updateTable('feeds').set({ item_gap_seconds: null }).where('id', '=', feed.id).execute();
-    expect((await pollFeed(ctx, { feedId: feed.id }, hosts)).kind).toBe('not-modified');
+    expect((await pollFeed(ctx, feed.id, hosts)).kind).toBe('not-modified');
     expect((await getFeed(db, feed.id))!.item_gap_seconds).toBe(7200);
   });
 });

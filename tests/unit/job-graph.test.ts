@@ -49,23 +49,21 @@ describe('the job graph', () => {
     ]);
   });
 
-  it('when due feeds share a host, then their polls start HOST_SPACING_MS apart, each host on its own, each told its host\'s feeds', () => {
+  it('when due feeds share a host, then their polls start HOST_SPACING_MS apart, each host on its own', () => {
     const jobs = FOLLOW_UPS.afterPollDue(
       [
-        { id: 1, host: 'a.example', hostFeeds: 3 },
-        { id: 2, host: 'a.example', hostFeeds: 3 },
-        { id: 3, host: 'b.example', hostFeeds: 1 },
-        { id: 4, host: 'a.example', hostFeeds: 3 },
-        { id: 5, host: 'c.example', hostFeeds: null },
+        { id: 1, host: 'a.example' },
+        { id: 2, host: 'a.example' },
+        { id: 3, host: 'b.example' },
+        { id: 4, host: 'a.example' },
       ],
       2000,
     );
     expect(jobs.map((j) => [j.data, j.delayMs ?? 0])).toEqual([
-      [{ feedId: 1, hostFeeds: 3 }, 0],
-      [{ feedId: 2, hostFeeds: 3 }, 2000],
-      [{ feedId: 3, hostFeeds: 1 }, 0],
-      [{ feedId: 4, hostFeeds: 3 }, 4000],
-      [{ feedId: 5 }, 0],
+      [{ feedId: 1 }, 0],
+      [{ feedId: 2 }, 2000],
+      [{ feedId: 3 }, 0],
+      [{ feedId: 4 }, 4000],
     ]);
   });
 
