@@ -98,6 +98,10 @@ const schema = z.object({
       v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
     ),
   WORKER_CONCURRENCY: int(1).default(8),
+  // Threads of a worker process that read fetched feeds (decode, parse, normalize: a quarter of
+  // its CPU an item), so that the process uses more than one core and a large feed being parsed
+  // does not hold up its other polls. 0: read on the process's own thread.
+  READ_THREADS: int(0).default(Math.min(4, Math.max(1, availableParallelism() - 1))),
   // How often the scheduler asks which feeds are due: a due feed waits at most this long for its
   // poll to be queued (three short statements a tick).
   SCHEDULER_EVERY_MS: int(200).default(500),

@@ -22,6 +22,7 @@ import {
 } from './queue/queues.js';
 import { describeRedis, redisConnection, type RedisClient } from './queue/redis.js';
 import { afterGivingUp, createHandlers } from './workers/handlers.js';
+import { readFeedPool } from './workers/read-feed-pool.js';
 
 export interface RunningService {
   queues: Queues;
@@ -46,6 +47,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
   const runs = (role: string) => config.ROLE === 'all' || config.ROLE === role;
   const workers: Worker[] = [];
   let stopKeeping = async () => {};
+  let closeReads = async () => {};
   const connection = runs('worker') || runs('scheduler') ? redisConnection(config, 'worker') : null;
   if (connection) {
     connection.on('error', () => {});
@@ -64,6 +66,11 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
       worker('schedule', 1);
     }
     if (runs('worker')) {
+      if (config.READ_THREADS > 0) {
+        const reads = readFeedPool(config.READ_THREADS);
+        ctx.readFeed = reads.readFeed;
+        closeReads = reads.close;
+      }
       worker('refresh', config.WORKER_CONCURRENCY);
       // Grouping holds one lock that every feed shares: more than one at a time would only wait.
       worker('stories', 1);
@@ -119,6 +126,7 @@ export async function startService(config: Config, db: Db, log: Logger): Promise
       if (server) await new Promise((resolve) => server!.close(resolve));
       await stopKeeping();
       await Promise.all(workers.map((w) => w.close()));
+      await closeReads();
       unwatchQueues();
       await Promise.all(Object.values(queues).map((q) => q.close()));
       await connection?.quit().catch(() => {});

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import type { ReadFeedFn } from '../pipeline/read-feed.js';
 import type { JobRequest } from '../queue/job-graph.js';
 import type { JobSink } from '../queue/queues.js';
 import type { TopicMatcherCache } from './topic-matcher-cache.js';
@@ -16,6 +17,8 @@ export interface AppContext {
   log: Logger;
   jobs: JobSink;
   topics: TopicMatcherCache;
+  /** How a poll reads a fetched body (the worker's threads); in this thread when not given. */
+  readFeed?: ReadFeedFn;
 }
 
 /**

@@ -61,7 +61,8 @@ export async function pollFeed(ctx: AppContext, feedId: number, hosts: HostLimit
       lastModified: feed.last_modified,
     });
     if (fetched.kind === 'not-modified') return await storeNotModified(ctx, feed, fetched, started);
-    return await storePoll(ctx, feed, fetched, await readFeed(fetched.body, readOptions(fetched)), started);
+    const read = ctx.readFeed ?? readFeed;
+    return await storePoll(ctx, feed, fetched, await read(fetched.body, readOptions(fetched)), started);
   } catch (err) {
     if (!isFeedError(err)) {
       feedPolls.inc({ result: 'infrastructure' });

@@ -16,3 +16,6 @@ export async function readFeed(
   const normalized = normalizeFeed(parsed, opts.documentUrl);
   return { ...normalized, hints: { ttlMinutes: parsed.ttlMinutes, syndicationSeconds: parsed.syndicationSeconds } };
 }
+
+/** readFeed's signature, as the application layer takes it: run here, or on the worker's threads. */
+export type ReadFeedFn = typeof readFeed;
