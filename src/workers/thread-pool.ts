@@ -53,6 +53,8 @@ export class ThreadPool<In, Out> {
       if (!thread) return;
       const task = this.queue.shift()!;
       thread.task = task;
+      // A thread with a task keeps the process alive until it answers; an idle one does not.
+      thread.worker.ref();
       thread.worker.postMessage({ id: task.id, input: task.input } satisfies TaskMessage);
     }
   }
@@ -72,6 +74,7 @@ export class ThreadPool<In, Out> {
       const task = thread.task;
       if (!task || task.id !== message.id) return;
       thread.task = null;
+      thread.worker.unref();
       if (message.ok) task.resolve(message.output);
       else task.reject(this.revive(message.error));
       this.dispatch();
@@ -86,8 +89,6 @@ export class ThreadPool<In, Out> {
     };
     worker.on('error', died);
     worker.on('exit', (code) => died(new Error(`it exited with code ${code}`)));
-    // An idle thread does not keep the process alive.
-    worker.unref();
     this.threads.push(thread);
     return thread;
   }

@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FeedError } from '../../src/pipeline/feed-error.js';
 import { readFeed } from '../../src/pipeline/read-feed.js';
 import { readFeedPool } from '../../src/workers/read-feed-pool.js';
 import { ThreadPool, type ReportedError } from '../../src/workers/thread-pool.js';
 import type { TestTask } from '../helpers/test-thread.js';
-import { fixture, seedFeed } from '../helpers/paths.js';
+import { fixture, REPO_ROOT, seedFeed } from '../helpers/paths.js';
+
+const fixturePath = (name: string) => new URL(`../helpers/${name}`, import.meta.url).pathname;
 
 const asError = (r: ReportedError) => Object.assign(new Error(`${r.name}: ${r.message}`), { fields: r.fields });
 
@@ -64,6 +68,14 @@ describe('the thread pool', () => {
       await pool.close();
     }
   }, 30_000);
+
+  it('when a process has nothing open but a task on a thread, then it waits for the answer (an idle thread does not keep it alive)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fixturePath('pool-alone.ts')], {
+      cwd: REPO_ROOT,
+      timeout: 30_000,
+    });
+    expect(stdout.trim()).toBe('42');
+  }, 40_000);
 
   it('when the pool closes, then tasks waiting or running fail, and later ones are refused', async () => {
     const pool = new ThreadPool<TestTask, number>(script, 1, asError);
