@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopic } from '../../src/app/topics.js';
 import { loadConfig } from '../../src/config.js';
+import { readFeedPool } from '../../src/workers/read-feed-pool.js';
 import { appContext } from '../helpers/app-context.js';
 import { startPollRig, type PollRig } from '../helpers/poll-rig.js';
 import { MUTATIONS, mutateJsonFeed, seeded } from './mutate.js';
@@ -78,6 +79,9 @@ describe('feed fuzzing through the whole poll pipeline', () => {
       LOG_LEVEL: 'silent',
     });
     const ctx = appContext(rig.db, config);
+    // Every other case is read on a worker thread, as the service's workers read feeds.
+    const reads = readFeedPool(1);
+    const onThread = { ...ctx, readFeed: reads.readFeed };
     await createTopic(ctx, { slug: 'korea', name: 'Korea', rule: 'korea OR कोरिया OR 日本 OR کوریا' });
     const rand = seeded(SEED);
     const docs = seedDocuments();
@@ -112,11 +116,17 @@ describe('feed fuzzing through the whole poll pipeline', () => {
         }
       }
       const name = `case-${cases}`;
-      const label = `${name} (${doc.name}: ${applied.join(' + ')})`;
+      const threaded = cases % 2 === 1;
+      const label = `${name} (${doc.name}: ${applied.join(' + ')}${threaded ? ', read on a thread' : ''})`;
       const started = performance.now();
       let feedId: number | null = null;
       try {
-        const polled = await rig.poll(ctx, `/${name}`, body, doc.json ? 'application/feed+json' : 'application/xml');
+        const polled = await rig.poll(
+          threaded ? onThread : ctx,
+          `/${name}`,
+          body,
+          doc.json ? 'application/feed+json' : 'application/xml',
+        );
         feedId = polled.feedId;
         const { outcome } = polled;
         const key = outcome.kind === 'failed' ? `failed: ${outcome.error.code}` : outcome.kind;
@@ -137,6 +147,7 @@ describe('feed fuzzing through the whole poll pipeline', () => {
       cases++;
       if (failures.length >= 5) break;
     }
+    await reads.close();
 
     console.log(
       `feed fuzzing: seed ${SEED}, ${cases} cases in ${SECONDS} s, slowest ${Math.round(slowest)} ms (${slowestCase}), heap at most ${Math.round(maxHeapMb)} MB; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
