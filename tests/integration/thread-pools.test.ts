@@ -9,8 +9,6 @@ import { ThreadPool, type ReportedError } from '../../src/workers/thread-pool.js
 import type { TestTask } from '../helpers/test-thread.js';
 import { fixture, REPO_ROOT, seedFeed } from '../helpers/paths.js';
 
-const fixturePath = (name: string) => new URL(`../helpers/${name}`, import.meta.url).pathname;
-
 const asError = (r: ReportedError) => Object.assign(new Error(`${r.name}: ${r.message}`), { fields: r.fields });
 
 describe('feeds read on worker threads', () => {
@@ -70,7 +68,7 @@ describe('the thread pool', () => {
   }, 30_000);
 
   it('when a process has nothing open but a task on a thread, then it waits for the answer (an idle thread does not keep it alive)', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fixturePath('pool-alone.ts')], {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'tests/helpers/pool-alone.ts'], {
       cwd: REPO_ROOT,
       timeout: 30_000,
     });
