@@ -124,13 +124,20 @@ export interface StoredFingerprint {
 
 /**
  * The fingerprints filed in item_bands with a time from `from` on, of every generation or only of
- * those after `after`. One row an item: its first block's key (every item has all four).
+ * those after `after`; with `newest`, only that many, newest first. One row an item: its first
+ * block's key (every item has all four).
  */
-export async function storedFingerprints(trx: Db, from: Date, after?: number): Promise<StoredFingerprint[]> {
+export async function storedFingerprints(
+  trx: Db,
+  from: Date,
+  after?: number,
+  newest?: number,
+): Promise<StoredFingerprint[]> {
   const { rows } = await sql<{ item_id: number; sort_at: Date; simhash: string }>`
     SELECT item_id, sort_at, simhash::text AS simhash FROM item_bands
     WHERE band_key < ${1 << BLOCK_BITS} AND sort_at >= ${from}
-      ${after === undefined ? sql`` : sql`AND generation > ${after}`}`.execute(trx);
+      ${after === undefined ? sql`` : sql`AND generation > ${after}`}
+    ${newest === undefined ? sql`` : sql`ORDER BY sort_at DESC LIMIT ${newest}`}`.execute(trx);
   return rows.map((r) => ({ itemId: Number(r.item_id), sortAt: r.sort_at, simhash: BigInt(r.simhash) }));
 }
 

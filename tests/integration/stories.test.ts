@@ -271,3 +271,54 @@ describe("the worker's near-duplicate index", () => {
     expect(await storyOf(copy)).toBe(await storyOf(original));
   });
 });
+
+describe("a worker's near-duplicate index that starts with more fingerprints stored than it may hold", () => {
+  let db: Db;
+  let fresh: Db;
+  let drop: () => Promise<void>;
+  const config = (indexItems: number) =>
+    loadConfig({
+      DATABASE_URL: 'postgres://unused/db',
+      STORY_WINDOW_HOURS: '72',
+      STORY_INDEX_ITEMS: String(indexItems),
+    });
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+  const text = (topic: string) => ARTICLE.replaceAll('treaty', topic);
+  const storyOf = async (feedId: number) => {
+    const i = await db
+      .selectFrom('items')
+      .select(['id', 'story_id'])
+      .where('feed_id', '=', feedId)
+      .executeTakeFirstOrThrow();
+    return i.story_id ?? i.id;
+  };
+  const feedWith = async (name: string, content: string, sortAt: Date) => {
+    const id = (await insertFeed(db, `https://${name}.example/feed`, 900)).feed.id;
+    await upsertItems(db, [row(id, name, { content_text: content, sort_at: sortAt })]);
+    return id;
+  };
+
+  beforeAll(async () => {
+    let url: string;
+    ({ db, url, drop } = await createTestDb());
+    fresh = createDb(url, 2);
+  });
+  afterAll(async () => {
+    await fresh?.destroy();
+    await drop?.();
+  });
+
+  it('then it reads the newest it may hold, and the copy of an older item is found in PostgreSQL', async () => {
+    // Six, four days and an hour old: all inside the index's reach in time (ten windows).
+    const oldest = await feedWith('cut-oldest', text('harbour accord'), hoursAgo(24 * 6));
+    await feedWith('cut-older', text('river accord'), hoursAgo(24 * 4));
+    const newest = await feedWith('cut-newest', text('mountain accord'), hoursAgo(1));
+    expect(await groupStories({ db, config: config(500_000), log: createLogger('silent') })).toBe(3);
+    // Another worker that may hold two fingerprints: the two newest (which still span one window).
+    const oldCopy = await feedWith('cut-oldest-copy', text('harbour accord'), hoursAgo(24 * 6 - 1));
+    const newCopy = await feedWith('cut-newest-copy', text('mountain accord'), hoursAgo(0.5));
+    expect(await groupStories({ db: fresh, config: config(2), log: createLogger('silent') })).toBe(2);
+    expect(await storyOf(oldCopy)).toBe(await storyOf(oldest));
+    expect(await storyOf(newCopy)).toBe(await storyOf(newest));
+  });
+});
