@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
-import { insertFeed } from '../../src/db/feeds.repository.js';
-import { upsertItems } from '../../src/db/items.repository.js';
+import { deleteFeed, insertFeed } from '../../src/db/feeds.repository.js';
+import { pruneItemsBefore, upsertItems } from '../../src/db/items.repository.js';
 import type { NewItem } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { pruneItems, queueLeftOverGrouping } from '../../src/app/maintenance.js';
@@ -182,6 +182,41 @@ describe.each(MODES)('story grouping against Postgres, $label', ({ indexItems, t
     await pruneItems(appContext(deps().db, { ...deps().config, RETENTION_DAYS: 0 }));
     expect([await waiting(a), await waiting(b)]).toEqual([0, 0]);
     expect(await storyOf(b, 'd2')).toBe(await storyOf(a, 'd1'));
+  });
+
+  it('when items are deleted (retention, or their feed removed), then their bands and waiting rows go with them, and other items keep theirs', async () => {
+    const [gone, pruned, kept] = [await feed('del-gone'), await feed('del-pruned'), await feed('del-kept')];
+    const text = ARTICLE.replaceAll('ministers', 'envoys');
+    const old = at(-24 * 365 * 30);
+    await upsertItems(db, [item(gone, 'g1', { content_text: text })]);
+    await upsertItems(db, [item(pruned, 'p1', { content_text: `${text} Pruned.`, sort_at: old })]);
+    await upsertItems(db, [item(kept, 'k1', { content_text: `${text} Kept.` })]);
+    await groupStories(deps());
+    // One of each left waiting for grouping.
+    await upsertItems(db, [item(gone, 'g2'), item(pruned, 'p2', { sort_at: old }), item(kept, 'k2')]);
+    const ids = async (feedId: number) =>
+      (await db.selectFrom('items').select('id').where('feed_id', '=', feedId).execute()).map((r) => r.id);
+    const [goneIds, prunedIds, keptIds] = [await ids(gone), await ids(pruned), await ids(kept)];
+    const rows = async (itemIds: number[]) => {
+      const count = async (table: 'item_bands' | 'ungrouped_items') =>
+        Number(
+          (
+            await db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<string>().as('n'))
+              .where('item_id', 'in', itemIds)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      return { bands: await count('item_bands'), waiting: await count('ungrouped_items') };
+    };
+    expect(await rows(goneIds)).toEqual({ bands: 4, waiting: 1 });
+    expect(await rows(prunedIds)).toEqual({ bands: 4, waiting: 1 });
+    await deleteFeed(db, gone);
+    expect(await pruneItemsBefore(db, at(-24 * 365 * 29), 100)).toBe(2);
+    expect(await rows(goneIds)).toEqual({ bands: 0, waiting: 0 });
+    expect(await rows(prunedIds)).toEqual({ bands: 0, waiting: 0 });
+    expect(await rows(keptIds)).toEqual({ bands: 4, waiting: 1 });
   });
 
   it('when a feed has items whose grouping job was lost, then the left-overs schedule queues one grouping for that feed', async () => {
