@@ -32,8 +32,12 @@ export interface UngroupedItem {
 
 /** Items not yet in a story, oldest first. */
 export async function ungroupedItems(db: Db, limit: number): Promise<UngroupedItem[]> {
+  // The batch's ids first, from the table's own index, then their items: joined whole, every
+  // waiting item was read and sorted for the first `limit` (14 ms a batch with 1,600 waiting,
+  // 1.5 ms this way, measured in an ingest of 10,000 feeds).
+  const oldest = db.selectFrom('ungrouped_items').select('item_id').orderBy('item_id').limit(limit);
   const rows = await db
-    .selectFrom('ungrouped_items as u')
+    .selectFrom(oldest.as('u'))
     .innerJoin('items as i', 'i.id', 'u.item_id')
     .select(['i.id', 'i.feed_id', 'i.sort_at', 'i.title', 'i.canonical_url', 'i.credited_urls'])
     // The text is read (out of TOAST, decompressed) only where it is used: a headline for an

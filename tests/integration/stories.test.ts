@@ -10,6 +10,7 @@ import { groupStories } from '../../src/app/stories.js';
 import { appContext } from '../helpers/app-context.js';
 import { createTestDb } from '../helpers/test-db.js';
 import { createDb } from '../../src/db/database.js';
+import { ungroupedItems } from '../../src/db/stories.repository.js';
 
 // ~120 words: long enough for a fingerprint.
 const ARTICLE = Array.from(
@@ -355,5 +356,27 @@ describe("a worker's near-duplicate index that starts with more fingerprints sto
     expect(await groupStories({ db: fresh, config: config(2), log: createLogger('silent') })).toBe(2);
     expect(await storyOf(oldCopy)).toBe(await storyOf(oldest));
     expect(await storyOf(newCopy)).toBe(await storyOf(newest));
+  });
+});
+
+describe('items waiting for grouping', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  beforeAll(async () => ({ db, drop } = await createTestDb()));
+  afterAll(async () => drop?.());
+
+  it('when more wait than a batch takes, then a batch is the oldest stored, in order, and the next batch the ones after them', async () => {
+    const feedId = (await insertFeed(db, 'https://waiting.example/feed', 900)).feed.id;
+    const stored = await upsertItems(
+      db,
+      ['a', 'b', 'c', 'd', 'e'].map((n) => row(feedId, n, { title: n === 'c' ? '' : `Title ${n}` })),
+    );
+    const ids = stored.map((s) => s.id).sort((x, y) => x - y);
+    const first = await ungroupedItems(db, 3);
+    expect(first.map((i) => i.id)).toEqual(ids.slice(0, 3));
+    // The text travels only where grouping needs it: here, the untitled item's headline.
+    expect(first.map((i) => i.contentText !== '')).toEqual(first.map((i) => i.title === '' || i.simhash === null));
+    await db.deleteFrom('ungrouped_items').where('item_id', 'in', ids.slice(0, 3)).execute();
+    expect((await ungroupedItems(db, 3)).map((i) => i.id)).toEqual(ids.slice(3));
   });
 });
