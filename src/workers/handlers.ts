@@ -10,6 +10,7 @@ import {
   releaseGivenUpPoll,
   releaseLostClaims,
   vacuumBusyTables,
+  mergeSearchIndex,
   vacuumBusyTablesEvery,
 } from '../app/maintenance.js';
 import { groupStories } from '../app/stories.js';
@@ -44,6 +45,7 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     'release-lost-claims': async () => void (await releaseLostClaims(ctx)),
     'index-search': async () => void (await indexSearchBacklog(ctx)),
     'vacuum-busy-tables': async () => void (await vacuumBusyTables(ctx)),
+    'merge-search-index': async () => void (await mergeSearchIndex(ctx)),
     'websub-verify': (intent) => final(verifyIntent(ctx, intent)),
     'websub-fanout': () => fanOut(ctx),
     'websub-deliver': (data) => final(deliver(ctx, data)),
