@@ -45,7 +45,6 @@ export async function ungroupedItems(db: Db, limit: number): Promise<UngroupedIt
     .select(sql<string>`CASE WHEN i.simhash IS NULL OR i.title = '' THEN i.content_text ELSE '' END`.as('content_text'))
     .select(sql<string | null>`i.simhash::text`.as('simhash'))
     .orderBy('u.item_id')
-    .limit(limit)
     .execute();
   return rows.map((r) => ({
     id: r.id,

@@ -4,13 +4,13 @@ import { FOLLOW_UPS } from '../queue/job-graph.js';
 import { pollFeed } from '../app/ingestion.js';
 import {
   indexSearchBacklog,
+  mergeSearchIndex,
   pollDueFeeds,
   pruneItems,
   queueLeftOverGrouping,
   releaseGivenUpPoll,
   releaseLostClaims,
   vacuumBusyTables,
-  mergeSearchIndex,
   vacuumBusyTablesEvery,
 } from '../app/maintenance.js';
 import { groupStories } from '../app/stories.js';
