@@ -2,7 +2,6 @@ import { claimDueFeeds, claimsOlderThan, releaseClaims } from '../db/feeds.repos
 import {
   hasItemsWithoutSearchKeys,
   itemsWithoutSearchKeys,
-  mergeSearchIndexPending,
   pruneItemsBefore,
   rekeyOlderItems,
   setSearchKeys,
@@ -176,23 +175,6 @@ export async function indexSearchBacklog(ctx: AppContext): Promise<number> {
   }
   if (done) ctx.log.info({ items: done }, 'search index: every older item keyed');
   return done;
-}
-
-/**
- * Merges the search index's pending list into the index, on a schedule of its own (the
- * merge-search-index job). GIN takes a new item's ~380 keys into a list first, and the write that
- * overflows the list (16 MB) merges it, inside that write's transaction. Once the index outgrows
- * PostgreSQL's buffers (~500,000 items on a 128 MB cluster), a merge reads and writes its pages
- * for up to a minute: a poll storing its items held the topics lock that long, or story grouping
- * its own lock, which left 100,000 items waiting to be grouped in an ingest of 10,000 feeds
- * (docs/benchmarks.md, session 17). Merged every few seconds here, the list never overflows in a
- * write (an insert that finds a merge running leaves the list to it). Returns the pages merged.
- */
-export async function mergeSearchIndex({ db, log }: Pick<AppContext, 'db' | 'log'>): Promise<number> {
-  const started = Date.now();
-  const pages = await mergeSearchIndexPending(db);
-  if (pages > 0) log.debug({ pages, durationMs: Date.now() - started }, 'search index: pending keys merged');
-  return pages;
 }
 
 /** After how many changes the busy tables are vacuumed (or analyzed) by the service itself. */

@@ -140,16 +140,6 @@ async function upsertBatch(db: Db, items: NewItem[]): Promise<StoredItem[]> {
 // prune batch holds it alone.
 const PRUNE_LOCK = 0x70_72_75_6e; // "prun"
 
-/**
- * Merges the search index's pending list (the keys of items written since the last merge) into
- * the index; returns how many of the list's pages it merged.
- */
-export async function mergeSearchIndexPending(db: Db): Promise<number> {
-  const { rows } = await sql<{ pages: string }>`
-    SELECT gin_clean_pending_list('items_search_keys_idx'::regclass) AS pages`.execute(db);
-  return Number(rows[0]?.pages ?? 0);
-}
-
 /** Taken by a poll before it reads the pruned identities, until its items are stored. */
 export async function lockPruningShared(trx: Db): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock_shared(${PRUNE_LOCK})`.execute(trx);

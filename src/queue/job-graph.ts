@@ -16,8 +16,7 @@ import type { Config } from '../config.js';
  *              (each takes every feed's waiting items, so the ones queued behind it find none left)
  *            └ vacuum-busy-tables (every 30 s)               keeps grouping's tables vacuumed, autovacuum or not
  *   retag    ─ retag-topic (retag:<topic>:<version>)        queued when a topic's rule changes
- *            ├ index-search (index-search)                   queued by the tick while older items lack search keys
- *            └ merge-search-index (every 5 s)                the search index's pending keys merged, off every write
+ *            └ index-search (index-search)                   queued by the tick while older items lack search keys
  *   push     ─ websub-verify                                queued by POST /websub
  *            ├ websub-fanout (every 6 ticks; websub-fanout) ─► the topics' story log (the live stream reads it),
  *            │                                                websub-deliver, one per subscriber,
@@ -110,7 +109,6 @@ export const JOBS = {
     options: RETRIED,
   }),
   'index-search': job({ queue: 'retag', payload: nothing, dedupId: () => 'index-search', options: RETRIED }),
-  'merge-search-index': job({ queue: 'retag', payload: nothing, dedupId: () => 'merge-search-index' }),
   'websub-verify': job({ queue: 'push', payload: webSubIntent, options: RETRIED }),
   'websub-fanout': job({ queue: 'push', payload: nothing, dedupId: () => 'websub-fanout', options: RETRIED }),
   'websub-deliver': job({
@@ -186,8 +184,6 @@ export const FOLLOW_UPS = {
 };
 
 const VACUUM_EVERY_MS = 30_000;
-// ~5,000 items at 1,000 a second: a third of the pending list's 16 MB (maintenance.ts).
-const SEARCH_MERGE_EVERY_MS = 5_000;
 // Items whose grouping job was lost (Redis away when it was queued, retries spent while the
 // database was) wait at most this long, not until the daily sweep.
 const LEFT_OVERS_EVERY_MS = 30_000;
@@ -213,11 +209,6 @@ export function schedules(config: Config): Schedule[] {
     { id: 'release-lost-claims', job: jobRequest('release-lost-claims', {}), repeat: { every: LOST_CLAIMS_EVERY_MS } },
     { id: 'prune-items', job: jobRequest('prune-items', {}), repeat: { pattern: '17 3 * * *', tz: 'UTC' } },
     { id: 'vacuum-busy-tables', job: jobRequest('vacuum-busy-tables', {}), repeat: { every: VACUUM_EVERY_MS } },
-    {
-      id: 'merge-search-index',
-      job: jobRequest('merge-search-index', {}),
-      repeat: { every: SEARCH_MERGE_EVERY_MS },
-    },
     // Pushes are queued right after each poll; this picks up what a crash left in the outbox.
     {
       id: 'websub-fanout',

@@ -4,7 +4,6 @@ import { FOLLOW_UPS } from '../queue/job-graph.js';
 import { pollFeed } from '../app/ingestion.js';
 import {
   indexSearchBacklog,
-  mergeSearchIndex,
   pollDueFeeds,
   pruneItems,
   queueLeftOverGrouping,
@@ -45,7 +44,6 @@ export function createHandlers(ctx: AppContext, hosts: HostLimiter): Handlers {
     'release-lost-claims': async () => void (await releaseLostClaims(ctx)),
     'index-search': async () => void (await indexSearchBacklog(ctx)),
     'vacuum-busy-tables': async () => void (await vacuumBusyTables(ctx)),
-    'merge-search-index': async () => void (await mergeSearchIndex(ctx)),
     'websub-verify': (intent) => final(verifyIntent(ctx, intent)),
     'websub-fanout': () => fanOut(ctx),
     'websub-deliver': (data) => final(deliver(ctx, data)),

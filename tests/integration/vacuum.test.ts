@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { mergeSearchIndex, vacuumBusyTables } from '../../src/app/maintenance.js';
+import { vacuumBusyTables } from '../../src/app/maintenance.js';
 import { upsertItems } from '../../src/db/items.repository.js';
 import { createLogger } from '../../src/logger.js';
-import { searchQueryKeys } from '../../src/rules/search-keys.js';
 import { itemRow } from '../helpers/item-rows.js';
 import { createTestDb } from '../helpers/test-db.js';
 
@@ -61,40 +60,6 @@ describe('keeping the busy tables vacuumed', () => {
       expect(await vacuumBusyTables(ctx, thresholds)).toEqual([]);
     } finally {
       await writer.end();
-      await drop();
-    }
-  });
-});
-
-describe("the search index's pending list", () => {
-  it('when items were stored since the last merge, then the merge takes their keys into the index, the next has nothing to merge, and a search finds them throughout', async () => {
-    const { db, drop } = await createTestDb();
-    const ctx = { db, log: createLogger('silent') };
-    try {
-      const feed = await db
-        .insertInto('feeds')
-        .values({ url: 'https://merge.example/feed', interval_seconds: 900, next_poll_at: new Date() })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const text = (n: number) => `Harbour talks resume in round ${n} ${n % 2 ? 'odd' : 'even'}`;
-      await upsertItems(
-        db,
-        Array.from({ length: 300 }, (_, n) => itemRow(feed.id, n, { content_text: text(n) })),
-      );
-      // Read through the index alone (its pending list included), as a search of many items is.
-      const found = (word: string) =>
-        db.transaction().execute(async (trx) => {
-          await sql`SET LOCAL enable_seqscan = off`.execute(trx);
-          const keys = `{${searchQueryKeys(word).join(',')}}`;
-          const { rows } = await sql<{ n: string }>`
-            SELECT count(*) AS n FROM items WHERE search_keys @> ${keys}::int4[]`.execute(trx);
-          return Number(rows[0]!.n);
-        });
-      expect([await found('harbour'), await found('odd'), await found('round 7')]).toEqual([300, 150, 1]);
-      expect(await mergeSearchIndex(ctx)).toBeGreaterThan(0);
-      expect([await found('harbour'), await found('odd'), await found('round 7')]).toEqual([300, 150, 1]);
-      expect(await mergeSearchIndex(ctx)).toBe(0);
-    } finally {
       await drop();
     }
   });

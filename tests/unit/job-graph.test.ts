@@ -75,7 +75,6 @@ describe('the job graph', () => {
       ['release-lost-claims', 'release-lost-claims', { every: 30000 }],
       ['prune-items', 'prune-items', { pattern: '17 3 * * *', tz: 'UTC' }],
       ['vacuum-busy-tables', 'vacuum-busy-tables', { every: 30000 }],
-      ['merge-search-index', 'merge-search-index', { every: 5000 }],
       ['websub-fanout', 'websub-fanout', { every: 30000 }],
     ]);
   });
