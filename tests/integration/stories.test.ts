@@ -234,6 +234,27 @@ describe.each(MODES)('story grouping against Postgres, $label', ({ indexItems, t
   });
 });
 
+/** Feeds of one item each, at a chosen time, in the database `db()` gives (the index's tests). */
+function oneItemFeeds(db: () => Db) {
+  return {
+    hoursAgo: (h: number) => new Date(Date.now() - h * 3600_000),
+    text: (topic: string) => ARTICLE.replaceAll('treaty', topic),
+    storyOf: async (feedId: number) => {
+      const i = await db()
+        .selectFrom('items')
+        .select(['id', 'story_id'])
+        .where('feed_id', '=', feedId)
+        .executeTakeFirstOrThrow();
+      return i.story_id ?? i.id;
+    },
+    feedWith: async (name: string, content: string, sortAt: Date) => {
+      const id = (await insertFeed(db(), `https://${name}.example/feed`, 900)).feed.id;
+      await upsertItems(db(), [row(id, name, { content_text: content, sort_at: sortAt })]);
+      return id;
+    },
+  };
+}
+
 describe("the worker's near-duplicate index", () => {
   let db: Db;
   let other: Db;
@@ -241,21 +262,7 @@ describe("the worker's near-duplicate index", () => {
   const config = loadConfig({ DATABASE_URL: 'postgres://unused/db', STORY_WINDOW_HOURS: '72' });
   // Two workers: each database handle has an index of its own.
   const worker = (handle: Db) => ({ db: handle, config, log: createLogger('silent') });
-  const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
-  const text = (topic: string) => ARTICLE.replaceAll('treaty', topic);
-  const storyOf = async (feedId: number) => {
-    const i = await db
-      .selectFrom('items')
-      .select(['id', 'story_id'])
-      .where('feed_id', '=', feedId)
-      .executeTakeFirstOrThrow();
-    return i.story_id ?? i.id;
-  };
-  const feedWith = async (name: string, content: string, sortAt: Date) => {
-    const id = (await insertFeed(db, `https://${name}.example/feed`, 900)).feed.id;
-    await upsertItems(db, [row(id, name, { content_text: content, sort_at: sortAt })]);
-    return id;
-  };
+  const { hoursAgo, text, storyOf, feedWith } = oneItemFeeds(() => db);
 
   beforeAll(async () => {
     let url: string;
@@ -318,21 +325,7 @@ describe("a worker's near-duplicate index that starts with more fingerprints sto
       STORY_WINDOW_HOURS: '72',
       STORY_INDEX_ITEMS: String(indexItems),
     });
-  const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
-  const text = (topic: string) => ARTICLE.replaceAll('treaty', topic);
-  const storyOf = async (feedId: number) => {
-    const i = await db
-      .selectFrom('items')
-      .select(['id', 'story_id'])
-      .where('feed_id', '=', feedId)
-      .executeTakeFirstOrThrow();
-    return i.story_id ?? i.id;
-  };
-  const feedWith = async (name: string, content: string, sortAt: Date) => {
-    const id = (await insertFeed(db, `https://${name}.example/feed`, 900)).feed.id;
-    await upsertItems(db, [row(id, name, { content_text: content, sort_at: sortAt })]);
-    return id;
-  };
+  const { hoursAgo, text, storyOf, feedWith } = oneItemFeeds(() => db);
 
   beforeAll(async () => {
     let url: string;
