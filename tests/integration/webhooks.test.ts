@@ -61,6 +61,8 @@ describe('webhooks', () => {
     expect(body.stories.map((s: { title: string }) => s.title)).toEqual(['Korea summit opens']);
     expect(body.text).toContain('Korea summit opens');
     expect(body.content).toBe(body.text);
+    // The receiver has the push before the worker records its answer: wait for the record.
+    await eventually(async () => (await hooks())[0]?.lastStatus === 204, 15_000, 'the delivery recorded');
     expect((await hooks())[0]).toMatchObject({ lastStatus: 204, lastSuccessAt: expect.any(String), failures: 0 });
   });
 
